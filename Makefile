@@ -1,0 +1,57 @@
+# ngx_s3: `make run` starts an S3 endpoint, `make test` proves it.
+# Every target installs the Debian packages that are missing first.
+
+PYTHON   = /usr/bin/python3
+PYTEST   = $(PYTHON) -m pytest
+ASAN_LIB = $(shell gcc -print-file-name=libasan.so)
+UBSAN_LIB = $(shell gcc -print-file-name=libubsan.so)
+SANITIZE = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+
+.PHONY: all deps build module module-asan repld unit unit-asan lint \
+        test test-asan test-release run clean
+
+all: build
+
+deps:
+	@auto/deps
+
+build: deps module repld
+
+module: deps
+	@auto/nginx release
+
+module-asan: deps
+	@auto/nginx asan
+
+repld: deps
+	@$(MAKE) -s -C repld
+
+unit: deps
+	@$(MAKE) -s -C t/unit
+
+unit-asan: deps
+	@$(MAKE) -s -C t/unit BUILD=../../build/unit-asan \
+	    CFLAGS_EXTRA="$(SANITIZE)"
+
+lint:
+	@auto/lint
+
+# The suite runs twice: once against a module built with AddressSanitizer
+# and UndefinedBehaviorSanitizer (preloaded into Debian's nginx), then
+# against the release module, whose pytest summary ends the output.
+test: build lint unit unit-asan test-asan test-release
+
+test-asan: module-asan
+	NGX_S3_MODULE=build/nginx-asan/objs/ngx_http_s3_module.so \
+	NGX_S3_LD_PRELOAD=$(ASAN_LIB):$(UBSAN_LIB) \
+	$(PYTEST) t
+
+test-release: build
+	$(PYTEST) t
+
+run: build
+	@auto/run
+
+clean:
+	rm -rf build

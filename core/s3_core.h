@@ -1,0 +1,38 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * Common definitions of the nginx-free core library.
+ *
+ * Conventions (leveldb's c.h and Redis): every input is (pointer, length),
+ * every output goes to a buffer the caller provides, nothing here allocates
+ * from the heap, logs or includes nginx headers.  Functions return S3_OK,
+ * S3_ERR with errno set, or a documented positive status.
+ */
+
+
+#ifndef _S3_CORE_H_INCLUDED_
+#define _S3_CORE_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+
+#define S3_OK          0
+#define S3_ERR        -1
+#define S3_AGAIN      -2       /* more input is needed */
+
+
+typedef struct {
+    size_t        len;
+    const char   *data;
+} s3_str_t;
+
+
+#define s3_string(s)       { sizeof(s) - 1, (const char *) s }
+#define s3_null_string     { 0, NULL }
+
+
+#endif /* _S3_CORE_H_INCLUDED_ */

@@ -1,0 +1,275 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ */
+
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "s3_journal.h"
+
+
+/* u8 op | u64 hlc | u64 size | md5 | u16 bucket length | u16 key length */
+#define S3_JOURNAL_MIN_PAYLOAD  (1 + 8 + 8 + S3_MD5_LEN + 2 + 2)
+#define S3_JOURNAL_MAX_BUCKET   255
+#define S3_JOURNAL_MAX_KEY      1024
+
+
+static void s3_journal_w64(unsigned char *p, uint64_t v);
+static uint64_t s3_journal_r64(const unsigned char *p);
+static void s3_journal_w32(unsigned char *p, uint32_t v);
+static uint32_t s3_journal_r32(const unsigned char *p);
+
+
+int
+s3_journal_open(const char *root, char *name, size_t size)
+{
+    int              fd, dfd, n;
+    char             dir[PATH_MAX];
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+
+    n = snprintf(name, size, "%s/" S3_JOURNAL_DIR "/%ld-%llu"
+                 S3_JOURNAL_SUFFIX, root, (long) getpid(),
+                 (unsigned long long) ts.tv_sec * 1000
+                 + ts.tv_nsec / 1000000);
+
+    if (n < 0 || (size_t) n >= size) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+
+    fd = open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd == -1) {
+        return -1;
+    }
+
+    /* make the new name durable, so repld always finds the file */
+
+    n = snprintf(dir, sizeof(dir), "%s/" S3_JOURNAL_DIR, root);
+
+    if (n > 0 && (size_t) n < sizeof(dir)) {
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (dfd != -1) {
+            (void) fsync(dfd);
+            (void) close(dfd);
+        }
+    }
+
+    return fd;
+}
+
+
+ssize_t
+s3_journal_encode(const s3_journal_entry_t *e, unsigned char *buf,
+    size_t size)
+{
+    size_t          plen;
+    unsigned char  *p;
+
+    if (e->bucket.len > S3_JOURNAL_MAX_BUCKET
+        || e->key.len > S3_JOURNAL_MAX_KEY)
+    {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+
+    plen = S3_JOURNAL_MIN_PAYLOAD + e->bucket.len + e->key.len;
+
+    if (size < S3_JOURNAL_HEADER_LEN + plen) {
+        errno = ENOSPC;
+        return -1;
+    }
+
+    p = buf + S3_JOURNAL_HEADER_LEN;
+
+    *p++ = (unsigned char) e->op;
+    s3_journal_w64(p, e->hlc);
+    p += 8;
+    s3_journal_w64(p, e->size);
+    p += 8;
+    memcpy(p, e->md5, S3_MD5_LEN);
+    p += S3_MD5_LEN;
+
+    *p++ = (unsigned char) e->bucket.len;
+    *p++ = (unsigned char) (e->bucket.len >> 8);
+
+    if (e->bucket.len != 0) {
+        memcpy(p, e->bucket.data, e->bucket.len);
+        p += e->bucket.len;
+    }
+
+    *p++ = (unsigned char) e->key.len;
+    *p++ = (unsigned char) (e->key.len >> 8);
+
+    if (e->key.len != 0) {
+        memcpy(p, e->key.data, e->key.len);
+        p += e->key.len;
+    }
+
+    s3_journal_w32(buf, (uint32_t) plen);
+    s3_journal_w32(buf + 4, s3_crc32c(0, buf + S3_JOURNAL_HEADER_LEN, plen));
+
+    return S3_JOURNAL_HEADER_LEN + plen;
+}
+
+
+int
+s3_journal_append(int fd, const unsigned char *frame, size_t len)
+{
+    ssize_t  n;
+
+    do {
+        n = write(fd, frame, len);
+    } while (n == -1 && errno == EINTR);
+
+    if (n == -1) {
+        return S3_ERR;
+    }
+
+    if ((size_t) n != len) {
+        errno = EIO;
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_journal_decode(const unsigned char *buf, size_t len,
+    s3_journal_entry_t *e, size_t *used)
+{
+    size_t                plen, blen, klen;
+    const unsigned char  *p;
+
+    if (len < S3_JOURNAL_HEADER_LEN) {
+        return S3_AGAIN;
+    }
+
+    plen = s3_journal_r32(buf);
+
+    if (plen < S3_JOURNAL_MIN_PAYLOAD
+        || plen > S3_JOURNAL_MAX_FRAME - S3_JOURNAL_HEADER_LEN)
+    {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    if (len < S3_JOURNAL_HEADER_LEN + plen) {
+        return S3_AGAIN;
+    }
+
+    p = buf + S3_JOURNAL_HEADER_LEN;
+
+    if (s3_crc32c(0, p, plen) != s3_journal_r32(buf + 4)) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    e->op = (s3_journal_op_e) p[0];
+    e->hlc = s3_journal_r64(p + 1);
+    e->size = s3_journal_r64(p + 9);
+    memcpy(e->md5, p + 17, S3_MD5_LEN);
+    p += 17 + S3_MD5_LEN;
+
+    blen = p[0] | p[1] << 8;
+
+    if (blen > S3_JOURNAL_MAX_BUCKET
+        || S3_JOURNAL_MIN_PAYLOAD + blen > plen)
+    {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    e->bucket.data = (const char *) p + 2;
+    e->bucket.len = blen;
+    p += 2 + blen;
+
+    klen = p[0] | p[1] << 8;
+
+    if (klen > S3_JOURNAL_MAX_KEY
+        || S3_JOURNAL_MIN_PAYLOAD + blen + klen != plen
+        || e->op < S3_JOURNAL_PUT_OBJECT || e->op > S3_JOURNAL_DELETE_USER)
+    {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    e->key.data = (const char *) p + 2;
+    e->key.len = klen;
+
+    *used = S3_JOURNAL_HEADER_LEN + plen;
+
+    return S3_OK;
+}
+
+
+const char *
+s3_journal_op_name(s3_journal_op_e op)
+{
+    switch (op) {
+
+    case S3_JOURNAL_PUT_OBJECT:
+        return "put-object";
+
+    case S3_JOURNAL_DELETE_OBJECT:
+        return "delete-object";
+
+    case S3_JOURNAL_CREATE_BUCKET:
+        return "create-bucket";
+
+    case S3_JOURNAL_DELETE_BUCKET:
+        return "delete-bucket";
+
+    case S3_JOURNAL_PUT_USER:
+        return "put-user";
+
+    case S3_JOURNAL_DELETE_USER:
+        return "delete-user";
+    }
+
+    return "unknown";
+}
+
+
+static void
+s3_journal_w32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char) v;
+    p[1] = (unsigned char) (v >> 8);
+    p[2] = (unsigned char) (v >> 16);
+    p[3] = (unsigned char) (v >> 24);
+}
+
+
+static uint32_t
+s3_journal_r32(const unsigned char *p)
+{
+    return (uint32_t) p[0] | (uint32_t) p[1] << 8
+           | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+
+static void
+s3_journal_w64(unsigned char *p, uint64_t v)
+{
+    s3_journal_w32(p, (uint32_t) v);
+    s3_journal_w32(p + 4, (uint32_t) (v >> 32));
+}
+
+
+static uint64_t
+s3_journal_r64(const unsigned char *p)
+{
+    return (uint64_t) s3_journal_r32(p)
+           | (uint64_t) s3_journal_r32(p + 4) << 32;
+}

@@ -1,0 +1,92 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * The change journal: one append-only file per writer process under
+ * DATA/journal/, named "<pid>-<start ms>.jnl" so a pid reused after a crash
+ * never appends behind a torn tail.  Every change is appended before it is
+ * published; repld tails these files into its catalog.
+ *
+ * frame:    u32 payload length | u32 crc32c(payload) | payload
+ * payload:  u8 op | u64 hlc | u64 size | 16 bytes md5
+ *           | u16 bucket length | bucket | u16 key length | key  (key may be
+ *           empty; for user changes "bucket" holds the access key)
+ *
+ * A frame is written with one write() on an O_APPEND descriptor, so
+ * threads and processes never interleave inside a frame.  A crash can
+ * leave a torn last frame; the reader stops at the first frame that is
+ * short or whose crc does not match.
+ */
+
+
+#ifndef _S3_JOURNAL_H_INCLUDED_
+#define _S3_JOURNAL_H_INCLUDED_
+
+
+#include "s3_core.h"
+#include "s3_checksum.h"
+
+
+#define S3_JOURNAL_DIR          "journal"
+#define S3_JOURNAL_SUFFIX       ".jnl"
+#define S3_JOURNAL_HEADER_LEN   8
+#define S3_JOURNAL_MAX_FRAME    (S3_JOURNAL_HEADER_LEN + 1 + 8 + 8           \
+                                 + S3_MD5_LEN + 2 + 255 + 2 + 1024)
+
+
+typedef enum {
+    S3_JOURNAL_PUT_OBJECT = 1,
+    S3_JOURNAL_DELETE_OBJECT,
+    S3_JOURNAL_CREATE_BUCKET,
+    S3_JOURNAL_DELETE_BUCKET,
+    S3_JOURNAL_PUT_USER,
+    S3_JOURNAL_DELETE_USER
+} s3_journal_op_e;
+
+
+typedef struct {
+    s3_journal_op_e   op;
+    uint64_t          hlc;
+    uint64_t          size;
+    unsigned char     md5[S3_MD5_LEN];
+    s3_str_t          bucket;        /* or the access key of a user */
+    s3_str_t          key;
+} s3_journal_entry_t;
+
+
+/*
+ * Creates and opens this process's journal file under root/journal
+ * (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC).  Writes its path into
+ * name (size bytes).  Returns the descriptor, or -1 with errno set.
+ */
+int s3_journal_open(const char *root, char *name, size_t size);
+
+/*
+ * Encodes e as one frame into buf.  Returns the frame length, or -1 with
+ * errno ENOSPC (buf too small) or ENAMETOOLONG (bucket over 255 or key
+ * over 1024 bytes).
+ */
+ssize_t s3_journal_encode(const s3_journal_entry_t *e, unsigned char *buf,
+    size_t size);
+
+/*
+ * Appends one encoded frame with a single write().  Returns S3_OK or S3_ERR
+ * with errno set (a short write is reported as EIO).
+ */
+int s3_journal_append(int fd, const unsigned char *frame, size_t len);
+
+/*
+ * Decodes the frame at the start of buf (len bytes available).  Returns
+ * S3_OK with *used set to the frame length and e's slices pointing into
+ * buf; S3_AGAIN when buf holds only part of a frame (read more, or at the
+ * end of the file it is a torn tail); S3_ERR with errno EINVAL when the crc
+ * or the payload is wrong.
+ */
+int s3_journal_decode(const unsigned char *buf, size_t len,
+    s3_journal_entry_t *e, size_t *used);
+
+/* Returns the name of an op ("put-object", ...) or "unknown". */
+const char *s3_journal_op_name(s3_journal_op_e op);
+
+
+#endif /* _S3_JOURNAL_H_INCLUDED_ */

@@ -1,0 +1,70 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * Where things live under the data directory.  Every path here is
+ * relative to the data directory and built only from validated names and
+ * hashes, so no bucket or key can reach outside it:
+ *
+ *     FORMAT                          store format and node id
+ *     lock                            striped lock file (s3_lock.h)
+ *     tmp/                            temp files, swept at start-up
+ *     journal/<pid>-<ms>.jnl          change journals (s3_journal.h)
+ *     users/<access key>              user records
+ *     buckets/<bucket>/bucket         bucket record
+ *     buckets/<bucket>/obj/HH/HH/<sha256(key) hex>
+ *                                     object files: data, record, trailer
+ */
+
+
+#ifndef _S3_PLACE_H_INCLUDED_
+#define _S3_PLACE_H_INCLUDED_
+
+
+#include "s3_core.h"
+
+
+#define S3_PLACE_TMP        "tmp"
+#define S3_PLACE_USERS      "users"
+#define S3_PLACE_BUCKETS    "buckets"
+#define S3_PLACE_OBJECTS    "obj"
+#define S3_PLACE_BUCKET_RECORD  "bucket"
+
+#define S3_BUCKET_MIN_LEN   3
+#define S3_BUCKET_MAX_LEN   63
+#define S3_KEY_MAX_LEN      1024
+#define S3_ACCESS_KEY_MIN_LEN   16
+#define S3_ACCESS_KEY_MAX_LEN   128
+
+/* longest relative path built here, NUL included */
+#define S3_PLACE_MAX_LEN    (sizeof("buckets//obj/HH/HH/") + S3_BUCKET_MAX_LEN \
+                             + 64)
+
+
+/*
+ * Returns 1 when name follows S3's bucket naming rules: 3 to 63
+ * characters of a-z 0-9 . -, starting and ending with a letter or digit,
+ * no "..", not an IPv4 address, no "xn--" prefix, no "-s3alias" or
+ * "--ol-s3" suffix.  Returns 0 otherwise.
+ */
+int s3_bucket_name_valid(const char *name, size_t len);
+
+/* Returns 1 when an access key is 16 to 128 characters of A-Z a-z 0-9. */
+int s3_access_key_valid(const char *ak, size_t len);
+
+/*
+ * The functions below write a NUL-terminated relative path into buf and
+ * return its length, or -1 with errno EINVAL for an invalid bucket name,
+ * access key or a key over S3_KEY_MAX_LEN bytes, ENAMETOOLONG when size is
+ * too small.
+ */
+ssize_t s3_place_object(char *buf, size_t size, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len);
+ssize_t s3_place_bucket_dir(char *buf, size_t size, const char *bucket,
+    size_t bucket_len);
+ssize_t s3_place_bucket_record(char *buf, size_t size, const char *bucket,
+    size_t bucket_len);
+ssize_t s3_place_user(char *buf, size_t size, const char *ak, size_t len);
+
+
+#endif /* _S3_PLACE_H_INCLUDED_ */

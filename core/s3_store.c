@@ -1,0 +1,792 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * Objects, and the helpers the other store files share (s3_store_int.h).
+ */
+
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "s3_lock.h"
+#include "s3_place.h"
+#include "s3_store_int.h"
+
+
+static int s3_store_read_full(int fd, unsigned char *p, size_t len,
+    off_t off);
+static int s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec);
+static int s3_store_bucket_exists(const char *root, const s3_str_t *bucket);
+static int s3_store_object_hlc(const char *path, uint64_t *hlc);
+static int s3_store_put_locked(const s3_store_t *st, int fd,
+    const char *tmp_path, s3_record_t *rec, char *path);
+static int s3_store_append_record(int fd, const s3_record_t *rec, int sync);
+static int s3_store_delete_locked(const s3_store_t *st,
+    const s3_record_t *key, const char *path);
+
+
+/* helpers shared by the store files */
+
+
+int
+s3_store_path(char *path, const char *root, const char *rel)
+{
+    int  n;
+
+    n = snprintf(path, PATH_MAX, "%s/%s", root, rel);
+
+    if (n < 0 || n >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+uint64_t
+s3_store_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+
+    return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+void
+s3_store_close(int fd)
+{
+    int  err;
+
+    err = errno;
+    (void) close(fd);
+    errno = err;
+}
+
+
+int
+s3_store_fsync_dir(const char *path)
+{
+    int  fd, rc;
+
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd == -1) {
+        return S3_ERR;
+    }
+
+    rc = fsync(fd);
+
+    s3_store_close(fd);
+
+    return (rc == 0) ? S3_OK : S3_ERR;
+}
+
+
+int
+s3_store_fsync_parent(const char *path)
+{
+    char        dir[PATH_MAX];
+    const char  *slash;
+
+    slash = strrchr(path, '/');
+
+    if (slash == NULL || slash == path) {
+        return s3_store_fsync_dir(slash == NULL ? "." : "/");
+    }
+
+    memcpy(dir, path, slash - path);
+    dir[slash - path] = '\0';
+
+    return s3_store_fsync_dir(dir);
+}
+
+
+int
+s3_store_mkdir(const char *path, int sync)
+{
+    if (mkdir(path, 0700) == -1) {
+        return (errno == EEXIST) ? S3_OK : S3_ERR;
+    }
+
+    if (sync) {
+        return s3_store_fsync_parent(path);
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_store_mkdir_p(char *path, size_t root_len, int sync)
+{
+    int    rc;
+    char  *slash;
+
+    if (mkdir(path, 0700) == 0) {
+        return sync ? s3_store_fsync_parent(path) : S3_OK;
+    }
+
+    if (errno == EEXIST) {
+        return S3_OK;
+    }
+
+    slash = strrchr(path, '/');
+
+    if (errno != ENOENT || slash == NULL
+        || (size_t) (slash - path) <= root_len)
+    {
+        return S3_ERR;
+    }
+
+    *slash = '\0';
+    rc = s3_store_mkdir_p(path, root_len, sync);
+    *slash = '/';
+
+    if (rc != S3_OK) {
+        return S3_ERR;
+    }
+
+    return s3_store_mkdir(path, sync);
+}
+
+
+int
+s3_store_tmp_path(char *path, const char *root)
+{
+    int            n;
+    char           hex[17];
+    unsigned char  rnd[8];
+
+    if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+        return S3_ERR;
+    }
+
+    *s3_hex_encode(hex, rnd, sizeof(rnd)) = '\0';
+
+    n = snprintf(path, PATH_MAX, "%s/" S3_PLACE_TMP "/s3.%ld.%s", root,
+                 (long) getpid(), hex);
+
+    if (n < 0 || n >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_store_write_record_file(const s3_store_t *st, const s3_record_t *rec,
+    char *tmp)
+{
+    int            fd;
+    ssize_t        n;
+    unsigned char  buf[S3_RECORD_READ_LEN];
+
+    n = s3_record_encode(rec, buf, sizeof(buf));
+    if (n == -1) {
+        return S3_ERR;
+    }
+
+    if (s3_store_tmp_path(tmp, st->root) != S3_OK) {
+        return S3_ERR;
+    }
+
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd == -1) {
+        return S3_ERR;
+    }
+
+    if (s3_store_write_full(fd, buf, n, 0) != S3_OK
+        || (st->fsync && fsync(fd) == -1))
+    {
+        s3_store_close(fd);
+        s3_store_remove_tree(AT_FDCWD, tmp, 0);
+        return S3_ERR;
+    }
+
+    if (close(fd) == -1) {
+        s3_store_remove_tree(AT_FDCWD, tmp, 0);
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_store_read_record_file(const char *path, unsigned char *buf,
+    size_t size, s3_record_t *rec)
+{
+    int          fd, rc;
+    size_t       need;
+    struct stat  sb;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        return S3_ERR;
+    }
+
+    if (fstat(fd, &sb) == -1) {
+        s3_store_close(fd);
+        return S3_ERR;
+    }
+
+    rc = s3_store_read_record(fd, sb.st_size, buf, size, rec, &need);
+
+    s3_store_close(fd);
+
+    if (rc == S3_AGAIN) {
+        errno = ENOBUFS;
+        return S3_ERR;
+    }
+
+    return rc;
+}
+
+
+int
+s3_store_publish(const s3_store_t *st, const char *tmp, const char *path)
+{
+    if (rename(tmp, path) == -1) {
+        s3_store_remove_tree(AT_FDCWD, tmp, 0);
+        return S3_ERR;
+    }
+
+    if (st->fsync) {
+        return s3_store_fsync_parent(path);
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_store_journal(const s3_store_t *st, const s3_journal_entry_t *e)
+{
+    ssize_t        n;
+    unsigned char  frame[S3_JOURNAL_MAX_FRAME];
+
+    if (st->journal_fd < 0) {
+        return S3_OK;
+    }
+
+    n = s3_journal_encode(e, frame, sizeof(frame));
+    if (n == -1) {
+        return S3_ERR;
+    }
+
+    return s3_journal_append(st->journal_fd, frame, n);
+}
+
+
+int
+s3_store_remove_tree(int dfd, const char *name, int depth)
+{
+    int             fd, rc, err;
+    DIR            *d;
+    struct dirent  *de;
+
+    if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT) {
+        return S3_OK;
+    }
+
+    if (errno != EISDIR && errno != EPERM) {
+        return S3_ERR;
+    }
+
+    if (depth <= 0) {
+        errno = ELOOP;
+        return S3_ERR;
+    }
+
+    fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd == -1) {
+        return S3_ERR;
+    }
+
+    d = fdopendir(fd);
+    if (d == NULL) {
+        s3_store_close(fd);
+        return S3_ERR;
+    }
+
+    rc = S3_OK;
+
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+
+        if (s3_store_remove_tree(dirfd(d), de->d_name, depth - 1) != S3_OK) {
+            rc = S3_ERR;
+            break;
+        }
+    }
+
+    err = errno;
+    (void) closedir(d);
+    errno = err;
+
+    if (rc != S3_OK) {
+        return S3_ERR;
+    }
+
+    if (unlinkat(dfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT) {
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_store_list(const char *root, const char *dir, s3_store_reader_pt reader,
+    s3_store_record_pt cb, void *data)
+{
+    int             rc, err;
+    DIR            *d;
+    char            path[PATH_MAX];
+    s3_record_t     rec;
+    struct dirent  *de;
+    unsigned char   buf[S3_RECORD_READ_LEN];
+
+    if (s3_store_path(path, root, dir) != S3_OK) {
+        return S3_ERR;
+    }
+
+    d = opendir(path);
+    if (d == NULL) {
+        return S3_ERR;
+    }
+
+    rc = S3_OK;
+
+    for ( ;; ) {
+        errno = 0;
+
+        de = readdir(d);
+        if (de == NULL) {
+            rc = (errno == 0) ? S3_OK : S3_ERR;
+            break;
+        }
+
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+
+        rc = reader(root, de->d_name, strlen(de->d_name), buf, sizeof(buf),
+                    &rec);
+
+        if (rc > S3_OK || (rc == S3_ERR && errno == EINVAL)) {
+            continue;
+        }
+
+        if (rc == S3_OK) {
+            rc = cb(&rec, data);
+        }
+
+        if (rc != S3_OK) {
+            break;
+        }
+    }
+
+    err = errno;
+    (void) closedir(d);
+    errno = err;
+
+    return rc;
+}
+
+
+int
+s3_store_write_full(int fd, const unsigned char *p, size_t len, off_t off)
+{
+    ssize_t  n;
+
+    while (len > 0) {
+        n = pwrite(fd, p, len, off);
+
+        if (n == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+
+            return S3_ERR;
+        }
+
+        p += n;
+        len -= n;
+        off += n;
+    }
+
+    return S3_OK;
+}
+
+
+static int
+s3_store_read_full(int fd, unsigned char *p, size_t len, off_t off)
+{
+    ssize_t  n;
+
+    while (len > 0) {
+        n = pread(fd, p, len, off);
+
+        if (n == -1) {
+            if (errno == EINTR) {
+                continue;
+            }
+
+            return S3_ERR;
+        }
+
+        if (n == 0) {
+            /* the file is shorter than its size said: not ours */
+            errno = EINVAL;
+            return S3_ERR;
+        }
+
+        p += n;
+        len -= n;
+        off += n;
+    }
+
+    return S3_OK;
+}
+
+
+/* objects */
+
+
+int
+s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
+    s3_record_t *rec)
+{
+    int   lfd, rc;
+    char  rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+
+    if (rec->kind != S3_RECORD_OBJECT) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    if (s3_place_object(rel, sizeof(rel), rec->bucket.data, rec->bucket.len,
+                        rec->key.data, rec->key.len) == -1
+        || s3_store_path(path, st->root, rel) != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    lfd = s3_store_lock_object(st, rec);
+    if (lfd == -1) {
+        return S3_ERR;
+    }
+
+    rc = s3_store_put_locked(st, fd, tmp_path, rec, path);
+
+    s3_store_close(lfd);
+
+    return rc;
+}
+
+
+static int
+s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
+    s3_record_t *rec, char *path)
+{
+    int                 rc;
+    char                tmp[PATH_MAX];
+    char               *slash;
+    uint64_t            floor;
+    s3_journal_entry_t  e;
+
+    rc = s3_store_bucket_exists(st->root, &rec->bucket);
+    if (rc != S3_OK) {
+        return rc;
+    }
+
+    rc = s3_store_object_hlc(path, &floor);
+    if (rc == S3_ERR) {
+        return S3_ERR;
+    }
+
+    rec->hlc = s3_hlc_next(st->clock, floor);
+    rec->mtime_ms = s3_store_now_ms();
+    rec->origin = st->node_id;
+
+    if (s3_store_append_record(fd, rec, st->fsync) != S3_OK) {
+        return S3_ERR;
+    }
+
+    e.op = S3_JOURNAL_PUT_OBJECT;
+    e.hlc = rec->hlc;
+    e.size = rec->size;
+    memcpy(e.md5, rec->md5, S3_MD5_LEN);
+    e.bucket = rec->bucket;
+    e.key = rec->key;
+
+    if (s3_store_journal(st, &e) != S3_OK) {
+        return S3_ERR;
+    }
+
+    /* the fan-out directories obj/HH/HH */
+
+    slash = strrchr(path, '/');
+
+    *slash = '\0';
+    rc = s3_store_mkdir_p(path, strlen(st->root), st->fsync);
+    *slash = '/';
+
+    if (rc != S3_OK) {
+        return S3_ERR;
+    }
+
+    if (tmp_path[0] != '/') {
+        if (s3_store_path(tmp, st->root, tmp_path) != S3_OK) {
+            return S3_ERR;
+        }
+
+        tmp_path = tmp;
+    }
+
+    if (rename(tmp_path, path) == -1) {
+        return S3_ERR;
+    }
+
+    if (st->fsync) {
+        return s3_store_fsync_parent(path);
+    }
+
+    return S3_OK;
+}
+
+
+/* Opens a lock descriptor holding the object's bucket and key stripes. */
+
+static int
+s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec)
+{
+    int  fd;
+
+    fd = s3_lock_open(st->root);
+    if (fd == -1) {
+        return -1;
+    }
+
+    if (s3_lock_bucket(fd, rec->bucket.data, rec->bucket.len,
+                       S3_LOCK_SHARED) != S3_OK
+        || s3_lock_key(fd, rec->bucket.data, rec->bucket.len,
+                       rec->key.data, rec->key.len, S3_LOCK_EXCLUSIVE)
+           != S3_OK)
+    {
+        s3_store_close(fd);
+        return -1;
+    }
+
+    return fd;
+}
+
+
+static int
+s3_store_bucket_exists(const char *root, const s3_str_t *bucket)
+{
+    char         rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    struct stat  sb;
+
+    if (s3_place_bucket_record(rel, sizeof(rel), bucket->data, bucket->len)
+        == -1
+        || s3_store_path(path, root, rel) != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    if (stat(path, &sb) == -1) {
+        if (errno == ENOENT || errno == ENOTDIR) {
+            return S3_STORE_NO_BUCKET;
+        }
+
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+/*
+ * Reads the hlc of the object file at path.  Returns S3_OK,
+ * S3_STORE_NOT_FOUND (hlc 0) or S3_ERR.  A file whose record cannot be
+ * decoded counts as hlc 0: the new version replaces it.
+ */
+
+static int
+s3_store_object_hlc(const char *path, uint64_t *hlc)
+{
+    s3_record_t    rec;
+    unsigned char  buf[S3_RECORD_MAX_LEN + S3_RECORD_TRAILER_LEN];
+
+    *hlc = 0;
+
+    if (s3_store_read_record_file(path, buf, sizeof(buf), &rec) != S3_OK) {
+        if (errno == ENOENT) {
+            return S3_STORE_NOT_FOUND;
+        }
+
+        return (errno == EINVAL) ? S3_OK : S3_ERR;
+    }
+
+    *hlc = rec.hlc;
+
+    return S3_OK;
+}
+
+
+/* Appends the record after exactly rec->size bytes of data. */
+
+static int
+s3_store_append_record(int fd, const s3_record_t *rec, int sync)
+{
+    ssize_t        n;
+    struct stat    sb;
+    unsigned char  buf[S3_RECORD_MAX_LEN + S3_RECORD_TRAILER_LEN];
+
+    n = s3_record_encode(rec, buf, sizeof(buf));
+    if (n == -1) {
+        return S3_ERR;
+    }
+
+    if (fstat(fd, &sb) == -1) {
+        return S3_ERR;
+    }
+
+    if ((uint64_t) sb.st_size < rec->size) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    if (ftruncate(fd, rec->size) == -1
+        || s3_store_write_full(fd, buf, n, rec->size) != S3_OK
+        || (sync && fsync(fd) == -1))
+    {
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_store_delete_object(const s3_store_t *st, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len)
+{
+    int          lfd, rc;
+    char         rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    s3_record_t  obj;
+
+    if (s3_place_object(rel, sizeof(rel), bucket, bucket_len, key, key_len)
+        == -1
+        || s3_store_path(path, st->root, rel) != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    memset(&obj, 0, sizeof(s3_record_t));
+    obj.bucket.data = bucket;
+    obj.bucket.len = bucket_len;
+    obj.key.data = key;
+    obj.key.len = key_len;
+
+    lfd = s3_store_lock_object(st, &obj);
+    if (lfd == -1) {
+        return S3_ERR;
+    }
+
+    rc = s3_store_delete_locked(st, &obj, path);
+
+    s3_store_close(lfd);
+
+    return rc;
+}
+
+
+static int
+s3_store_delete_locked(const s3_store_t *st, const s3_record_t *key,
+    const char *path)
+{
+    int                 rc;
+    uint64_t            floor;
+    s3_journal_entry_t  e;
+
+    rc = s3_store_bucket_exists(st->root, &key->bucket);
+    if (rc != S3_OK) {
+        return rc;
+    }
+
+    rc = s3_store_object_hlc(path, &floor);
+    if (rc != S3_OK) {
+        return rc;
+    }
+
+    memset(&e, 0, sizeof(s3_journal_entry_t));
+    e.op = S3_JOURNAL_DELETE_OBJECT;
+    e.hlc = s3_hlc_next(st->clock, floor);
+    e.bucket = key->bucket;
+    e.key = key->key;
+
+    if (s3_store_journal(st, &e) != S3_OK) {
+        return S3_ERR;
+    }
+
+    if (unlink(path) == -1) {
+        return S3_ERR;
+    }
+
+    if (st->fsync) {
+        return s3_store_fsync_parent(path);
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_store_read_record(int fd, uint64_t file_size, unsigned char *buf,
+    size_t size, s3_record_t *rec, size_t *need)
+{
+    int     rc;
+    size_t  n;
+
+    n = S3_RECORD_READ_LEN;
+
+    if (n > size) {
+        n = size;
+    }
+
+    if (n > file_size) {
+        n = file_size;
+    }
+
+    for ( ;; ) {
+        if (s3_store_read_full(fd, buf, n, file_size - n) != S3_OK) {
+            return S3_ERR;
+        }
+
+        rc = s3_record_decode(buf, n, file_size, rec, need);
+
+        if (rc != S3_AGAIN || *need > size || *need <= n) {
+            return rc;
+        }
+
+        n = *need;
+    }
+}
+

@@ -1,0 +1,107 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * Helpers shared by s3_store.c, s3_store_init.c, s3_store_bucket.c and
+ * s3_store_user.c.
+ * Not part of the library's interface: nothing outside core/s3_store*.c
+ * includes this file.  Paths are absolute, built in PATH_MAX buffers the
+ * caller provides.  Every helper returns S3_OK or S3_ERR with errno set
+ * (and preserved across its own cleanup) unless stated otherwise.
+ */
+
+
+#ifndef _S3_STORE_INT_H_INCLUDED_
+#define _S3_STORE_INT_H_INCLUDED_
+
+
+#include <limits.h>
+
+#include "s3_journal.h"
+#include "s3_store.h"
+
+
+#define S3_STORE_TREE_DEPTH   16      /* deepest tree we remove */
+
+
+/* Writes "root/rel" into path[PATH_MAX]; ENAMETOOLONG if it does not fit. */
+int s3_store_path(char *path, const char *root, const char *rel);
+
+/* Wall clock in milliseconds (CLOCK_REALTIME). */
+uint64_t s3_store_now_ms(void);
+
+/* close() that keeps errno as it was. */
+void s3_store_close(int fd);
+
+/* Opens and fsyncs a directory. */
+int s3_store_fsync_dir(const char *path);
+
+/* Fsyncs the directory holding path (path itself is left unchanged). */
+int s3_store_fsync_parent(const char *path);
+
+/*
+ * Creates the directory path (0700) and, when it was created and sync is
+ * set, fsyncs its parent.  An existing directory is S3_OK.
+ */
+int s3_store_mkdir(const char *path, int sync);
+
+/*
+ * As s3_store_mkdir(), creating missing parents too, but never above the
+ * first root_len bytes of path (which must exist).  path is modified
+ * during the call and restored.
+ */
+int s3_store_mkdir_p(char *path, size_t root_len, int sync);
+
+/* pwrite()s all of p at off, retrying short writes. */
+int s3_store_write_full(int fd, const unsigned char *p, size_t len,
+    off_t off);
+
+/* Writes a fresh unique name under root/tmp into path[PATH_MAX]. */
+int s3_store_tmp_path(char *path, const char *root);
+
+/*
+ * Writes rec (bucket or user: no data) to a new file under root/tmp,
+ * fsynced when st->fsync, and leaves its name in tmp[PATH_MAX].  On
+ * failure nothing is left behind.
+ */
+int s3_store_write_record_file(const s3_store_t *st, const s3_record_t *rec,
+    char *tmp);
+
+/*
+ * Reads the record of the file at path into buf.  Returns S3_OK, or S3_ERR
+ * with errno (ENOENT: no file, EINVAL: not a record, ENOBUFS: buf too
+ * small).
+ */
+int s3_store_read_record_file(const char *path, unsigned char *buf,
+    size_t size, s3_record_t *rec);
+
+/*
+ * Renames tmp to path and, when st->fsync, fsyncs path's directory.  On
+ * a failed rename tmp is unlinked.
+ */
+int s3_store_publish(const s3_store_t *st, const char *tmp,
+    const char *path);
+
+/* Appends one journal frame for e (nothing when st->journal_fd < 0). */
+int s3_store_journal(const s3_store_t *st, const s3_journal_entry_t *e);
+
+/*
+ * Removes name (a file or a tree at most depth levels deep) relative to
+ * the directory dfd.  A missing name is S3_OK.
+ */
+int s3_store_remove_tree(int dfd, const char *name, int depth);
+
+/*
+ * Calls reader(root, name, len, buf, size, rec) for every entry of root/dir
+ * not starting with '.', then cb for each record read.  Entries the
+ * reader reports as absent (a positive status) or invalid (S3_ERR with
+ * EINVAL) are skipped.  Returns as s3_store_list_buckets() does.
+ */
+typedef int (*s3_store_reader_pt)(const char *root, const char *name,
+    size_t len, unsigned char *buf, size_t size, s3_record_t *rec);
+
+int s3_store_list(const char *root, const char *dir,
+    s3_store_reader_pt reader, s3_store_record_pt cb, void *data);
+
+
+#endif /* _S3_STORE_INT_H_INCLUDED_ */

@@ -1,0 +1,478 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * Vectors from the AWS documentation: the four S3 examples of "Signature
+ * Calculations for the Authorization Header: Transferring Payload in a
+ * Single Chunk (AWS Signature Version 4)" and the key of "Examples of how
+ * to derive a signing key for Signature Version 4".
+ */
+
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "s3_checksum.h"
+#include "s3_sigv4.h"
+#include "test.h"
+
+
+#define EMPTY_SHA256                                                          \
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define PUT_SHA256                                                            \
+    "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
+#define HOST        "examplebucket.s3.amazonaws.com"
+#define AMZ_DATE    "20130524T000000Z"
+#define SECRET      "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+#define CREDENTIAL  "Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/" \
+                    "aws4_request"
+
+
+typedef struct {
+    const char   *name;
+    const char   *method;
+    const char   *path;
+    const char   *query;
+    const char   *signed_headers;
+    const char   *values[5];
+    const char   *payload;
+    const char   *canonical;
+    const char   *sts_hash;          /* NULL: not checked */
+    const char   *signature;
+} test_vector_t;
+
+
+static void test_vector(const test_vector_t *v);
+static void test_signing_key(void);
+static void test_parse_header(void);
+static void test_parse_date(void);
+static void test_canonical_details(void);
+static ssize_t test_canon(const char *path, const char *query,
+    const char *sh, const s3_str_t *values, char *buf, size_t size);
+
+
+static const test_vector_t  vectors[] = {
+
+    { "GET Object",
+      "GET", "/test.txt", "",
+      "host;range;x-amz-content-sha256;x-amz-date",
+      { HOST, "bytes=0-9", EMPTY_SHA256, AMZ_DATE },
+      EMPTY_SHA256,
+      "GET\n"
+      "/test.txt\n"
+      "\n"
+      "host:examplebucket.s3.amazonaws.com\n"
+      "range:bytes=0-9\n"
+      "x-amz-content-sha256:" EMPTY_SHA256 "\n"
+      "x-amz-date:20130524T000000Z\n"
+      "\n"
+      "host;range;x-amz-content-sha256;x-amz-date\n"
+      EMPTY_SHA256,
+      "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972",
+      "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41" },
+
+    { "PUT Object",
+      "PUT", "/test$file.text", "",
+      "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
+      { "Fri, 24 May 2013 00:00:00 GMT", HOST, PUT_SHA256, AMZ_DATE,
+        "REDUCED_REDUNDANCY" },
+      PUT_SHA256,
+      "PUT\n"
+      "/test%24file.text\n"
+      "\n"
+      "date:Fri, 24 May 2013 00:00:00 GMT\n"
+      "host:examplebucket.s3.amazonaws.com\n"
+      "x-amz-content-sha256:" PUT_SHA256 "\n"
+      "x-amz-date:20130524T000000Z\n"
+      "x-amz-storage-class:REDUCED_REDUNDANCY\n"
+      "\n"
+      "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class\n"
+      PUT_SHA256,
+      "9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d",
+      "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd" },
+
+    { "GET Bucket Lifecycle",
+      "GET", "/", "lifecycle",
+      "host;x-amz-content-sha256;x-amz-date",
+      { HOST, EMPTY_SHA256, AMZ_DATE },
+      EMPTY_SHA256,
+      "GET\n"
+      "/\n"
+      "lifecycle=\n"
+      "host:examplebucket.s3.amazonaws.com\n"
+      "x-amz-content-sha256:" EMPTY_SHA256 "\n"
+      "x-amz-date:20130524T000000Z\n"
+      "\n"
+      "host;x-amz-content-sha256;x-amz-date\n"
+      EMPTY_SHA256,
+      NULL,
+      "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543" },
+
+    { "GET Bucket (List Objects)",
+      "GET", "/", "max-keys=2&prefix=J",
+      "host;x-amz-content-sha256;x-amz-date",
+      { HOST, EMPTY_SHA256, AMZ_DATE },
+      EMPTY_SHA256,
+      "GET\n"
+      "/\n"
+      "max-keys=2&prefix=J\n"
+      "host:examplebucket.s3.amazonaws.com\n"
+      "x-amz-content-sha256:" EMPTY_SHA256 "\n"
+      "x-amz-date:20130524T000000Z\n"
+      "\n"
+      "host;x-amz-content-sha256;x-amz-date\n"
+      EMPTY_SHA256,
+      "df57d21db20da04d7fa30298dd4488ba3a2b47ca3a489c74750e0f1e7df1b9b7",
+      "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7" },
+
+    /* the same request, parameters sent in another order and encoding */
+
+    { "List Objects, query reordered",
+      "GET", "/", "prefix=%4A&max-keys=2",
+      "host;x-amz-content-sha256;x-amz-date",
+      { HOST, EMPTY_SHA256, AMZ_DATE },
+      EMPTY_SHA256,
+      NULL, NULL,
+      "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7" },
+
+    { "PUT Object, path sent encoded",
+      "PUT", "/test%24file.text", "",
+      "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
+      { "Fri, 24 May 2013 00:00:00 GMT", HOST, PUT_SHA256, AMZ_DATE,
+        "  REDUCED_REDUNDANCY " },
+      PUT_SHA256,
+      NULL, NULL,
+      "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd" }
+};
+
+
+int
+main(void)
+{
+    size_t         i;
+    char           hex[2 * S3_SHA256_LEN];
+    unsigned char  hash[S3_SHA256_LEN];
+
+    s3_sha256("Welcome to Amazon S3.", 21, hash);
+    s3_hex_encode(hex, hash, S3_SHA256_LEN);
+    test_mem("PUT example payload hash", hex, 64, PUT_SHA256);
+
+    for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        test_vector(&vectors[i]);
+    }
+
+    test_signing_key();
+    test_parse_header();
+    test_parse_date();
+    test_canonical_details();
+
+    return test_report("test_sigv4");
+}
+
+
+static void
+test_vector(const test_vector_t *v)
+{
+    int                 i;
+    char                canon[2048], sts[512], hdr[512], want[512];
+    char                sig[64];
+    char                descr[128];
+    ssize_t             n, m;
+    s3_str_t            values[5];
+    s3_sigv4_auth_t     auth;
+    s3_sigv4_request_t  req;
+    unsigned char       key[S3_SIGV4_KEY_LEN];
+
+    test_section(v->name);
+
+    for (i = 0; i < 5; i++) {
+        values[i].data = v->values[i];
+        values[i].len = (v->values[i] != NULL) ? strlen(v->values[i]) : 0;
+    }
+
+    req.method.data = v->method;
+    req.method.len = strlen(v->method);
+    req.path.data = v->path;
+    req.path.len = strlen(v->path);
+    req.query.data = v->query;
+    req.query.len = strlen(v->query);
+    req.signed_headers.data = v->signed_headers;
+    req.signed_headers.len = strlen(v->signed_headers);
+    req.header_values = values;
+    req.payload_hash.data = v->payload;
+    req.payload_hash.len = strlen(v->payload);
+
+    n = s3_sigv4_canonical_request(&req, canon, sizeof(canon));
+    test_cond("canonical request built", n > 0);
+    if (n <= 0) {
+        return;
+    }
+
+    if (v->canonical != NULL) {
+        test_mem("canonical request", canon, n, v->canonical);
+    }
+
+    snprintf(hdr, sizeof(hdr), "AWS4-HMAC-SHA256 " CREDENTIAL
+             ",SignedHeaders=%s,Signature=%s", v->signed_headers,
+             v->signature);
+
+    test_cond("authorization parsed",
+              s3_sigv4_parse_header(hdr, strlen(hdr), &auth) == S3_OK);
+
+    m = s3_sigv4_string_to_sign(&auth, AMZ_DATE, 16, canon, n, sts,
+                                sizeof(sts));
+    test_cond("string to sign built", m > 0);
+
+    if (v->sts_hash != NULL) {
+        snprintf(descr, sizeof(descr), "string to sign, hash %.8s...",
+                 v->sts_hash);
+        snprintf(want, sizeof(want), "AWS4-HMAC-SHA256\n" AMZ_DATE "\n"
+                 "20130524/us-east-1/s3/aws4_request\n%s", v->sts_hash);
+        test_mem(descr, sts, m, want);
+    }
+
+    s3_sigv4_signing_key(SECRET, sizeof(SECRET) - 1, &auth, key);
+    s3_sigv4_signature(key, sts, m, sig);
+
+    snprintf(descr, sizeof(descr), "signature %.8s...", v->signature);
+    test_mem(descr, sig, 64, v->signature);
+
+    test_cond("signature matches the parsed header",
+              auth.signature.len == 64
+              && s3_const_time_cmp(sig, auth.signature.data, 64) == 0);
+}
+
+
+static void
+test_signing_key(void)
+{
+    char             hex[2 * S3_SIGV4_KEY_LEN];
+    unsigned char    key[S3_SIGV4_KEY_LEN];
+    unsigned char    long_key[S3_SIGV4_KEY_LEN];
+    char             secret[400];
+    s3_sigv4_auth_t  auth;
+
+    static const char  sk[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+    test_section("signing key");
+
+    memset(&auth, 0, sizeof(auth));
+    auth.date.data = "20120215";
+    auth.date.len = 8;
+    auth.region.data = "us-east-1";
+    auth.region.len = 9;
+    auth.service.data = "iam";
+    auth.service.len = 3;
+
+    s3_sigv4_signing_key(sk, sizeof(sk) - 1, &auth, key);
+    s3_hex_encode(hex, key, S3_SIGV4_KEY_LEN);
+    test_mem("AWS example (iam, us-east-1, 20120215)", hex, 64,
+             "f4780e2d9f65fa895f9c67b32ce1baf0"
+             "b0d8a43505a000a1a9e090d414db404d");
+
+    /* a secret past the stack buffer takes the pre-hashed key path */
+
+    memset(secret, 'k', sizeof(secret));
+    s3_sigv4_signing_key(secret, sizeof(secret), &auth, long_key);
+    s3_sigv4_signing_key(secret, 252, &auth, key);
+    test_cond("long secrets derive distinct keys",
+              memcmp(key, long_key, S3_SIGV4_KEY_LEN) != 0);
+    s3_sigv4_signing_key(secret, sizeof(secret), &auth, key);
+    test_cond("long secret is deterministic",
+              memcmp(key, long_key, S3_SIGV4_KEY_LEN) == 0);
+}
+
+
+static void
+test_parse_header(void)
+{
+    s3_sigv4_auth_t  a;
+
+    static const char  good[] =
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/"
+        "us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-date, "
+        "Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630"
+        "326f1024";
+
+#define PARSE(s)  s3_sigv4_parse_header(s, strlen(s), &a)
+#define SIG64     "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630" \
+                  "326f1024"
+
+    test_section("parse header");
+
+    test_cond("documented header parses",
+              s3_sigv4_parse_header(good, sizeof(good) - 1, &a) == S3_OK);
+    test_mem("access key", a.access_key.data, a.access_key.len,
+             "AKIAIOSFODNN7EXAMPLE");
+    test_mem("date", a.date.data, a.date.len, "20130524");
+    test_mem("region", a.region.data, a.region.len, "us-east-1");
+    test_mem("service", a.service.data, a.service.len, "s3");
+    test_mem("signed headers", a.signed_headers.data, a.signed_headers.len,
+             "host;range;x-amz-date");
+    test_mem("signature", a.signature.data, a.signature.len, SIG64);
+
+    test_cond("parts in another order",
+              PARSE("AWS4-HMAC-SHA256 Signature=" SIG64 ",SignedHeaders=host,"
+                    CREDENTIAL) == S3_OK);
+
+    test_cond("SigV2 is declined",
+              PARSE("AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=")
+              == S3_DECLINED);
+    test_cond("empty value is declined", PARSE("") == S3_DECLINED);
+
+    test_cond("scheme alone is EINVAL",
+              PARSE("AWS4-HMAC-SHA256") == S3_ERR && errno == EINVAL);
+    test_cond("missing signature is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL ",SignedHeaders=host")
+              == S3_ERR && errno == EINVAL);
+    test_cond("short signature is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL ",SignedHeaders=host,"
+                    "Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe285"
+                    "5ddc963176630326f102") == S3_ERR);
+    test_cond("uppercase signature is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL ",SignedHeaders=host,"
+                    "Signature=FE5F80F77D5FA3BECA038A248FF027D0445342FE2855"
+                    "DDC963176630326F1024") == S3_ERR);
+    test_cond("unsorted signed headers are EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL ",SignedHeaders=x-amz-date;"
+                    "host,Signature=" SIG64) == S3_ERR);
+    test_cond("duplicate signed headers are EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL ",SignedHeaders=host;host,"
+                    "Signature=" SIG64) == S3_ERR);
+    test_cond("uppercase signed header is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL ",SignedHeaders=Host,"
+                    "Signature=" SIG64) == S3_ERR);
+    test_cond("empty signed header is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL ",SignedHeaders=host;,"
+                    "Signature=" SIG64) == S3_ERR);
+    test_cond("scope without aws4_request is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/"
+                    "aws4,SignedHeaders=host,Signature=" SIG64) == S3_ERR);
+    test_cond("scope with a bad date is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 Credential=AK/2013052/us-east-1/s3/"
+                    "aws4_request,SignedHeaders=host,Signature=" SIG64)
+              == S3_ERR);
+    test_cond("scope with an extra part is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/"
+                    "aws4_request/x,SignedHeaders=host,Signature=" SIG64)
+              == S3_ERR);
+    test_cond("duplicate part is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL "," CREDENTIAL
+                    ",SignedHeaders=host,Signature=" SIG64) == S3_ERR);
+    test_cond("unknown part is EINVAL",
+              PARSE("AWS4-HMAC-SHA256 " CREDENTIAL ",Foo=bar,SignedHeaders="
+                    "host,Signature=" SIG64) == S3_ERR);
+
+#undef PARSE
+#undef SIG64
+}
+
+
+static void
+test_parse_date(void)
+{
+    time_t  t;
+
+    test_section("parse date");
+
+    test_cond("20130524T000000Z",
+              s3_sigv4_parse_date(AMZ_DATE, 16, &t) == S3_OK
+              && t == 1369353600);
+    test_cond("20000229T235959Z (leap day)",
+              s3_sigv4_parse_date("20000229T235959Z", 16, &t) == S3_OK
+              && t == 951868799);
+    test_cond("February 30 is EINVAL",
+              s3_sigv4_parse_date("20130230T000000Z", 16, &t) == S3_ERR
+              && errno == EINVAL);
+    test_cond("hour 24 is EINVAL",
+              s3_sigv4_parse_date("20130524T240000Z", 16, &t) == S3_ERR);
+    test_cond("missing Z is EINVAL",
+              s3_sigv4_parse_date("20130524T000000", 15, &t) == S3_ERR);
+    test_cond("extended format is EINVAL",
+              s3_sigv4_parse_date("2013-05-24T00:0Z", 16, &t) == S3_ERR);
+}
+
+
+static ssize_t
+test_canon(const char *path, const char *query, const char *sh,
+    const s3_str_t *values, char *buf, size_t size)
+{
+    s3_sigv4_request_t  req;
+
+    req.method.data = "GET";
+    req.method.len = 3;
+    req.path.data = path;
+    req.path.len = strlen(path);
+    req.query.data = query;
+    req.query.len = strlen(query);
+    req.signed_headers.data = sh;
+    req.signed_headers.len = strlen(sh);
+    req.header_values = values;
+    req.payload_hash.data = "UNSIGNED-PAYLOAD";
+    req.payload_hash.len = 16;
+
+    return s3_sigv4_canonical_request(&req, buf, size);
+}
+
+
+static void
+test_canonical_details(void)
+{
+    int       i;
+    char      buf[8192], *q;
+    ssize_t   n;
+    s3_str_t  v[2];
+
+    test_section("canonical request details");
+
+    v[0].data = "  a   b \t c  ";
+    v[0].len = strlen(v[0].data);
+    v[1].data = "x";
+    v[1].len = 1;
+
+    n = test_canon("//b/a b/%2F/./../c+d", "", "host;x-a", v, buf,
+                   sizeof(buf));
+    test_mem("path decoded once (%2F is '/'), not normalised; header "
+             "values trimmed", buf, n,
+             "GET\n//b/a%20b///./../c%2Bd\n\nhost:a b c\nx-a:x\n\n"
+             "host;x-a\nUNSIGNED-PAYLOAD");
+
+    n = test_canon("", "", "host", v + 1, buf, sizeof(buf));
+    test_mem("empty path is /", buf, n,
+             "GET\n/\n\nhost:x\n\nhost\nUNSIGNED-PAYLOAD");
+
+    n = test_canon("/k", "b=2&a=x+y&a=%2B&c&a/=1&A=0&&X-Amz-Signature=ff"
+                   "&X-Amz-Date=1", "host", v + 1, buf, sizeof(buf));
+    q = (n > 0) ? memchr(buf + 4, '\n', n - 4) : NULL;
+    test_cond("query canonicalised", q != NULL);
+    if (q != NULL) {
+        q++;
+        test_mem("query sorted by encoded name then value, plus kept, "
+                 "signature left out",
+                 q, (char *) memchr(q, '\n', buf + n - q) - q,
+                 "A=0&X-Amz-Date=1&a=%2B&a=x%2By&a%2F=1&b=2&c=");
+    }
+
+    test_cond("bad escape in the path is EINVAL",
+              test_canon("/a%zz", "", "host", v + 1, buf, sizeof(buf)) == -1
+              && errno == EINVAL);
+    test_cond("bad escape in the query is EINVAL",
+              test_canon("/a", "x=%4", "host", v + 1, buf, sizeof(buf))
+              == -1 && errno == EINVAL);
+    test_cond("small buffer is ENOSPC",
+              test_canon("/a", "", "host", v + 1, buf, 10) == -1
+              && errno == ENOSPC);
+
+    q = buf + 4096;
+    for (i = 0; i <= S3_SIGV4_MAX_PARAMS; i++) {
+        q += sprintf(q, "%sp%d=", i ? "&" : "", i);
+    }
+
+    test_cond("too many parameters is E2BIG",
+              test_canon("/a", buf + 4096, "host", v + 1, buf, 4096) == -1
+              && errno == E2BIG);
+
+    test_cond("X-Amz-Signature does not count",
+              test_canon("/a", "X-Amz-Signature=1&p=1", "host", v + 1, buf,
+                         4096) > 0);
+}
