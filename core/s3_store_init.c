@@ -9,7 +9,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -28,6 +30,7 @@ static int s3_store_format(const char *root, uint32_t *node_id);
 static int s3_store_format_read(const char *path, uint32_t *node_id);
 static int s3_store_format_create(const char *root, const char *path);
 static int s3_store_probe(const char *root);
+static int s3_store_tmp_in_use(const char *name);
 
 
 int
@@ -218,6 +221,33 @@ s3_store_probe(const char *root)
 }
 
 
+/*
+ * Our own temp files are named "s3.<pid>.<random>" (s3_store_tmp_path());
+ * one whose process is alive belongs to a writer at work (s3ctl, repld)
+ * and is left alone.  Every other name is nginx's request body temp file.
+ */
+
+static int
+s3_store_tmp_in_use(const char *name)
+{
+    long   pid;
+    char  *end;
+
+    if (strncmp(name, "s3.", 3) != 0) {
+        return 0;
+    }
+
+    pid = strtol(name + 3, &end, 10);
+
+    if (end == name + 3 || *end != '.' || pid <= 0 || pid == (long) getpid())
+    {
+        return 0;
+    }
+
+    return kill((pid_t) pid, 0) == 0 || errno == EPERM;
+}
+
+
 int
 s3_store_sweep_tmp(const char *root)
 {
@@ -238,7 +268,9 @@ s3_store_sweep_tmp(const char *root)
     n = 0;
 
     while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0
+            || s3_store_tmp_in_use(de->d_name))
+        {
             continue;
         }
 

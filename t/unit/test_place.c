@@ -44,7 +44,9 @@ test_bucket_names(void)
     test_cond("64 characters",
               !VALID("a23456789012345678901234567890123456789012345678901234"
                      "5678901234"));
-    test_cond("ab (2)", !VALID("ab"));
+    test_cond("ab (2, shorter than AWS allows)", VALID("ab"));
+    test_cond("b (1)", VALID("b"));
+    test_cond("empty", !VALID(""));
     test_cond("uppercase", !VALID("MyBucket"));
     test_cond("underscore", !VALID("my_bucket"));
     test_cond("slash", !VALID("my/bucket"));

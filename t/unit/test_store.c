@@ -739,7 +739,23 @@ test_sweep(const char *root)
     fd = open(path, O_WRONLY | O_CREAT, 0600);
     close(fd);
 
-    test_cond("two entries swept", s3_store_sweep_tmp(root) == 2);
+    /* pid 1 is alive: its temp file belongs to a writer at work */
+    snprintf(path, sizeof(path), "%s/tmp/s3.1.live", root);
+    fd = open(path, O_WRONLY | O_CREAT, 0600);
+    close(fd);
+
+    /* beyond the kernel's pid_max: no such process */
+    snprintf(path, sizeof(path), "%s/tmp/s3.99999999.dead", root);
+    fd = open(path, O_WRONLY | O_CREAT, 0600);
+    close(fd);
+
+    test_cond("three entries swept", s3_store_sweep_tmp(root) == 3);
+    test_cond("a live writer's temp file is kept",
+              test_exists(root, "tmp/s3.1.live"));
+
+    snprintf(path, sizeof(path), "%s/tmp/s3.1.live", root);
+    unlink(path);
+
     test_cond("tmp/ is empty", s3_store_sweep_tmp(root) == 0);
     test_cond("tmp/ is still there", test_exists(root, "tmp"));
 }
