@@ -1,0 +1,347 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * The only table of S3 errors, the XML error body, errno mapping and the
+ * request id every response carries.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_s3_module.h"
+
+
+typedef struct {
+    ngx_http_s3_err_e   err;
+    ngx_str_t           code;
+    ngx_uint_t          status;
+    ngx_str_t           message;
+} ngx_http_s3_error_t;
+
+
+static ngx_buf_t *ngx_http_s3_error_body(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_error_t *e, ngx_str_t *message);
+static u_char *ngx_http_s3_error_element(u_char *p, char *name,
+    ngx_str_t *value);
+
+
+#define ngx_http_s3_error(err, code, status, message)                        \
+    { err, ngx_string(code), status, ngx_string(message) }
+
+
+/* indexed by ngx_http_s3_err_e */
+
+static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
+
+    ngx_http_s3_error(NGX_HTTP_S3_OK, "OK", 200, "OK"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_ACCESS_DENIED,
+        "AccessDenied", 403, "Access Denied"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_AUTH_HEADER_MALFORMED,
+        "AuthorizationHeaderMalformed", 400,
+        "The authorization header you provided is invalid."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_BAD_DIGEST,
+        "BadDigest", 400,
+        "The Content-MD5 you specified did not match what we received."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_BUCKET_EXISTS,
+        "BucketAlreadyExists", 409,
+        "The requested bucket name is not available. The bucket namespace "
+        "is shared by all users of the system. Please select a different "
+        "name and try again."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_BUCKET_OWNED,
+        "BucketAlreadyOwnedByYou", 409,
+        "Your previous request to create the named bucket succeeded and "
+        "you already own it."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_BUCKET_NOT_EMPTY,
+        "BucketNotEmpty", 409,
+        "The bucket you tried to delete is not empty"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_ENTITY_TOO_LARGE,
+        "EntityTooLarge", 400,
+        "Your proposed upload exceeds the maximum allowed object size."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INSUFFICIENT_STORAGE,
+        "InsufficientStorage", 507,
+        "There is not enough space left on the storage to complete the "
+        "request."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INTERNAL_ERROR,
+        "InternalError", 500,
+        "We encountered an internal error. Please try again."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_ACCESS_KEY_ID,
+        "InvalidAccessKeyId", 403,
+        "The AWS Access Key Id you provided does not exist in our records."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_ARGUMENT,
+        "InvalidArgument", 400, "Invalid Argument"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_BUCKET_NAME,
+        "InvalidBucketName", 400, "The specified bucket is not valid."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_DIGEST,
+        "InvalidDigest", 400, "The Content-MD5 you specified is not valid."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_RANGE,
+        "InvalidRange", 416, "The requested range is not satisfiable"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_REQUEST,
+        "InvalidRequest", 400, "Invalid Request"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_URI,
+        "InvalidURI", 400, "Couldn't parse the specified URI."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_KEY_TOO_LONG,
+        "KeyTooLongError", 400, "Your key is too long"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_METADATA_TOO_LARGE,
+        "MetadataTooLarge", 400,
+        "Your metadata headers exceed the maximum allowed metadata size"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_METHOD_NOT_ALLOWED,
+        "MethodNotAllowed", 405,
+        "The specified method is not allowed against this resource."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_MISSING_CONTENT_LENGTH,
+        "MissingContentLength", 411,
+        "You must provide the Content-Length HTTP header."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_BUCKET,
+        "NoSuchBucket", 404, "The specified bucket does not exist"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_KEY,
+        "NoSuchKey", 404, "The specified key does not exist."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_NOT_IMPLEMENTED,
+        "NotImplemented", 501,
+        "A header you provided implies functionality that is not "
+        "implemented"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_PRECONDITION_FAILED,
+        "PreconditionFailed", 412,
+        "At least one of the pre-conditions you specified did not hold"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_REQUEST_TIME_TOO_SKEWED,
+        "RequestTimeTooSkewed", 403,
+        "The difference between the request time and the current time is "
+        "too large."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_SERVICE_UNAVAILABLE,
+        "ServiceUnavailable", 503,
+        "Please reduce your request rate."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_SIGNATURE_DOES_NOT_MATCH,
+        "SignatureDoesNotMatch", 403,
+        "The request signature we calculated does not match the signature "
+        "you provided. Check your key and signing method."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_SHA256_MISMATCH,
+        "XAmzContentSHA256Mismatch", 400,
+        "The provided 'x-amz-content-sha256' header does not match what "
+        "was computed.")
+};
+
+
+ngx_int_t
+ngx_http_s3_send_error(ngx_http_request_t *r, ngx_http_s3_err_e err)
+{
+    ngx_buf_t            *b;
+    ngx_str_t            *message;
+    ngx_http_s3_ctx_t    *ctx;
+    ngx_http_s3_error_t  *e;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    if (err <= NGX_HTTP_S3_OK || err >= NGX_HTTP_S3_ERR_LAST
+        || ngx_http_s3_errors[err].err != err)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "s3 error %d is not in the error table", (int) err);
+        err = NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    e = &ngx_http_s3_errors[err];
+    message = ctx->message.len ? &ctx->message : &e->message;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "s3 error %V: %V", &e->code, message);
+
+    if (r->request_body == NULL && r->headers_in.expect != NULL) {
+
+        /* no "100 Continue" for a body we refuse; close after the answer */
+
+        r->expect_tested = 1;
+        r->keepalive = 0;
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    r->headers_out.content_type_len = 0;
+    ngx_str_null(&r->headers_out.content_type);
+
+    if (r->method == NGX_HTTP_HEAD) {
+        return ngx_http_s3_send_empty(r, e->status);
+    }
+
+    b = ngx_http_s3_error_body(r, ctx, e, message);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_s3_send_xml(r, e->status, b);
+}
+
+
+static ngx_buf_t *
+ngx_http_s3_error_body(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_error_t *e, ngx_str_t *message)
+{
+    size_t      len;
+    u_char     *p;
+    ngx_buf_t  *b;
+    ngx_str_t   rid;
+
+    rid.data = ctx->request_id;
+    rid.len = NGX_HTTP_S3_REQUEST_ID_LEN;
+
+    len = sizeof(NGX_HTTP_S3_XML_DECL "<Error></Error>")
+          + sizeof("<Code></Code>") + e->code.len
+          + sizeof("<Message></Message>")
+          + ngx_http_s3_xml_escape_len(message->data, message->len)
+          + sizeof("<BucketName></BucketName>")
+          + ngx_http_s3_xml_escape_len(ctx->bucket.data, ctx->bucket.len)
+          + sizeof("<Key></Key>")
+          + ngx_http_s3_xml_escape_len(ctx->key.data, ctx->key.len)
+          + sizeof("<Resource>//</Resource>")
+          + ngx_http_s3_xml_escape_len(ctx->bucket.data, ctx->bucket.len)
+          + ngx_http_s3_xml_escape_len(ctx->key.data, ctx->key.len)
+          + sizeof("<RequestId></RequestId>") + rid.len;
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    p = ngx_cpymem(b->last, NGX_HTTP_S3_XML_DECL "<Error>",
+                   sizeof(NGX_HTTP_S3_XML_DECL "<Error>") - 1);
+    p = ngx_http_s3_error_element(p, "Code", &e->code);
+    p = ngx_http_s3_error_element(p, "Message", message);
+
+    if (ctx->bucket.len) {
+        p = ngx_http_s3_error_element(p, "BucketName", &ctx->bucket);
+    }
+
+    if (ctx->key.len) {
+        p = ngx_http_s3_error_element(p, "Key", &ctx->key);
+    }
+
+    p = ngx_cpymem(p, "<Resource>/", sizeof("<Resource>/") - 1);
+    p = ngx_http_s3_xml_escape(p, ctx->bucket.data, ctx->bucket.len);
+
+    if (ctx->key.len) {
+        *p++ = '/';
+        p = ngx_http_s3_xml_escape(p, ctx->key.data, ctx->key.len);
+    }
+
+    p = ngx_cpymem(p, "</Resource>", sizeof("</Resource>") - 1);
+    p = ngx_http_s3_error_element(p, "RequestId", &rid);
+    p = ngx_cpymem(p, "</Error>", sizeof("</Error>") - 1);
+
+    b->last = p;
+
+    return b;
+}
+
+
+static u_char *
+ngx_http_s3_error_element(u_char *p, char *name, ngx_str_t *value)
+{
+    *p++ = '<';
+    p = ngx_cpymem(p, name, ngx_strlen(name));
+    *p++ = '>';
+    p = ngx_http_s3_xml_escape(p, value->data, value->len);
+    *p++ = '<';
+    *p++ = '/';
+    p = ngx_cpymem(p, name, ngx_strlen(name));
+    *p++ = '>';
+
+    return p;
+}
+
+
+ngx_http_s3_err_e
+ngx_http_s3_errno(ngx_log_t *log, ngx_err_t err, const char *failed,
+    const char *path)
+{
+    ngx_uint_t         level;
+    ngx_http_s3_err_e  rc;
+
+    switch (err) {
+
+    case NGX_ENOSPC:
+    case EDQUOT:
+        level = NGX_LOG_CRIT;
+        rc = NGX_HTTP_S3_INSUFFICIENT_STORAGE;
+        break;
+
+    case NGX_EACCES:
+    case NGX_EPERM:
+        level = NGX_LOG_ERR;
+        rc = NGX_HTTP_S3_ACCESS_DENIED;
+        break;
+
+    case NGX_ENOMEM:
+    case NGX_EMFILE:
+    case NGX_ENFILE:
+    case NGX_EAGAIN:
+        level = NGX_LOG_CRIT;
+        rc = NGX_HTTP_S3_SERVICE_UNAVAILABLE;
+        break;
+
+    default:
+        level = NGX_LOG_CRIT;
+        rc = NGX_HTTP_S3_INTERNAL_ERROR;
+        break;
+    }
+
+    ngx_log_error(level, log, err, "%s \"%s\" failed", failed, path);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_s3_set_request_id(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    u_char           *p;
+    ngx_uint_t        i;
+    ngx_table_elt_t  *h;
+
+    p = ctx->request_id;
+
+    for (i = 0; i < NGX_HTTP_S3_REQUEST_ID_LEN / 4; i++) {
+        p = ngx_sprintf(p, "%04XD", (uint32_t) (ngx_random() & 0xffff));
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "x-amz-request-id");
+    h->value.data = ctx->request_id;
+    h->value.len = NGX_HTTP_S3_REQUEST_ID_LEN;
+
+    return NGX_OK;
+}

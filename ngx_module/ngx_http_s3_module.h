@@ -1,0 +1,227 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * The configuration, the per-request context and the functions the files
+ * of ngx_http_s3_module share.
+ */
+
+
+#ifndef _NGX_HTTP_S3_MODULE_H_INCLUDED_
+#define _NGX_HTTP_S3_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "s3_core.h"
+#include "s3_checksum.h"
+#include "s3_hlc.h"
+#include "s3_journal.h"
+#include "s3_place.h"
+#include "s3_record.h"
+#include "s3_sigv4.h"
+#include "s3_store.h"
+#include "s3_uri.h"
+
+
+#define NGX_HTTP_S3_REQUEST_ID_LEN   16
+#define NGX_HTTP_S3_MAX_OBJECT_SIZE  (5LL * 1024 * 1024 * 1024)
+#define NGX_HTTP_S3_MAX_META_SIZE    2048
+#define NGX_HTTP_S3_HEADERS_SIZE     16384
+#define NGX_HTTP_S3_MAX_BUCKETS      10000
+#define NGX_HTTP_S3_KEY_CACHE_SIZE   32
+
+#define NGX_HTTP_S3_XML_DECL                                                 \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+#define NGX_HTTP_S3_XMLNS                                                    \
+    "http://s3.amazonaws.com/doc/2006-03-01/"
+
+
+typedef enum {
+    NGX_HTTP_S3_OK = 0,
+    NGX_HTTP_S3_ACCESS_DENIED,
+    NGX_HTTP_S3_AUTH_HEADER_MALFORMED,
+    NGX_HTTP_S3_BAD_DIGEST,
+    NGX_HTTP_S3_BUCKET_EXISTS,
+    NGX_HTTP_S3_BUCKET_OWNED,
+    NGX_HTTP_S3_BUCKET_NOT_EMPTY,
+    NGX_HTTP_S3_ENTITY_TOO_LARGE,
+    NGX_HTTP_S3_INSUFFICIENT_STORAGE,
+    NGX_HTTP_S3_INTERNAL_ERROR,
+    NGX_HTTP_S3_INVALID_ACCESS_KEY_ID,
+    NGX_HTTP_S3_INVALID_ARGUMENT,
+    NGX_HTTP_S3_INVALID_BUCKET_NAME,
+    NGX_HTTP_S3_INVALID_DIGEST,
+    NGX_HTTP_S3_INVALID_RANGE,
+    NGX_HTTP_S3_INVALID_REQUEST,
+    NGX_HTTP_S3_INVALID_URI,
+    NGX_HTTP_S3_KEY_TOO_LONG,
+    NGX_HTTP_S3_METADATA_TOO_LARGE,
+    NGX_HTTP_S3_METHOD_NOT_ALLOWED,
+    NGX_HTTP_S3_MISSING_CONTENT_LENGTH,
+    NGX_HTTP_S3_NO_SUCH_BUCKET,
+    NGX_HTTP_S3_NO_SUCH_KEY,
+    NGX_HTTP_S3_NOT_IMPLEMENTED,
+    NGX_HTTP_S3_PRECONDITION_FAILED,
+    NGX_HTTP_S3_REQUEST_TIME_TOO_SKEWED,
+    NGX_HTTP_S3_SERVICE_UNAVAILABLE,
+    NGX_HTTP_S3_SIGNATURE_DOES_NOT_MATCH,
+    NGX_HTTP_S3_SHA256_MISMATCH,
+    NGX_HTTP_S3_ERR_LAST
+} ngx_http_s3_err_e;
+
+
+typedef enum {
+    NGX_HTTP_S3_OP_NONE = 0,
+    NGX_HTTP_S3_OP_LIST_BUCKETS,
+    NGX_HTTP_S3_OP_CREATE_BUCKET,
+    NGX_HTTP_S3_OP_HEAD_BUCKET,
+    NGX_HTTP_S3_OP_DELETE_BUCKET,
+    NGX_HTTP_S3_OP_LIST_OBJECTS,
+    NGX_HTTP_S3_OP_PUT_OBJECT,
+    NGX_HTTP_S3_OP_GET_OBJECT,
+    NGX_HTTP_S3_OP_HEAD_OBJECT,
+    NGX_HTTP_S3_OP_DELETE_OBJECT
+} ngx_http_s3_op_e;
+
+
+/* one per distinct s3_store path; journal_fd is per worker */
+typedef struct {
+    ngx_str_t                  path;          /* absolute, NUL-terminated */
+    uint32_t                   node_id;
+    int                        journal_fd;
+} ngx_http_s3_root_t;
+
+
+typedef struct {
+    u_char                     access_key[S3_ACCESS_KEY_MAX_LEN];
+    u_char                     secret_hash[S3_SHA256_LEN];
+    u_char                     date[8];
+    u_char                     region[64];
+    size_t                     access_key_len;
+    size_t                     region_len;
+    u_char                     key[S3_SIGV4_KEY_LEN];
+} ngx_http_s3_signing_key_t;
+
+
+typedef struct {
+    ngx_array_t                roots;         /* ngx_http_s3_root_t * */
+
+    /* per worker process, set up in init_process */
+    s3_hlc_t                   clock;
+    ngx_http_s3_signing_key_t *keys;
+    ngx_uint_t                 next_key;
+} ngx_http_s3_main_conf_t;
+
+
+typedef struct {
+    ngx_http_s3_root_t        *root;          /* s3_store, not inherited */
+    ngx_str_t                  region;
+    ngx_str_t                  domain;
+    ngx_flag_t                 fsync;
+    time_t                     clock_skew;
+    ngx_str_t                  thread_pool;
+} ngx_http_s3_loc_conf_t;
+
+
+typedef struct {
+    ngx_http_s3_op_e           op;
+    ngx_str_t                  bucket;        /* decoded */
+    ngx_str_t                  key;           /* decoded, may hold NULs */
+    ngx_str_t                  path;          /* raw path, no query */
+    ngx_str_t                  query;         /* raw query, no '?' */
+    ngx_str_t                  user;          /* the authenticated requester */
+    ngx_str_t                  payload_hash;  /* x-amz-content-sha256 */
+    ngx_str_t                  message;       /* overrides the table's */
+    u_char                     request_id[NGX_HTTP_S3_REQUEST_ID_LEN];
+
+    s3_store_t                 store;
+
+    /* PutObject */
+    s3_digest_t                md5;
+    s3_digest_t                sha256;
+    off_t                      received;
+    s3_record_t                rec;
+    unsigned                   hashing:1;
+    unsigned                   check_sha256:1;
+} ngx_http_s3_ctx_t;
+
+
+typedef struct ngx_http_s3_task_s  ngx_http_s3_task_t;
+
+/* runs in a thread of the pool: syscalls on t->data only, no pool use */
+typedef void (*ngx_http_s3_task_run_pt)(ngx_http_s3_task_t *t);
+
+/* runs in the worker when the task is done; returns what to finalize with */
+typedef ngx_int_t (*ngx_http_s3_task_done_pt)(ngx_http_request_t *r,
+    ngx_http_s3_task_t *t);
+
+struct ngx_http_s3_task_s {
+    ngx_http_request_t        *request;
+    ngx_http_s3_task_run_pt    run;
+    ngx_http_s3_task_done_pt   done;
+    void                      *data;
+    int                        rc;            /* the core call's status */
+    ngx_err_t                  err;           /* errno when rc is S3_ERR */
+};
+
+
+/* ngx_http_s3_module.c */
+ngx_int_t ngx_http_s3_store_init(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_request.c */
+ngx_http_s3_err_e ngx_http_s3_parse_request(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_table_elt_t *ngx_http_s3_find_header(ngx_http_request_t *r,
+    u_char *name, size_t len);
+ngx_uint_t ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx);
+ngx_http_s3_err_e ngx_http_s3_check_bucket(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
+
+/* ngx_http_s3_auth.c */
+ngx_http_s3_err_e ngx_http_s3_authenticate(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_int_t ngx_http_s3_auth_init_process(ngx_cycle_t *cycle,
+    ngx_http_s3_main_conf_t *smcf);
+
+/* ngx_http_s3_bucket.c */
+ngx_int_t ngx_http_s3_list_buckets(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_create_bucket(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_head_bucket(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
+
+/* ngx_http_s3_object.c */
+ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_delete_object(ngx_http_request_t *r);
+
+/* ngx_http_s3_put.c */
+ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_init(ngx_conf_t *cf);
+
+/* ngx_http_s3_error.c */
+ngx_int_t ngx_http_s3_send_error(ngx_http_request_t *r,
+    ngx_http_s3_err_e err);
+ngx_http_s3_err_e ngx_http_s3_errno(ngx_log_t *log, ngx_err_t err,
+    const char *failed, const char *path);
+ngx_int_t ngx_http_s3_set_request_id(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_xml.c */
+size_t ngx_http_s3_xml_escape_len(u_char *src, size_t len);
+u_char *ngx_http_s3_xml_escape(u_char *dst, u_char *src, size_t len);
+ngx_int_t ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *b);
+ngx_int_t ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status);
+
+/* ngx_http_s3_task.c */
+ngx_int_t ngx_http_s3_task_post(ngx_http_request_t *r,
+    ngx_http_s3_task_run_pt run, ngx_http_s3_task_done_pt done, void *data);
+
+
+extern ngx_module_t  ngx_http_s3_module;
+
+
+#endif /* _NGX_HTTP_S3_MODULE_H_INCLUDED_ */

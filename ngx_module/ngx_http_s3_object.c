@@ -1,0 +1,655 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * GetObject, HeadObject and DeleteObject.  GET and HEAD open the object
+ * file in the worker, read its record and send [0, size) of it, as
+ * ngx_http_static_handler() sends a file.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_s3_module.h"
+
+
+typedef struct {
+    ngx_str_t                  name;          /* as stored, lowercase */
+    ngx_str_t                  out;           /* as sent */
+} ngx_http_s3_header_name_t;
+
+
+static ngx_http_s3_err_e ngx_http_s3_open_object(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_file_t *file, s3_record_t *rec);
+static ngx_http_s3_err_e ngx_http_s3_read_record(ngx_http_request_t *r,
+    ngx_file_t *file, off_t size, s3_record_t *rec);
+static ngx_int_t ngx_http_s3_object_headers(ngx_http_request_t *r,
+    s3_record_t *rec);
+static ngx_int_t ngx_http_s3_stored_header(ngx_http_request_t *r,
+    s3_str_t *name, s3_str_t *value);
+static ngx_int_t ngx_http_s3_conditions(ngx_http_request_t *r,
+    s3_record_t *rec);
+static ngx_uint_t ngx_http_s3_etag_match(ngx_table_elt_t *h,
+    s3_record_t *rec);
+static ngx_int_t ngx_http_s3_check_range(ngx_http_request_t *r,
+    s3_record_t *rec);
+static ngx_uint_t ngx_http_s3_if_range(ngx_http_request_t *r,
+    s3_record_t *rec);
+static ngx_int_t ngx_http_s3_parse_range(ngx_str_t *spec, off_t size);
+static ngx_int_t ngx_http_s3_range_error(ngx_http_request_t *r,
+    s3_record_t *rec);
+static ngx_int_t ngx_http_s3_send_object(ngx_http_request_t *r,
+    ngx_file_t *file, s3_record_t *rec);
+static void ngx_http_s3_delete_object_run(ngx_http_s3_task_t *t);
+static ngx_int_t ngx_http_s3_delete_object_done(ngx_http_request_t *r,
+    ngx_http_s3_task_t *t);
+
+
+static ngx_http_s3_header_name_t  ngx_http_s3_header_names[] = {
+    { ngx_string("cache-control"), ngx_string("Cache-Control") },
+    { ngx_string("content-disposition"), ngx_string("Content-Disposition") },
+    { ngx_string("content-encoding"), ngx_string("Content-Encoding") },
+    { ngx_string("content-language"), ngx_string("Content-Language") },
+    { ngx_string("expires"), ngx_string("Expires") },
+    { ngx_null_string, ngx_null_string }
+};
+
+
+ngx_int_t
+ngx_http_s3_get_object(ngx_http_request_t *r)
+{
+    ngx_int_t           rc;
+    ngx_file_t         *file;
+    s3_record_t         brec, rec;
+    ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    err = ngx_http_s3_check_bucket(r, ctx, &brec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+    if (file == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    err = ngx_http_s3_open_object(r, ctx, file, &rec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    r->allow_ranges = 1;
+    r->single_range = 1;
+
+    rc = ngx_http_s3_conditions(r, &rec);
+
+    if (rc == NGX_HTTP_PRECONDITION_FAILED) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_PRECONDITION_FAILED);
+    }
+
+    if (rc == NGX_OK
+        && ngx_http_s3_check_range(r, &rec) == NGX_HTTP_RANGE_NOT_SATISFIABLE)
+    {
+        return ngx_http_s3_range_error(r, &rec);
+    }
+
+    if (ngx_http_s3_object_headers(r, &rec) != NGX_OK) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    if (rc == NGX_HTTP_NOT_MODIFIED) {
+        r->headers_out.content_type_len = 0;
+        ngx_str_null(&r->headers_out.content_type);
+        r->headers_out.content_length_n = -1;
+        r->header_only = 1;
+        r->headers_out.status = NGX_HTTP_NOT_MODIFIED;
+        return ngx_http_send_header(r);
+    }
+
+    return ngx_http_s3_send_object(r, file, &rec);
+}
+
+
+static ngx_http_s3_err_e
+ngx_http_s3_open_object(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_file_t *file, s3_record_t *rec)
+{
+    u_char                    *p;
+    ssize_t                    n;
+    ngx_err_t                  err;
+    ngx_file_info_t            fi;
+    ngx_pool_cleanup_t        *cln;
+    ngx_pool_cleanup_file_t   *clnf;
+
+    file->name.data = ngx_pnalloc(r->pool, ngx_strlen(ctx->store.root) + 1
+                                           + S3_PLACE_MAX_LEN);
+    if (file->name.data == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    p = ngx_sprintf(file->name.data, "%s/", ctx->store.root);
+
+    n = s3_place_object((char *) p, S3_PLACE_MAX_LEN,
+                        (char *) ctx->bucket.data, ctx->bucket.len,
+                        (char *) ctx->key.data, ctx->key.len);
+    if (n < 0) {
+        return ngx_http_s3_errno(r->connection->log, ngx_errno,
+                                 "s3_place_object()",
+                                 (char *) ctx->bucket.data);
+    }
+
+    file->name.len = (p - file->name.data) + n;
+    file->log = r->connection->log;
+
+    /* allocate the cleanup first, so that the fd never leaks */
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_pool_cleanup_file_t));
+    if (cln == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    file->fd = ngx_open_file(file->name.data, NGX_FILE_RDONLY
+                             |NGX_FILE_NONBLOCK, NGX_FILE_OPEN, 0);
+
+    if (file->fd == NGX_INVALID_FILE) {
+        err = ngx_errno;
+
+        if (err == NGX_ENOENT || err == NGX_ENOTDIR) {
+            return NGX_HTTP_S3_NO_SUCH_KEY;
+        }
+
+        return ngx_http_s3_errno(r->connection->log, err,
+                                 ngx_open_file_n, (char *) file->name.data);
+    }
+
+    cln->handler = ngx_pool_cleanup_file;
+    clnf = cln->data;
+    clnf->fd = file->fd;
+    clnf->name = file->name.data;
+    clnf->log = r->pool->log;
+
+    if (ngx_fd_info(file->fd, &fi) == NGX_FILE_ERROR) {
+        return ngx_http_s3_errno(r->connection->log, ngx_errno,
+                                 ngx_fd_info_n, (char *) file->name.data);
+    }
+
+    return ngx_http_s3_read_record(r, file, ngx_file_size(&fi), rec);
+}
+
+
+static ngx_http_s3_err_e
+ngx_http_s3_read_record(ngx_http_request_t *r, ngx_file_t *file, off_t size,
+    s3_record_t *rec)
+{
+    int                 rc;
+    u_char             *buf;
+    size_t              len, need;
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+    len = S3_RECORD_READ_LEN;
+
+    for ( ;; ) {
+        buf = ngx_pnalloc(r->pool, len);
+        if (buf == NULL) {
+            return NGX_HTTP_S3_INTERNAL_ERROR;
+        }
+
+        rc = s3_store_read_record(file->fd, size, buf, len, rec, &need);
+
+        if (rc != S3_AGAIN || need <= len) {
+            break;
+        }
+
+        len = need;
+    }
+
+    if (rc != S3_OK) {
+        return ngx_http_s3_errno(r->connection->log, ngx_errno,
+                                 "s3_store_read_record()",
+                                 (char *) file->name.data);
+    }
+
+    if (rec->kind != S3_RECORD_OBJECT
+        || rec->key.len != ctx->key.len
+        || rec->bucket.len != ctx->bucket.len
+        || ngx_memcmp(rec->key.data, ctx->key.data, ctx->key.len) != 0
+        || ngx_memcmp(rec->bucket.data, ctx->bucket.data, ctx->bucket.len)
+           != 0)
+    {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "s3 object file \"%s\" holds another key",
+                      file->name.data);
+        return NGX_HTTP_S3_NO_SUCH_KEY;
+    }
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
+{
+    u_char           *p;
+    size_t            pos;
+    s3_str_t          name, value;
+    ngx_table_elt_t  *h;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = rec->size;
+    r->headers_out.last_modified_time = rec->mtime_ms / 1000;
+
+    ngx_str_set(&r->headers_out.content_type, "binary/octet-stream");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    pos = 0;
+
+    while (s3_record_next_header(rec, &pos, &name, &value)) {
+        if (ngx_http_s3_stored_header(r, &name, &value) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, 2 * S3_MD5_LEN + 2);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    p[0] = '"';
+    (void) s3_hex_encode((char *) p + 1, rec->md5, S3_MD5_LEN);
+    p[2 * S3_MD5_LEN + 1] = '"';
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "ETag");
+    h->value.data = p;
+    h->value.len = 2 * S3_MD5_LEN + 2;
+
+    r->headers_out.etag = h;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_stored_header(ngx_http_request_t *r, s3_str_t *name,
+    s3_str_t *value)
+{
+    ngx_table_elt_t            *h;
+    ngx_http_s3_header_name_t  *hn;
+
+    if (name->len == sizeof("content-type") - 1
+        && ngx_strncmp(name->data, "content-type", name->len) == 0)
+    {
+        r->headers_out.content_type.data = (u_char *) value->data;
+        r->headers_out.content_type.len = value->len;
+        r->headers_out.content_type_len = value->len;
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) name->data;
+    h->key.len = name->len;
+    h->value.data = (u_char *) value->data;
+    h->value.len = value->len;
+
+    for (hn = ngx_http_s3_header_names; hn->name.len; hn++) {
+        if (hn->name.len == name->len
+            && ngx_strncmp(hn->name.data, name->data, name->len) == 0)
+        {
+            h->key = hn->out;
+            break;
+        }
+    }
+
+    if (h->key.len == sizeof("Content-Encoding") - 1
+        && ngx_strncmp(h->key.data, "Content-Encoding", h->key.len) == 0)
+    {
+        r->headers_out.content_encoding = h;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * S3's rules, evaluated here so that a failed condition gets an XML body
+ * (nginx's not_modified filter would answer 412 in HTML): If-Match before
+ * If-Unmodified-Since, If-None-Match before If-Modified-Since.
+ */
+
+static ngx_int_t
+ngx_http_s3_conditions(ngx_http_request_t *r, s3_record_t *rec)
+{
+    time_t                  t, mtime;
+    ngx_table_elt_t        *h;
+    ngx_http_headers_in_t  *in;
+
+    r->disable_not_modified = 1;
+
+    in = &r->headers_in;
+    mtime = rec->mtime_ms / 1000;
+
+    if (in->if_match != NULL) {
+        if (!ngx_http_s3_etag_match(in->if_match, rec)) {
+            return NGX_HTTP_PRECONDITION_FAILED;
+        }
+
+    } else if (in->if_unmodified_since != NULL) {
+        h = in->if_unmodified_since;
+        t = ngx_parse_http_time(h->value.data, h->value.len);
+
+        if (t != NGX_ERROR && mtime > t) {
+            return NGX_HTTP_PRECONDITION_FAILED;
+        }
+    }
+
+    if (in->if_none_match != NULL) {
+        if (ngx_http_s3_etag_match(in->if_none_match, rec)) {
+            return NGX_HTTP_NOT_MODIFIED;
+        }
+
+    } else if (in->if_modified_since != NULL) {
+        h = in->if_modified_since;
+        t = ngx_parse_http_time(h->value.data, h->value.len);
+
+        if (t != NGX_ERROR && mtime <= t) {
+            return NGX_HTTP_NOT_MODIFIED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_s3_etag_match(ngx_table_elt_t *h, s3_record_t *rec)
+{
+    u_char  hex[2 * S3_MD5_LEN];
+
+    if (h->value.len == 1 && h->value.data[0] == '*') {
+        return 1;
+    }
+
+    if (h->value.len < 2 * S3_MD5_LEN) {
+        return 0;
+    }
+
+    (void) s3_hex_encode((char *) hex, rec->md5, S3_MD5_LEN);
+
+    return ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
+                            hex, 2 * S3_MD5_LEN - 1)
+           != NULL;
+}
+
+
+/*
+ * nginx's range filter answers an unsatisfiable or malformed range with an
+ * HTML 416 page: we judge the Range first and answer in XML, leaving the
+ * filter only single satisfiable ranges.  Several ranges and malformed
+ * ones are ignored, as S3 does; an If-Range that does not match is left to
+ * the filter, which then sends the whole object.
+ */
+
+static ngx_int_t
+ngx_http_s3_check_range(ngx_http_request_t *r, s3_record_t *rec)
+{
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.range;
+
+    if (h == NULL || !ngx_http_s3_if_range(r, rec)) {
+        return NGX_OK;
+    }
+
+    rc = NGX_DECLINED;
+
+    if (h->value.len >= sizeof("bytes=") - 1
+        && ngx_strncasecmp(h->value.data, (u_char *) "bytes=",
+                           sizeof("bytes=") - 1) == 0
+        && ngx_strlchr(h->value.data, h->value.data + h->value.len, ',')
+           == NULL)
+    {
+        rc = ngx_http_s3_parse_range(&h->value, rec->size);
+    }
+
+    if (rc == NGX_DECLINED) {
+
+        /* S3 ignores a Range it cannot use: the whole object is sent */
+
+        r->allow_ranges = 0;
+        return NGX_OK;
+    }
+
+    return rc;
+}
+
+
+/* returns 1 when there is no If-Range or it matches, as nginx decides */
+
+static ngx_uint_t
+ngx_http_s3_if_range(ngx_http_request_t *r, s3_record_t *rec)
+{
+    time_t            t;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.if_range;
+
+    if (h == NULL) {
+        return 1;
+    }
+
+    if (h->value.len >= 2 && h->value.data[h->value.len - 1] == '"') {
+        return ngx_http_s3_etag_match(h, rec);
+    }
+
+    t = ngx_parse_http_time(h->value.data, h->value.len);
+
+    return t == (time_t) (rec->mtime_ms / 1000);
+}
+
+
+/*
+ * Parses "bytes=START-[END]" or "bytes=-SUFFIX".  Returns NGX_OK for a
+ * satisfiable range, NGX_HTTP_RANGE_NOT_SATISFIABLE, or NGX_DECLINED for
+ * a malformed one.
+ */
+
+static ngx_int_t
+ngx_http_s3_parse_range(ngx_str_t *spec, off_t size)
+{
+    u_char      *p, *last;
+    off_t        start, end;
+    ngx_uint_t   suffix, open;
+
+    p = spec->data + sizeof("bytes=") - 1;
+    last = spec->data + spec->len;
+
+    suffix = (p < last && *p == '-');
+    start = 0;
+    end = 0;
+
+    for ( /* void */ ; p < last && *p >= '0' && *p <= '9'; p++) {
+        if (start >= NGX_MAX_OFF_T_VALUE / 10) {
+            return NGX_HTTP_RANGE_NOT_SATISFIABLE;
+        }
+
+        start = start * 10 + (*p - '0');
+    }
+
+    if (p == last || *p++ != '-') {
+        return NGX_DECLINED;
+    }
+
+    open = (p == last);
+
+    for ( /* void */ ; p < last && *p >= '0' && *p <= '9'; p++) {
+        if (end >= NGX_MAX_OFF_T_VALUE / 10) {
+            return NGX_DECLINED;
+        }
+
+        end = end * 10 + (*p - '0');
+    }
+
+    if (p != last || (suffix && open)) {
+        return NGX_DECLINED;
+    }
+
+    if (suffix) {
+        return (end == 0 || size == 0) ? NGX_HTTP_RANGE_NOT_SATISFIABLE
+                                       : NGX_OK;
+    }
+
+    if (!open && end < start) {
+        return NGX_DECLINED;
+    }
+
+    return (start >= size) ? NGX_HTTP_RANGE_NOT_SATISFIABLE : NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_range_error(ngx_http_request_t *r, s3_record_t *rec)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, sizeof("bytes */") - 1
+                                         + NGX_OFF_T_LEN);
+    if (h->value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Content-Range");
+    h->value.len = ngx_sprintf(h->value.data, "bytes */%O",
+                               (off_t) rec->size)
+                   - h->value.data;
+
+    return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_RANGE);
+}
+
+
+static ngx_int_t
+ngx_http_s3_send_object(ngx_http_request_t *r, ngx_file_t *file,
+    s3_record_t *rec)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    /* we need to allocate all before the header would be sent */
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b->file_pos = 0;
+    b->file_last = rec->size;
+
+    b->in_file = b->file_last ? 1 : 0;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+    b->sync = (b->last_buf || b->in_file) ? 0 : 1;
+
+    b->file = file;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_s3_delete_object(ngx_http_request_t *r)
+{
+    s3_record_t         brec;
+    ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    err = ngx_http_s3_check_bucket(r, ctx, &brec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    if (ctx->store.journal_fd == -1) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_SERVICE_UNAVAILABLE);
+    }
+
+    return ngx_http_s3_task_post(r, ngx_http_s3_delete_object_run,
+                                 ngx_http_s3_delete_object_done, ctx);
+}
+
+
+static void
+ngx_http_s3_delete_object_run(ngx_http_s3_task_t *t)
+{
+    ngx_http_s3_ctx_t *ctx = t->data;
+
+    t->rc = s3_store_delete_object(&ctx->store, (char *) ctx->bucket.data,
+                                   ctx->bucket.len, (char *) ctx->key.data,
+                                   ctx->key.len);
+    t->err = ngx_errno;
+}
+
+
+static ngx_int_t
+ngx_http_s3_delete_object_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
+{
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = t->data;
+
+    switch (t->rc) {
+
+    case S3_OK:
+    case S3_STORE_NOT_FOUND:
+        return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
+
+    case S3_STORE_NO_BUCKET:
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
+
+    default:
+        return ngx_http_s3_send_error(r,
+                   ngx_http_s3_errno(r->connection->log, t->err,
+                                     "s3_store_delete_object()",
+                                     (char *) ctx->bucket.data));
+    }
+}

@@ -1,0 +1,288 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * What a request addresses: bucket and key taken from the raw request line
+ * (never r->uri, which nginx normalises), path-style or virtual-host style.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_s3_module.h"
+
+
+static ngx_uint_t ngx_http_s3_virtual_host(ngx_http_request_t *r,
+    ngx_str_t *bucket);
+static ngx_int_t ngx_http_s3_decode(ngx_http_request_t *r, u_char *src,
+    size_t len, ngx_str_t *dst);
+
+
+static ngx_str_t  ngx_http_s3_subresources[] = {
+    ngx_string("accelerate"),
+    ngx_string("acl"),
+    ngx_string("analytics"),
+    ngx_string("attributes"),
+    ngx_string("cors"),
+    ngx_string("delete"),
+    ngx_string("encryption"),
+    ngx_string("intelligent-tiering"),
+    ngx_string("inventory"),
+    ngx_string("legal-hold"),
+    ngx_string("lifecycle"),
+    ngx_string("list-type"),
+    ngx_string("location"),
+    ngx_string("logging"),
+    ngx_string("metrics"),
+    ngx_string("notification"),
+    ngx_string("object-lock"),
+    ngx_string("ownershipControls"),
+    ngx_string("partNumber"),
+    ngx_string("policy"),
+    ngx_string("policyStatus"),
+    ngx_string("publicAccessBlock"),
+    ngx_string("replication"),
+    ngx_string("requestPayment"),
+    ngx_string("restore"),
+    ngx_string("retention"),
+    ngx_string("select"),
+    ngx_string("tagging"),
+    ngx_string("torrent"),
+    ngx_string("uploadId"),
+    ngx_string("uploads"),
+    ngx_string("versionId"),
+    ngx_string("versioning"),
+    ngx_string("versions"),
+    ngx_string("website"),
+    ngx_null_string
+};
+
+
+ngx_http_s3_err_e
+ngx_http_s3_parse_request(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    u_char     *p, *last, *q, *slash;
+    ngx_str_t   bucket;
+
+    p = r->unparsed_uri.data;
+    last = p + r->unparsed_uri.len;
+
+    q = ngx_strlchr(p, last, '?');
+
+    ctx->path.data = p;
+    ctx->path.len = (q ? q : last) - p;
+
+    if (q != NULL) {
+        ctx->query.data = q + 1;
+        ctx->query.len = last - q - 1;
+    }
+
+    if (ctx->path.len == 0 || ctx->path.data[0] != '/') {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 request path \"%V\" is not absolute", &ctx->path);
+        return NGX_HTTP_S3_INVALID_URI;
+    }
+
+    p = ctx->path.data + 1;
+    last = ctx->path.data + ctx->path.len;
+
+    if (ngx_http_s3_virtual_host(r, &bucket)) {
+        ctx->bucket = bucket;
+
+        if (ngx_http_s3_decode(r, p, last - p, &ctx->key) != NGX_OK) {
+            return NGX_HTTP_S3_INVALID_URI;
+        }
+
+        return NGX_HTTP_S3_OK;
+    }
+
+    slash = ngx_strlchr(p, last, '/');
+
+    if (ngx_http_s3_decode(r, p, (slash ? slash : last) - p, &ctx->bucket)
+        != NGX_OK)
+    {
+        return NGX_HTTP_S3_INVALID_URI;
+    }
+
+    if (slash != NULL
+        && ngx_http_s3_decode(r, slash + 1, last - slash - 1, &ctx->key)
+           != NGX_OK)
+    {
+        return NGX_HTTP_S3_INVALID_URI;
+    }
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_s3_virtual_host(ngx_http_request_t *r, ngx_str_t *bucket)
+{
+    size_t                   len;
+    ngx_str_t               *host;
+    ngx_http_s3_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_s3_module);
+
+    /* r->headers_in.server is lowercased and has no port */
+
+    host = &r->headers_in.server;
+
+    if (slcf->domain.len == 0 || host->len <= slcf->domain.len + 1) {
+        return 0;
+    }
+
+    len = host->len - slcf->domain.len;
+
+    if (host->data[len - 1] != '.'
+        || ngx_strncmp(host->data + len, slcf->domain.data,
+                       slcf->domain.len)
+           != 0)
+    {
+        return 0;
+    }
+
+    bucket->data = host->data;
+    bucket->len = len - 1;
+
+    return 1;
+}
+
+
+static ngx_int_t
+ngx_http_s3_decode(ngx_http_request_t *r, u_char *src, size_t len,
+    ngx_str_t *dst)
+{
+    ssize_t  n;
+
+    if (len == 0) {
+        ngx_str_null(dst);
+        return NGX_OK;
+    }
+
+    dst->data = ngx_pnalloc(r->pool, len + 1);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = s3_uri_decode((char *) dst->data, (const char *) src, len, 0);
+
+    if (n < 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 bad escape in request path \"%*s\"", len, src);
+        return NGX_ERROR;
+    }
+
+    dst->len = n;
+    dst->data[n] = '\0';
+
+    return NGX_OK;
+}
+
+
+ngx_table_elt_t *
+ngx_http_s3_find_header(ngx_http_request_t *r, u_char *name, size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncmp(h[i].lowcase_key, name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+ngx_uint_t
+ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx)
+{
+    u_char      *p, *last, *end, *eq;
+    ngx_str_t   *s;
+
+    p = ctx->query.data;
+    last = p + ctx->query.len;
+
+    while (p < last) {
+        end = ngx_strlchr(p, last, '&');
+        if (end == NULL) {
+            end = last;
+        }
+
+        eq = ngx_strlchr(p, end, '=');
+        if (eq == NULL) {
+            eq = end;
+        }
+
+        for (s = ngx_http_s3_subresources; s->len; s++) {
+            if ((size_t) (eq - p) == s->len
+                && ngx_strncmp(p, s->data, s->len) == 0)
+            {
+                return 1;
+            }
+        }
+
+        p = end + 1;
+    }
+
+    return 0;
+}
+
+
+ngx_http_s3_err_e
+ngx_http_s3_check_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_record_t *rec)
+{
+    int             rc;
+    u_char         *buf;
+    ngx_err_t       err;
+
+    buf = ngx_pnalloc(r->pool, S3_RECORD_READ_LEN);
+    if (buf == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    rc = s3_store_read_bucket(ctx->store.root, (char *) ctx->bucket.data,
+                              ctx->bucket.len, buf, S3_RECORD_READ_LEN, rec);
+
+    if (rc == S3_STORE_NO_BUCKET) {
+        return NGX_HTTP_S3_NO_SUCH_BUCKET;
+    }
+
+    if (rc != S3_OK) {
+        err = ngx_errno;
+        return ngx_http_s3_errno(r->connection->log, err,
+                                 "s3_store_read_bucket()",
+                                 (char *) ctx->bucket.data);
+    }
+
+    if (rec->owner.len != ctx->user.len
+        || ngx_strncmp(rec->owner.data, ctx->user.data, ctx->user.len) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 user \"%V\" does not own bucket \"%V\"",
+                      &ctx->user, &ctx->bucket);
+        return NGX_HTTP_S3_ACCESS_DENIED;
+    }
+
+    return NGX_HTTP_S3_OK;
+}
