@@ -1,0 +1,227 @@
+"""repld as it is today: configuration, catalog, hint socket, Redis check,
+clean shutdown.  (It does not tail the journal yet.)"""
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from lib.server import TOP, free_port, top_path
+
+REPLD = top_path('REPLD', 'build/repld')
+AF_SP = 1
+NN_PUSH = 5 * 16
+
+
+def write_conf(tmp_path, text):
+    conf = tmp_path / 'repld.conf'
+    conf.write_text(text)
+    return conf
+
+
+def check(conf):
+    return subprocess.run([str(REPLD), '-c', str(conf), '--check-config'],
+                          capture_output=True, text=True, timeout=10)
+
+
+@pytest.fixture
+def data(tmp_path):
+    d = tmp_path / 'data'
+    d.mkdir()
+    return d
+
+
+class Repld:
+    def __init__(self, conf, log):
+        self.log = log
+        self.proc = subprocess.Popen([str(REPLD), '-c', str(conf)],
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+
+    def wait_log(self, text, timeout=5):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log.exists() and text in self.log.read_text():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        log = self.log.read_text() if self.log.exists() else ''
+        err = self.proc.stderr.read() if self.proc.poll() is not None else ''
+        raise AssertionError(f'{text!r} not logged:\n{log}{err}')
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(10)
+
+
+@pytest.fixture
+def repld(tmp_path, data):
+    started = []
+
+    def start(extra=''):
+        log = tmp_path / f'repld{len(started)}.log'
+        conf = write_conf(tmp_path, f'data_dir {data}\nlog_file {log}\n'
+                                    f'log_level debug\n{extra}')
+        r = Repld(conf, log)
+        started.append(r)
+        return r
+
+    yield start
+    for r in started:
+        if r.proc.poll() is None:
+            r.proc.kill()
+            r.proc.wait()
+
+
+def test_check_config_ok(tmp_path, data):
+    conf = write_conf(tmp_path, f'# comment\n\n  data_dir {data}  \n'
+                                'log_level info\nredis 127.0.0.1:6379\n'
+                                'listen tcp://127.0.0.1:5555\n')
+    p = check(conf)
+    assert p.returncode == 0, p.stderr
+    assert 'test is successful' in p.stderr
+    assert not (data / 'catalog').exists()    # checking changes nothing
+
+
+def test_sample_config_is_valid_syntax(tmp_path, data):
+    text = (TOP / 'conf/repld.conf').read_text()
+    text = text.replace('data_dir /var/lib/ngx_s3', f'data_dir {data}')
+    p = check(write_conf(tmp_path, text))
+    assert p.returncode == 0, p.stderr
+
+
+@pytest.mark.parametrize('text,message', [
+    ('', 'no data_dir'),
+    ('data_dir /nonexistent/dir\n', 'not a directory'),
+    ('data_dir {data}\nbogus 1\n', ':2: unknown directive "bogus"'),
+    ('data_dir {data}\nlog_level loud\n', 'invalid log_level'),
+    ('data_dir {data}\nredis localhost\n', 'invalid redis'),
+    ('data_dir {data}\nredis localhost:0\n', 'invalid redis'),
+    ('data_dir {data}\nredis localhost:99999\n', 'invalid redis'),
+    ('data_dir {data}\nlisten http://x\n', 'must start with ipc://'),
+    ('data_dir\n', 'needs a value'),
+])
+def test_check_config_errors(tmp_path, data, text, message):
+    p = check(write_conf(tmp_path, text.format(data=data)))
+    assert p.returncode == 1, p
+    assert p.stderr.startswith('repld: '), p.stderr
+    assert message in p.stderr, p.stderr
+
+
+def test_usage_errors(tmp_path):
+    for args in ([], ['-c'], ['--frob']):
+        p = subprocess.run([str(REPLD), *args], capture_output=True,
+                           text=True, timeout=10)
+        assert p.returncode == 1, (args, p)
+        assert p.stderr.startswith('repld: '), p.stderr
+    p = subprocess.run([str(REPLD), '-c', str(tmp_path / 'none.conf')],
+                       capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1
+    assert 'cannot open' in p.stderr
+
+
+def test_start_and_sigterm(repld, data):
+    r = repld()
+    r.wait_log('started')
+    assert (data / 'catalog' / 'CURRENT').is_file()
+    assert (data / 'repld.sock').exists()
+    assert (data / 'FORMAT').is_file()
+    assert r.stop(signal.SIGTERM) == 0
+    log = r.log.read_text()
+    assert 'SIGTERM: shutting down' in log
+    assert 'journal tailing is not implemented yet' in log
+    assert '[error]' not in log
+
+
+def test_sigint_and_restart(repld):
+    r = repld()
+    r.wait_log('started')
+    assert r.stop(signal.SIGINT) == 0
+    r2 = repld()                      # catalog reopened, socket rebound
+    r2.wait_log('started')
+    assert 'opened (new)' not in r2.log.read_text()
+    assert r2.stop() == 0
+
+
+def test_one_repld_per_data_dir(repld):
+    r = repld()
+    r.wait_log('started')
+    r2 = repld('listen ipc://' + str(r.log.parent / 'other.sock') + '\n')
+    assert r2.proc.wait(10) == 1
+    assert 'cannot open the catalog' in r2.log.read_text()
+    assert r.proc.poll() is None
+    assert r.stop() == 0
+
+
+def test_hints_are_drained(repld, data):
+    nn = ctypes.CDLL(ctypes.util.find_library('nanomsg') or 'libnanomsg.so.5')
+    r = repld()
+    r.wait_log('started')
+    s = nn.nn_socket(AF_SP, NN_PUSH)
+    assert s >= 0
+    try:
+        assert nn.nn_connect(s, f'ipc://{data}/repld.sock'.encode()) >= 0
+        for msg in (b'one', b'three', b'fivefive'):
+            assert nn.nn_send(s, msg, len(msg), 0) == len(msg)
+        r.wait_log('hint: 8 bytes')
+    finally:
+        nn.nn_close(s)
+    assert r.stop() == 0
+    log = r.log.read_text()
+    assert 'hint: 3 bytes' in log and 'hint: 5 bytes' in log
+    assert '(3 hints received)' in log
+
+
+def test_redis_unreachable_is_not_fatal(repld):
+    r = repld(f'redis 127.0.0.1:{free_port()}\n')
+    r.wait_log('started')
+    assert 'cannot connect' in r.log.read_text()
+    assert r.stop() == 0
+
+
+@pytest.mark.skipif(not shutil.which('redis-server', path='/usr/bin'),
+                    reason='redis-server not installed')
+def test_redis_ping(repld, tmp_path):
+    port = free_port()
+    redis = subprocess.Popen(['/usr/bin/redis-server', '--port', str(port),
+                              '--bind', '127.0.0.1', '--save', '',
+                              '--appendonly', 'no', '--dir', str(tmp_path)],
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                socket.create_connection(('127.0.0.1', port), 0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, 'redis did not start'
+                time.sleep(0.02)
+        r = repld(f'redis 127.0.0.1:{port}\n')
+        r.wait_log('started')
+        assert 'connected, PING: PONG' in r.log.read_text()
+        assert r.stop() == 0
+    finally:
+        redis.terminate()
+        redis.wait(10)
+
+
+def test_log_to_stderr(tmp_path, data):
+    conf = write_conf(tmp_path, f'data_dir {data}\n')
+    p = subprocess.Popen([str(REPLD), '-c', str(conf)],
+                         stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()          # the first notice: started
+    p.send_signal(signal.SIGTERM)
+    rest = p.stderr.read()
+    assert p.wait(10) == 0
+    assert '[notice]' in line and 'started' in line, line
+    assert '[debug]' not in line + rest
+    assert os.path.exists(data / 'catalog')
