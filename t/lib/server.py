@@ -102,6 +102,7 @@ class Server:
             'USER': user,
             'RUN': str(self.run_dir),
             'ERROR_LOG': f'{self.error_log} info',
+            'LISTEN': '127.0.0.1',
             'PORT': str(self.port),
             'DATA': str(self.data),
             'S3_EXTRA': f's3_domain {DOMAIN};',
