@@ -27,7 +27,6 @@ static uint32_t s3_crc32c_table(uint32_t crc, const unsigned char *p,
 static uint32_t s3_crc32c_sse42(uint32_t crc, const unsigned char *p,
     size_t len);
 #endif
-static int s3_hex_digit(char c);
 
 
 /* reflected CRC32C table, polynomial 0x82f63b78 */
@@ -326,8 +325,8 @@ s3_hex_decode(unsigned char *dst, const char *src, size_t len)
 }
 
 
-static int
-s3_hex_digit(char c)
+int
+s3_hex_digit(int c)
 {
     if (c >= '0' && c <= '9') {
         return c - '0';

@@ -65,6 +65,9 @@ uint32_t s3_crc32c(uint32_t crc, const void *data, size_t len);
 /* Writes 2 * len lowercase hex digits to dst; returns dst + 2 * len. */
 char *s3_hex_encode(char *dst, const unsigned char *src, size_t len);
 
+/* Returns the value of one hex digit (either case), or -1. */
+int s3_hex_digit(int c);
+
 /*
  * Decodes len hex digits (either case) into len / 2 bytes.  Returns S3_OK,
  * or S3_ERR (EINVAL) for an odd length or a non-hex digit.

@@ -6,10 +6,10 @@
 
 #include <errno.h>
 
+#include "s3_checksum.h"
 #include "s3_uri.h"
 
 
-static int s3_uri_unhex(int c);
 
 
 /* 1 for the bytes SigV4 leaves unescaped: A-Z a-z 0-9 - _ . ~ */
@@ -81,8 +81,8 @@ s3_uri_decode(char *dst, const char *src, size_t len, int plus_is_space)
                 return -1;
             }
 
-            hi = s3_uri_unhex((unsigned char) src[i + 1]);
-            lo = s3_uri_unhex((unsigned char) src[i + 2]);
+            hi = s3_hex_digit((unsigned char) src[i + 1]);
+            lo = s3_hex_digit((unsigned char) src[i + 2]);
 
             if (hi < 0 || lo < 0) {
                 errno = EINVAL;
@@ -103,21 +103,4 @@ s3_uri_decode(char *dst, const char *src, size_t len, int plus_is_space)
     }
 
     return (ssize_t) n;
-}
-
-
-static int
-s3_uri_unhex(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
 }

@@ -196,6 +196,7 @@ ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
 /* ngx_http_s3_object.c */
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_object(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5);
 
 /* ngx_http_s3_put.c */
 ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);

@@ -239,10 +239,8 @@ ngx_http_s3_read_record(ngx_http_request_t *r, ngx_file_t *file, off_t size,
 static ngx_int_t
 ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
 {
-    u_char           *p;
-    size_t            pos;
-    s3_str_t          name, value;
-    ngx_table_elt_t  *h;
+    size_t    pos;
+    s3_str_t  name, value;
 
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_length_n = rec->size;
@@ -259,6 +257,18 @@ ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
         }
     }
 
+    return ngx_http_s3_set_etag(r, rec->md5);
+}
+
+
+/* Sets the ETag header: the quoted hex MD5, as S3 sends it. */
+
+ngx_int_t
+ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
         return NGX_ERROR;
@@ -270,7 +280,7 @@ ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
     }
 
     p[0] = '"';
-    (void) s3_hex_encode((char *) p + 1, rec->md5, S3_MD5_LEN);
+    (void) s3_hex_encode((char *) p + 1, md5, S3_MD5_LEN);
     p[2 * S3_MD5_LEN + 1] = '"';
 
     h->hash = 1;

@@ -37,8 +37,6 @@ static void ngx_http_s3_put_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_put_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
 static void ngx_http_s3_put_keep_file(ngx_http_request_t *r, ngx_fd_t fd);
-static ngx_int_t ngx_http_s3_put_etag(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx);
 
 
 static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
@@ -535,7 +533,7 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
                                      (char *) tf->file.name.data));
     }
 
-    if (ngx_http_s3_put_etag(r, ctx) != NGX_OK) {
+    if (ngx_http_s3_set_etag(r, ctx->rec.md5) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -569,33 +567,4 @@ ngx_http_s3_put_keep_file(ngx_http_request_t *r, ngx_fd_t fd)
 
     ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                   "s3 cleanup of the committed temp file not found");
-}
-
-
-static ngx_int_t
-ngx_http_s3_put_etag(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
-{
-    u_char           *p;
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, 2 * S3_MD5_LEN + 2);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    p[0] = '"';
-    (void) s3_hex_encode((char *) p + 1, ctx->rec.md5, S3_MD5_LEN);
-    p[2 * S3_MD5_LEN + 1] = '"';
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "ETag");
-    h->value.data = p;
-    h->value.len = 2 * S3_MD5_LEN + 2;
-
-    return NGX_OK;
 }
