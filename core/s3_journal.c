@@ -21,6 +21,10 @@
 #define S3_JOURNAL_MAX_KEY      1024
 
 
+static int s3_journal_create(s3_journal_t *j);
+static int s3_journal_rotate(s3_journal_t *j);
+static int s3_journal_seal(s3_journal_t *j);
+static void s3_journal_sync_dir(const char *root);
 static void s3_journal_w64(unsigned char *p, uint64_t v);
 static uint64_t s3_journal_r64(const unsigned char *p);
 static void s3_journal_w32(unsigned char *p, uint32_t v);
@@ -28,43 +32,200 @@ static uint32_t s3_journal_r32(const unsigned char *p);
 
 
 int
-s3_journal_open(const char *root, char *name, size_t size)
+s3_journal_open(s3_journal_t *j, const char *root, uint64_t limit)
 {
-    int              fd, dfd, n;
-    char             dir[PATH_MAX];
+    int  err;
+
+    j->fd = -1;
+    j->size = 0;
+    j->limit = limit;
+    j->root = root;
+
+    err = pthread_mutex_init(&j->mutex, NULL);
+    if (err != 0) {
+        errno = err;
+        return S3_ERR;
+    }
+
+    if (s3_journal_create(j) != S3_OK) {
+        err = errno;
+        (void) pthread_mutex_destroy(&j->mutex);
+        errno = err;
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+int
+s3_journal_write(s3_journal_t *j, const s3_journal_entry_t *e)
+{
+    int            rc, err;
+    ssize_t        n;
+    unsigned char  frame[S3_JOURNAL_MAX_FRAME];
+
+    n = s3_journal_encode(e, frame, sizeof(frame));
+    if (n == -1) {
+        return S3_ERR;
+    }
+
+    (void) pthread_mutex_lock(&j->mutex);
+
+    rc = S3_OK;
+
+    if (j->fd == -1) {
+        errno = EBADF;
+        rc = S3_ERR;
+
+    } else if (j->limit != 0 && j->size + n > j->limit && j->size != 0) {
+        rc = s3_journal_rotate(j);
+    }
+
+    if (rc == S3_OK) {
+        rc = s3_journal_append(j->fd, frame, n);
+    }
+
+    if (rc == S3_OK) {
+        j->size += n;
+    }
+
+    err = errno;
+    (void) pthread_mutex_unlock(&j->mutex);
+    errno = err;
+
+    return rc;
+}
+
+
+int
+s3_journal_close(s3_journal_t *j)
+{
+    int  rc, err;
+
+    (void) pthread_mutex_lock(&j->mutex);
+    rc = s3_journal_seal(j);
+    err = errno;
+    (void) pthread_mutex_unlock(&j->mutex);
+
+    (void) pthread_mutex_destroy(&j->mutex);
+
+    errno = err;
+    return rc;
+}
+
+
+/*
+ * Opens a new file named after the current time; O_EXCL and a later
+ * millisecond resolve the rare case of two files in one millisecond.
+ */
+
+static int
+s3_journal_create(s3_journal_t *j)
+{
+    int              n, tries;
+    uint64_t         ms;
     struct timespec  ts;
 
     clock_gettime(CLOCK_REALTIME, &ts);
+    ms = (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 
-    n = snprintf(name, size, "%s/" S3_JOURNAL_DIR "/%ld-%llu"
-                 S3_JOURNAL_SUFFIX, root, (long) getpid(),
-                 (unsigned long long) ts.tv_sec * 1000
-                 + ts.tv_nsec / 1000000);
+    for (tries = 0; tries < 1000; tries++, ms++) {
+        n = snprintf(j->name, sizeof(j->name), "%s/" S3_JOURNAL_DIR
+                     "/%ld-%llu" S3_JOURNAL_SUFFIX, j->root, (long) getpid(),
+                     (unsigned long long) ms);
 
-    if (n < 0 || (size_t) n >= size) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
+        if (n < 0 || (size_t) n >= sizeof(j->name)) {
+            errno = ENAMETOOLONG;
+            return S3_ERR;
+        }
 
-    fd = open(name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (fd == -1) {
-        return -1;
-    }
+        j->fd = open(j->name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL
+                     | O_CLOEXEC, 0600);
 
-    /* make the new name durable, so repld always finds the file */
+        if (j->fd != -1) {
+            j->size = 0;
+            s3_journal_sync_dir(j->root);
+            return S3_OK;
+        }
 
-    n = snprintf(dir, sizeof(dir), "%s/" S3_JOURNAL_DIR, root);
-
-    if (n > 0 && (size_t) n < sizeof(dir)) {
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (dfd != -1) {
-            (void) fsync(dfd);
-            (void) close(dfd);
+        if (errno != EEXIST) {
+            return S3_ERR;
         }
     }
 
-    return fd;
+    return S3_ERR;
+}
+
+
+/* Seals the current file and opens the next; called with the mutex held. */
+
+static int
+s3_journal_rotate(s3_journal_t *j)
+{
+    if (s3_journal_seal(j) != S3_OK) {
+        return S3_ERR;
+    }
+
+    return s3_journal_create(j);
+}
+
+
+/* Appends a SEAL frame and closes the file; called with the mutex held. */
+
+static int
+s3_journal_seal(s3_journal_t *j)
+{
+    int                 rc, err;
+    ssize_t             n;
+    unsigned char       frame[S3_JOURNAL_MAX_FRAME];
+    s3_journal_entry_t  e;
+
+    if (j->fd == -1) {
+        errno = EBADF;
+        return S3_ERR;
+    }
+
+    memset(&e, 0, sizeof(s3_journal_entry_t));
+    e.op = S3_JOURNAL_SEAL;
+
+    n = s3_journal_encode(&e, frame, sizeof(frame));
+
+    rc = (n == -1) ? S3_ERR : s3_journal_append(j->fd, frame, n);
+    err = errno;
+
+    if (close(j->fd) == -1 && rc == S3_OK) {
+        err = errno;
+        rc = S3_ERR;
+    }
+
+    j->fd = -1;
+
+    errno = err;
+    return rc;
+}
+
+
+/* Makes a new file's name durable, so repld always finds the file. */
+
+static void
+s3_journal_sync_dir(const char *root)
+{
+    int   n, dfd;
+    char  dir[PATH_MAX];
+
+    n = snprintf(dir, sizeof(dir), "%s/" S3_JOURNAL_DIR, root);
+
+    if (n < 0 || (size_t) n >= sizeof(dir)) {
+        return;
+    }
+
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (dfd != -1) {
+        (void) fsync(dfd);
+        (void) close(dfd);
+    }
 }
 
 
@@ -198,7 +359,7 @@ s3_journal_decode(const unsigned char *buf, size_t len,
 
     if (klen > S3_JOURNAL_MAX_KEY
         || S3_JOURNAL_MIN_PAYLOAD + blen + klen != plen
-        || e->op < S3_JOURNAL_PUT_OBJECT || e->op > S3_JOURNAL_DELETE_USER)
+        || e->op < S3_JOURNAL_PUT_OBJECT || e->op > S3_JOURNAL_SEAL)
     {
         errno = EINVAL;
         return S3_ERR;
@@ -235,6 +396,9 @@ s3_journal_op_name(s3_journal_op_e op)
 
     case S3_JOURNAL_DELETE_USER:
         return "delete-user";
+
+    case S3_JOURNAL_SEAL:
+        return "seal";
     }
 
     return "unknown";

@@ -2,10 +2,13 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * The change journal: one append-only file per writer process under
- * DATA/journal/, named "<pid>-<start ms>.jnl" so a pid reused after a crash
- * never appends behind a torn tail.  Every change is appended before it is
- * published; repld tails these files into its catalog.
+ * The change journal: append-only files under DATA/journal/, each written
+ * by one process and named "<pid>-<ms>.jnl" after its creation time, so a
+ * pid reused after a crash never appends behind a torn tail.  Every change
+ * is appended before it is published; repld tails these files into its
+ * catalog.  A writer moves to a new file once the current one passes its
+ * size limit, and ends a file it will not write again with a SEAL frame,
+ * which tells repld that the file may be removed once applied.
  *
  * frame:    u32 payload length | u32 crc32c(payload) | payload
  * payload:  u8 op | u64 hlc | u64 size | 16 bytes md5
@@ -22,6 +25,9 @@
 #ifndef _S3_JOURNAL_H_INCLUDED_
 #define _S3_JOURNAL_H_INCLUDED_
 
+
+#include <limits.h>
+#include <pthread.h>
 
 #include "s3_core.h"
 #include "s3_checksum.h"
@@ -40,7 +46,8 @@ typedef enum {
     S3_JOURNAL_CREATE_BUCKET,
     S3_JOURNAL_DELETE_BUCKET,
     S3_JOURNAL_PUT_USER,
-    S3_JOURNAL_DELETE_USER
+    S3_JOURNAL_DELETE_USER,
+    S3_JOURNAL_SEAL                  /* no frame follows in this file */
 } s3_journal_op_e;
 
 
@@ -54,12 +61,38 @@ typedef struct {
 } s3_journal_entry_t;
 
 
+/* A process's journal writer; its threads share it. */
+typedef struct {
+    int               fd;            /* current file, -1 once closed */
+    uint64_t          size;          /* bytes in the current file */
+    uint64_t          limit;         /* move to a new file past this; 0:
+                                        never */
+    const char       *root;          /* data directory, kept by the caller */
+    pthread_mutex_t   mutex;         /* orders appends and file changes */
+    char              name[PATH_MAX];  /* path of the current file */
+} s3_journal_t;
+
+
 /*
- * Creates and opens this process's journal file under root/journal
- * (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC).  Writes its path into
- * name (size bytes).  Returns the descriptor, or -1 with errno set.
+ * Creates a journal file under root/journal (O_WRONLY | O_APPEND |
+ * O_CREAT | O_EXCL | O_CLOEXEC) and makes its name durable.  Returns S3_OK,
+ * or S3_ERR with errno set.  root must outlive the writer.
  */
-int s3_journal_open(const char *root, char *name, size_t size);
+int s3_journal_open(s3_journal_t *j, const char *root, uint64_t limit);
+
+/*
+ * Appends one frame for e, first sealing the current file and moving to a
+ * new one when it has passed the limit.  Safe to call from several
+ * threads.  Returns S3_OK, or S3_ERR with errno set (EBADF when a move to
+ * a new file failed earlier).
+ */
+int s3_journal_write(s3_journal_t *j, const s3_journal_entry_t *e);
+
+/*
+ * Seals and closes the current file; the writer must not be used again.
+ * Returns S3_OK, or S3_ERR with errno from the seal or close.
+ */
+int s3_journal_close(s3_journal_t *j);
 
 /*
  * Encodes e as one frame into buf.  Returns the frame length, or -1 with

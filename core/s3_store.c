@@ -274,19 +274,11 @@ s3_store_publish(const s3_store_t *st, const char *tmp, const char *path)
 int
 s3_store_journal(const s3_store_t *st, const s3_journal_entry_t *e)
 {
-    ssize_t        n;
-    unsigned char  frame[S3_JOURNAL_MAX_FRAME];
-
-    if (st->journal_fd < 0) {
+    if (st->journal == NULL) {
         return S3_OK;
     }
 
-    n = s3_journal_encode(e, frame, sizeof(frame));
-    if (n == -1) {
-        return S3_ERR;
-    }
-
-    return s3_journal_append(st->journal_fd, frame, n);
+    return s3_journal_write(st->journal, e);
 }
 
 

@@ -24,6 +24,7 @@
 
 #include "s3_core.h"
 #include "s3_hlc.h"
+#include "s3_journal.h"
 #include "s3_record.h"
 
 
@@ -40,7 +41,8 @@
 typedef struct {
     const char       *root;           /* data directory, absolute */
     int               fsync;          /* fsync files and directories */
-    int               journal_fd;     /* this process's journal */
+    s3_journal_t     *journal;        /* this process's journal; NULL:
+                                         changes are not journaled */
     uint32_t          node_id;
     s3_hlc_t         *clock;          /* shared by the process's threads */
 } s3_store_t;

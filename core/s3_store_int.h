@@ -82,7 +82,7 @@ int s3_store_read_record_file(const char *path, unsigned char *buf,
 int s3_store_publish(const s3_store_t *st, const char *tmp,
     const char *path);
 
-/* Appends one journal frame for e (nothing when st->journal_fd < 0). */
+/* Appends one journal frame for e (nothing when st->journal is NULL). */
 int s3_store_journal(const s3_store_t *st, const s3_journal_entry_t *e);
 
 /*

@@ -256,7 +256,7 @@ ngx_http_s3_create_bucket(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    if (ctx->store.journal_fd == -1) {
+    if (ctx->store.journal == NULL) {
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_SERVICE_UNAVAILABLE);
     }
 
@@ -388,7 +388,7 @@ ngx_http_s3_delete_bucket(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
-    if (ctx->store.journal_fd == -1) {
+    if (ctx->store.journal == NULL) {
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_SERVICE_UNAVAILABLE);
     }
 

@@ -27,6 +27,7 @@ static ngx_http_s3_root_t *ngx_http_s3_add_root(ngx_conf_t *cf,
 static char *ngx_http_s3_set_temp_path(ngx_conf_t *cf,
     ngx_http_s3_root_t *root);
 static void *ngx_http_s3_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_s3_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_s3_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -80,6 +81,13 @@ static ngx_command_t  ngx_http_s3_commands[] = {
       offsetof(ngx_http_s3_loc_conf_t, thread_pool),
       NULL },
 
+    { ngx_string("s3_journal_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_s3_main_conf_t, journal_size),
+      NULL },
+
     { ngx_string("s3_clock_skew"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -96,7 +104,7 @@ static ngx_http_module_t  ngx_http_s3_module_ctx = {
     ngx_http_s3_init,                      /* postconfiguration */
 
     ngx_http_s3_create_main_conf,          /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_s3_init_main_conf,            /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -291,7 +299,7 @@ ngx_http_s3_store_init(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     ctx->store.root = (const char *) slcf->root->path.data;
     ctx->store.fsync = slcf->fsync;
-    ctx->store.journal_fd = slcf->root->journal_fd;
+    ctx->store.journal = slcf->root->journal;
     ctx->store.node_id = slcf->root->node_id;
     ctx->store.clock = &smcf->clock;
 
@@ -365,7 +373,6 @@ ngx_http_s3_add_root(ngx_conf_t *cf, ngx_str_t *path)
     }
 
     (void) ngx_cpystrn(root->path.data, path->data, path->len + 1);
-    root->journal_fd = -1;
 
     if (s3_store_init((char *) root->path.data, &root->node_id) != S3_OK) {
         err = ngx_errno;
@@ -460,7 +467,20 @@ ngx_http_s3_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    smcf->journal_size = NGX_CONF_UNSET_SIZE;
+
     return smcf;
+}
+
+
+static char *
+ngx_http_s3_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_s3_main_conf_t *smcf = conf;
+
+    ngx_conf_init_size_value(smcf->journal_size, 64 * 1024 * 1024);
+
+    return NGX_CONF_OK;
 }
 
 
@@ -680,9 +700,8 @@ ngx_http_s3_chown(ngx_cycle_t *cycle, u_char *name, ngx_uid_t user)
 static ngx_int_t
 ngx_http_s3_init_process(ngx_cycle_t *cycle)
 {
-    int                        fd;
-    u_char                     name[NGX_MAX_PATH];
     ngx_uint_t                 i;
+    s3_journal_t              *j;
     ngx_http_s3_root_t       **rootp;
     ngx_http_s3_main_conf_t   *smcf;
 
@@ -700,16 +719,22 @@ ngx_http_s3_init_process(ngx_cycle_t *cycle)
     rootp = smcf->roots.elts;
 
     for (i = 0; i < smcf->roots.nelts; i++) {
-        fd = s3_journal_open((char *) rootp[i]->path.data, (char *) name,
-                             sizeof(name));
+        j = ngx_palloc(cycle->pool, sizeof(s3_journal_t));
+        if (j == NULL) {
+            return NGX_ERROR;
+        }
 
-        if (fd == -1) {
+        if (s3_journal_open(j, (char *) rootp[i]->path.data,
+                            smcf->journal_size)
+            != S3_OK)
+        {
             ngx_log_error(NGX_LOG_CRIT, cycle->log, ngx_errno,
                           "s3_journal_open(\"%s\") failed, the store is "
                           "read-only in this worker", rootp[i]->path.data);
+            continue;
         }
 
-        rootp[i]->journal_fd = fd;
+        rootp[i]->journal = j;
     }
 
     ngx_memzero(&smcf->clock, sizeof(s3_hlc_t));
@@ -733,16 +758,18 @@ ngx_http_s3_exit_process(ngx_cycle_t *cycle)
     rootp = smcf->roots.elts;
 
     for (i = 0; i < smcf->roots.nelts; i++) {
-        if (rootp[i]->journal_fd == -1) {
+        if (rootp[i]->journal == NULL) {
             continue;
         }
 
-        if (close(rootp[i]->journal_fd) == -1) {
+        /* sealed: repld may remove the file once it has applied it */
+
+        if (s3_journal_close(rootp[i]->journal) != S3_OK) {
             ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
-                          "close() s3 journal of \"%s\" failed",
-                          rootp[i]->path.data);
+                          "s3 journal \"%s\" not sealed",
+                          rootp[i]->journal->name);
         }
 
-        rootp[i]->journal_fd = -1;
+        rootp[i]->journal = NULL;
     }
 }

@@ -87,11 +87,11 @@ typedef enum {
 } ngx_http_s3_op_e;
 
 
-/* one per distinct s3_store path; journal_fd is per worker */
+/* one per distinct s3_store path; journal is per worker */
 typedef struct {
     ngx_str_t                  path;          /* absolute, NUL-terminated */
     uint32_t                   node_id;
-    int                        journal_fd;
+    s3_journal_t              *journal;       /* NULL: read-only worker */
 } ngx_http_s3_root_t;
 
 
@@ -108,6 +108,7 @@ typedef struct {
 
 typedef struct {
     ngx_array_t                roots;         /* ngx_http_s3_root_t * */
+    size_t                     journal_size;
 
     /* per worker process, set up in init_process */
     s3_hlc_t                   clock;

@@ -619,7 +619,7 @@ ngx_http_s3_delete_object(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
-    if (ctx->store.journal_fd == -1) {
+    if (ctx->store.journal == NULL) {
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_SERVICE_UNAVAILABLE);
     }
 

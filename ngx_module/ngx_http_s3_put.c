@@ -108,7 +108,7 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     s3_record_t        brec;
     ngx_http_s3_err_e  err;
 
-    if (ctx->store.journal_fd == -1) {
+    if (ctx->store.journal == NULL) {
         return NGX_HTTP_S3_SERVICE_UNAVAILABLE;
     }
 

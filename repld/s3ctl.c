@@ -48,6 +48,7 @@ typedef struct {
     char                root[PATH_MAX];
     s3_hlc_t            clock;
     s3_store_t          store;
+    s3_journal_t        journal;
 } s3ctl_t;
 
 
@@ -88,6 +89,7 @@ static int s3ctl_usage(FILE *out, int rc);
 static int s3ctl_fail(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 static int s3ctl_open(s3ctl_t *ctl, const char *data, int writer);
+static int s3ctl_close(s3ctl_t *ctl, int rc);
 static int s3ctl_mkdir_p(const char *path);
 static int s3ctl_become_owner(const char *root);
 static int s3ctl_user(s3ctl_t *ctl, const char *data, int argc,
@@ -165,7 +167,7 @@ main(int argc, char **argv)
     memset(&ctl, 0, sizeof(s3ctl_t));
 
     if (n >= 1 && strcmp(args[0], "user") == 0) {
-        return s3ctl_user(&ctl, data, n - 1, args + 1);
+        return s3ctl_close(&ctl, s3ctl_user(&ctl, data, n - 1, args + 1));
     }
 
     if (n >= 1 && strcmp(args[0], "journal") == 0) {
@@ -229,8 +231,6 @@ s3ctl_fail(const char *fmt, ...)
 static int
 s3ctl_open(s3ctl_t *ctl, const char *data, int writer)
 {
-    char  name[PATH_MAX];
-
     if (s3ctl_mkdir_p(data) != 0) {
         return s3ctl_fail("cannot create \"%s\": %s", data, strerror(errno));
     }
@@ -247,7 +247,7 @@ s3ctl_open(s3ctl_t *ctl, const char *data, int writer)
 
     ctl->store.root = ctl->root;
     ctl->store.fsync = 1;
-    ctl->store.journal_fd = -1;
+    ctl->store.journal = NULL;
     ctl->store.clock = &ctl->clock;
 
     if (s3_store_init(ctl->root, &ctl->store.node_id) != S3_OK) {
@@ -259,14 +259,36 @@ s3ctl_open(s3ctl_t *ctl, const char *data, int writer)
         return S3CTL_OK;
     }
 
-    ctl->store.journal_fd = s3_journal_open(ctl->root, name, sizeof(name));
+    /* sealed when the process ends, see s3ctl_close() */
 
-    if (ctl->store.journal_fd == -1) {
+    if (s3_journal_open(&ctl->journal, ctl->root, 0) != S3_OK) {
         return s3ctl_fail("cannot open a journal in \"%s\": %s", ctl->root,
                           strerror(errno));
     }
 
+    ctl->store.journal = &ctl->journal;
+
     return S3CTL_OK;
+}
+
+
+/* Seals our journal file, so that repld may remove it once applied. */
+
+static int
+s3ctl_close(s3ctl_t *ctl, int rc)
+{
+    if (ctl->store.journal == NULL) {
+        return rc;
+    }
+
+    ctl->store.journal = NULL;
+
+    if (s3_journal_close(&ctl->journal) != S3_OK) {
+        return s3ctl_fail("cannot seal the journal \"%s\": %s",
+                          ctl->journal.name, strerror(errno));
+    }
+
+    return rc;
 }
 
 

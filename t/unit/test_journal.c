@@ -235,13 +235,14 @@ test_limits(void)
 static void
 test_file(void)
 {
-    int                 fd, rfd;
+    int                 rfd;
     char                dir[] = "/tmp/s3_journal_XXXXXX";
-    char                jdir[PATH_MAX], name[PATH_MAX];
-    size_t              used;
+    char                jdir[PATH_MAX], first[PATH_MAX];
+    size_t              used, off;
     ssize_t             n, r;
+    s3_journal_t        j;
     s3_journal_entry_t  e, d;
-    unsigned char       buf[S3_JOURNAL_MAX_FRAME], back[2 * sizeof(buf)];
+    unsigned char       buf[S3_JOURNAL_MAX_FRAME], back[4 * sizeof(buf)];
 
     test_section("journal file");
 
@@ -253,38 +254,55 @@ test_file(void)
     snprintf(jdir, sizeof(jdir), "%s/" S3_JOURNAL_DIR, dir);
     mkdir(jdir, 0700);
 
-    fd = s3_journal_open(dir, name, sizeof(name));
-    test_cond("opened", fd >= 0);
-    test_cond("named <pid>-<ms>.jnl under journal/",
-              strncmp(name, jdir, strlen(jdir)) == 0
-              && strcmp(name + strlen(name) - 4, ".jnl") == 0
-              && atoi(name + strlen(jdir) + 1) == (int) getpid());
-
     test_entry(&e, S3_JOURNAL_CREATE_BUCKET, "bucket", "");
     n = s3_journal_encode(&e, buf, sizeof(buf));
 
-    test_cond("two appends",
-              s3_journal_append(fd, buf, n) == S3_OK
-              && s3_journal_append(fd, buf, n) == S3_OK);
-    close(fd);
+    /* room for two frames: the third moves to a new file */
+    test_cond("opened", s3_journal_open(&j, dir, 2 * n) == S3_OK);
+    test_cond("named <pid>-<ms>.jnl under journal/",
+              strncmp(j.name, jdir, strlen(jdir)) == 0
+              && strcmp(j.name + strlen(j.name) - 4, ".jnl") == 0
+              && atoi(j.name + strlen(jdir) + 1) == (int) getpid());
 
-    rfd = open(name, O_RDONLY);
+    test_cond("two writes",
+              s3_journal_write(&j, &e) == S3_OK
+              && s3_journal_write(&j, &e) == S3_OK);
+
+    strcpy(first, j.name);
+
+    test_cond("a third write past the limit moves to a new file",
+              s3_journal_write(&j, &e) == S3_OK
+              && strcmp(first, j.name) != 0 && j.size == (uint64_t) n);
+
+    rfd = open(first, O_RDONLY);
     r = read(rfd, back, sizeof(back));
     close(rfd);
 
-    test_cond("file holds both frames", r == 2 * n
+    off = 0;
+    test_cond("the first file holds both frames then a seal",
+              r > 2 * n
               && s3_journal_decode(back, r, &d, &used) == S3_OK
-              && s3_journal_decode(back + used, r - used, &d, &used)
-                 == S3_OK);
+              && (off = used) == (size_t) n
+              && s3_journal_decode(back + off, r - off, &d, &used) == S3_OK
+              && (off += used) == (size_t) (2 * n)
+              && s3_journal_decode(back + off, r - off, &d, &used) == S3_OK
+              && d.op == S3_JOURNAL_SEAL && off + used == (size_t) r);
 
-    test_cond("append to a closed fd is S3_ERR EBADF",
-              s3_journal_append(fd, buf, n) == S3_ERR && errno == EBADF);
+    test_cond("close seals the second file",
+              s3_journal_close(&j) == S3_OK);
 
-    unlink(name);
+    rfd = open(j.name, O_RDONLY);
+    r = read(rfd, back, sizeof(back));
+    close(rfd);
 
-    test_cond("name too small is ENAMETOOLONG",
-              s3_journal_open(dir, name, 8) == -1 && errno == ENAMETOOLONG);
+    test_cond("the second file holds the third frame then a seal",
+              s3_journal_decode(back, r, &d, &used) == S3_OK
+              && d.op == S3_JOURNAL_CREATE_BUCKET
+              && s3_journal_decode(back + used, r - used, &d, &used) == S3_OK
+              && d.op == S3_JOURNAL_SEAL);
 
+    unlink(first);
+    unlink(j.name);
     rmdir(jdir);
     rmdir(dir);
 }

@@ -63,7 +63,7 @@ main(void)
 {
     int         rc;
     char        root[] = "/tmp/s3_store_XXXXXX";
-    char        jname[PATH_MAX];
+    s3_journal_t  journal;
     s3_hlc_t    clock;
     s3_store_t  st;
 
@@ -79,19 +79,21 @@ main(void)
     st.root = root;
     st.fsync = 1;
     st.clock = &clock;
-    st.journal_fd = s3_journal_open(root, jname, sizeof(jname));
     s3_store_init(root, &st.node_id);
+    s3_journal_open(&journal, root, 0);
+    st.journal = &journal;
 
     test_buckets(&st);
     test_objects(&st);
     test_odd_keys(&st);
     test_delete_bucket(&st);
     test_users(&st);
-    test_journal(jname);
-    test_concurrent(&st, jname);
+    test_journal(journal.name);
+    test_concurrent(&st, journal.name);
     test_sweep(root);
 
-    close(st.journal_fd);
+    test_cond("the journal is sealed and closed",
+              s3_journal_close(&journal) == S3_OK);
 
     rc = test_report("test_store");
 
