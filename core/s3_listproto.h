@@ -12,8 +12,16 @@
  *     response frame:  u32 payload length | u16 HTTP status | body
  *
  * (little-endian; the response length counts the status too).  The
- * request payload's fields are encoded by s3_listproto_encode_request();
- * the response body is the XML S3 answers with, an error included.
+ * request payload is
+ *
+ *     u8 version (1)
+ *     | u16 bucket length | bucket
+ *     | u16 owner length | owner        the bucket owner's user name
+ *     | u16 request id length | id      for error bodies
+ *     | u16 query length | query        the raw query string, no '?'
+ *
+ * built by s3_listproto_encode_request(); the response body is the XML
+ * S3 answers with, an error included.
  *
  * Wake-up hints: a Unix datagram socket at DATA/repld.hint.sock.  A worker
  * sends one byte after each journaled change, without waiting and without
@@ -34,6 +42,52 @@
 #define S3_LISTPROTO_HEADER_LEN    4
 #define S3_LISTPROTO_STATUS_LEN    2
 #define S3_LISTPROTO_MAX_REQUEST   16384
+#define S3_LISTPROTO_VERSION       1
+
+
+typedef struct {
+    s3_str_t          bucket;
+    s3_str_t          owner;
+    s3_str_t          request_id;
+    s3_str_t          query;         /* raw: still percent-encoded */
+} s3_listproto_request_t;
+
+
+/*
+ * Writes the complete request frame (header and payload) for req into
+ * buf of size bytes.  Returns the frame length, or -1 with errno
+ * EMSGSIZE when a field is longer than 65535 bytes or the payload longer
+ * than S3_LISTPROTO_MAX_REQUEST, ENOSPC when buf is too small.  With
+ * buf == NULL it only returns the length the frame needs.
+ */
+ssize_t s3_listproto_encode_request(char *buf, size_t size,
+    const s3_listproto_request_t *req);
+
+/*
+ * Decodes a request payload (without the frame header).  The fields of
+ * req point into payload.  Returns S3_OK, or S3_ERR with errno EINVAL
+ * when the payload is truncated, has trailing bytes or another version.
+ */
+int s3_listproto_decode_request(s3_listproto_request_t *req,
+    const char *payload, size_t len);
+
+/*
+ * Reads a frame header: the payload length the u32 at p announces.
+ * p must hold S3_LISTPROTO_HEADER_LEN bytes.
+ */
+uint32_t s3_listproto_frame_len(const char *p);
+
+/* Writes the u32 frame header for a payload of len bytes; returns p + 4. */
+char *s3_listproto_put_frame_len(char *p, uint32_t len);
+
+/*
+ * Reads the status of a response payload.  p must hold
+ * S3_LISTPROTO_STATUS_LEN bytes.
+ */
+unsigned s3_listproto_status(const char *p);
+
+/* Writes the u16 status of a response; returns p + 2. */
+char *s3_listproto_put_status(char *p, unsigned status);
 
 
 #endif /* _S3_LISTPROTO_H_INCLUDED_ */

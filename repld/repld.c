@@ -2,49 +2,49 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * repld: the per-node sidecar.  This first version reads its
- * configuration, opens the LevelDB catalog, binds the nanomsg socket that
- * nginx workers send wake-up hints to, checks Redis once, and runs the
- * event loop until SIGTERM or SIGINT.  It does not tail the journal yet.
+ * repld: the per-node sidecar.  It reads its configuration, opens the
+ * LevelDB catalog, tails the change journal into it (repld_journal.c),
+ * reconciles it with the disk (repld_reconcile.c), answers the workers'
+ * listings on a Unix socket (repld_server.c), binds the nanomsg socket
+ * for peers, checks Redis once, and runs the event loop until SIGTERM or
+ * SIGINT.
  */
 
 
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
 #include <hiredis/hiredis.h>
-#include <leveldb/c.h>
 #include <nanomsg/nn.h>
 #include <nanomsg/pipeline.h>
 
 #include "s3_store.h"
+#include "repld_catalog.h"
 #include "repld_event.h"
+#include "repld_journal.h"
+#include "repld_log.h"
+#include "repld_reconcile.h"
+#include "repld_server.h"
 
 
-#define REPLD_VERSION        "0.1.0"
-#define REPLD_SETSIZE        1024
-#define REPLD_CRON_MS        1000
+#define REPLD_VERSION        "0.2.0"
+#define REPLD_SETSIZE        4096
+#define REPLD_TICK_MS        200
+#define REPLD_STATS_MS       60000
+#define REPLD_CONN_TIMEOUT   30000
 #define REPLD_LINE_MAX       4096
 #define REPLD_ADDR_MAX       (PATH_MAX + 16)
 #define REPLD_CATALOG        "catalog"
-#define REPLD_CATALOG_FORMAT "repld catalog 1"
 #define REPLD_REDIS_TIMEOUT  1
-
-#define REPLD_LOG_ERR        0
-#define REPLD_LOG_WARN       1
-#define REPLD_LOG_NOTICE     2
-#define REPLD_LOG_INFO       3
-#define REPLD_LOG_DEBUG      4
+#define REPLD_FLUSH_PENDING  16384     /* start-up pass: flush past this */
 
 
 typedef struct {
@@ -54,17 +54,26 @@ typedef struct {
     int                 log_level;
     char                redis_host[256];        /* empty: no redis */
     int                 redis_port;
+    int                 reconcile_interval;     /* seconds; 0: start only */
+    int                 reconcile_step;         /* work per tick */
+    int                 reconcile_start;        /* a full pass at start */
 } repld_conf_t;
 
 
 typedef struct {
     repld_conf_t        conf;
     repld_loop_t       *loop;
-    leveldb_t          *catalog;
+    repld_catalog_t    *catalog;
+    repld_journal_t    *journal;
+    repld_reconcile_t  *reconcile;
+    repld_server_t     *server;
     int                 nn_sock;
     int                 sig_fd;
+    int                 wake;                   /* a hint: ingest */
     uint32_t            node_id;
-    uint64_t            hints;                  /* messages received */
+    uint64_t            hints;                  /* nanomsg messages */
+    int64_t             next_pass;              /* monotonic ms */
+    int64_t             next_stats;
 } repld_t;
 
 
@@ -76,30 +85,28 @@ static int repld_conf_line(repld_conf_t *conf, char *line, char *err,
     size_t size);
 static int repld_conf_value(repld_conf_t *conf, const char *key,
     const char *value, char *err, size_t size);
-static int repld_conf_level(const char *name);
+static int repld_conf_number(const char *key, const char *value, int min,
+    int max, int *n, char *err, size_t size);
+static int repld_conf_flag(const char *key, const char *value, int *flag,
+    char *err, size_t size);
 static int repld_conf_redis(repld_conf_t *conf, const char *value);
 static int repld_conf_finish(repld_conf_t *conf, char *err, size_t size);
-static int repld_log_open(const repld_conf_t *conf);
-static void repld_log(int level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static int repld_start(repld_t *rd);
 static void repld_stop(repld_t *rd);
-static int repld_catalog_open(repld_t *rd);
+static int repld_catalog_start(repld_t *rd);
+static int repld_fence(void *data);
+static int repld_catch_up(void *data);
+static void repld_wake(void *data);
 static int repld_listen(repld_t *rd);
 static void repld_hint_handler(repld_loop_t *loop, int fd, void *data,
     int mask);
 static int repld_signals(repld_t *rd);
 static void repld_signal_handler(repld_loop_t *loop, int fd, void *data,
     int mask);
-static int64_t repld_cron(repld_loop_t *loop, void *data);
+static int64_t repld_tick(repld_loop_t *loop, void *data);
+static void repld_before_sleep(repld_loop_t *loop, void *data);
+static void repld_stats(repld_t *rd, int level);
 static void repld_redis_check(const repld_conf_t *conf);
-
-
-static FILE        *repld_log_out;
-static int          repld_log_level = REPLD_LOG_NOTICE;
-static const char  *repld_log_levels[] = {
-    "error", "warn", "notice", "info", "debug", NULL
-};
 
 
 int
@@ -128,7 +135,9 @@ main(int argc, char **argv)
         return 0;
     }
 
-    if (repld_log_open(&rd.conf) != REPLD_OK) {
+    if (repld_log_open(rd.conf.log_file, rd.conf.log_level) != 0) {
+        fprintf(stderr, "repld: cannot open log file \"%s\": %s\n",
+                rd.conf.log_file, strerror(errno));
         return 1;
     }
 
@@ -138,7 +147,6 @@ main(int argc, char **argv)
         repld_log(REPLD_LOG_NOTICE, "repld " REPLD_VERSION " started: "
                   "node %08x, data \"%s\", listen \"%s\"", rd.node_id,
                   rd.conf.data_dir, rd.conf.listen);
-        repld_log(REPLD_LOG_NOTICE, "journal tailing is not implemented yet");
 
         if (repld_loop_run(rd.loop) == REPLD_OK) {
             rc = 0;
@@ -147,6 +155,10 @@ main(int argc, char **argv)
             repld_log(REPLD_LOG_ERR, "epoll_wait() failed: %s",
                       strerror(errno));
         }
+    }
+
+    if (rd.journal != NULL) {
+        repld_stats(&rd, REPLD_LOG_NOTICE);
     }
 
     repld_stop(&rd);
@@ -226,6 +238,9 @@ repld_conf_read(const char *file, repld_conf_t *conf)
     char    line[REPLD_LINE_MAX], err[3 * REPLD_LINE_MAX];
 
     conf->log_level = REPLD_LOG_NOTICE;
+    conf->reconcile_interval = 300;
+    conf->reconcile_step = 1000;
+    conf->reconcile_start = 1;
 
     f = fopen(file, "r");
     if (f == NULL) {
@@ -298,8 +313,22 @@ repld_conf_value(repld_conf_t *conf, const char *key, const char *value,
     char    *dst;
     size_t   len;
 
+    if (strcmp(key, "reconcile_interval") == 0) {
+        return repld_conf_number(key, value, 0, 86400 * 365,
+                                 &conf->reconcile_interval, err, size);
+    }
+
+    if (strcmp(key, "reconcile_step") == 0) {
+        return repld_conf_number(key, value, 1, 1000000,
+                                 &conf->reconcile_step, err, size);
+    }
+
+    if (strcmp(key, "reconcile_at_start") == 0) {
+        return repld_conf_flag(key, value, &conf->reconcile_start, err, size);
+    }
+
     if (strcmp(key, "log_level") == 0) {
-        conf->log_level = repld_conf_level(value);
+        conf->log_level = repld_log_level(value);
 
         if (conf->log_level == -1) {
             snprintf(err, size, "invalid log_level \"%s\" (error, warn, "
@@ -348,17 +377,43 @@ repld_conf_value(repld_conf_t *conf, const char *key, const char *value,
 
 
 static int
-repld_conf_level(const char *name)
+repld_conf_number(const char *key, const char *value, int min, int max,
+    int *n, char *err, size_t size)
 {
-    int  i;
+    long   v;
+    char  *end;
 
-    for (i = 0; repld_log_levels[i] != NULL; i++) {
-        if (strcmp(name, repld_log_levels[i]) == 0) {
-            return i;
-        }
+    errno = 0;
+    v = strtol(value, &end, 10);
+
+    if (errno || *end != '\0' || end == value || v < min || v > max) {
+        snprintf(err, size, "invalid %s \"%s\" (%d to %d)", key, value, min,
+                 max);
+        return REPLD_ERR;
     }
 
-    return -1;
+    *n = (int) v;
+
+    return REPLD_OK;
+}
+
+
+static int
+repld_conf_flag(const char *key, const char *value, int *flag, char *err,
+    size_t size)
+{
+    if (strcmp(value, "on") == 0) {
+        *flag = 1;
+
+    } else if (strcmp(value, "off") == 0) {
+        *flag = 0;
+
+    } else {
+        snprintf(err, size, "invalid %s \"%s\" (on or off)", key, value);
+        return REPLD_ERR;
+    }
+
+    return REPLD_OK;
 }
 
 
@@ -443,68 +498,6 @@ repld_conf_finish(repld_conf_t *conf, char *err, size_t size)
 
 
 static int
-repld_log_open(const repld_conf_t *conf)
-{
-    FILE  *f;
-
-    repld_log_level = conf->log_level;
-
-    if (conf->log_file[0] == '\0' || strcmp(conf->log_file, "stderr") == 0) {
-        repld_log_out = stderr;
-        return REPLD_OK;
-    }
-
-    f = fopen(conf->log_file, "ae");
-    if (f == NULL) {
-        fprintf(stderr, "repld: cannot open log file \"%s\": %s\n",
-                conf->log_file, strerror(errno));
-        return REPLD_ERR;
-    }
-
-    setvbuf(f, NULL, _IOLBF, 0);
-
-    if (repld_log_out != NULL && repld_log_out != stderr) {
-        fclose(repld_log_out);
-    }
-
-    repld_log_out = f;
-
-    return REPLD_OK;
-}
-
-
-static void
-repld_log(int level, const char *fmt, ...)
-{
-    FILE       *out;
-    char        date[32];
-    time_t      now;
-    va_list     args;
-    struct tm   tm;
-
-    if (level > repld_log_level) {
-        return;
-    }
-
-    out = repld_log_out ? repld_log_out : stderr;
-
-    now = time(NULL);
-    localtime_r(&now, &tm);
-    strftime(date, sizeof(date), "%Y/%m/%d %H:%M:%S", &tm);
-
-    fprintf(out, "%s [%s] %d: ", date, repld_log_levels[level],
-            (int) getpid());
-
-    va_start(args, fmt);
-    vfprintf(out, fmt, args);
-    va_end(args);
-
-    fputc('\n', out);
-    fflush(out);
-}
-
-
-static int
 repld_start(repld_t *rd)
 {
     if (s3_store_init(rd->conf.data_dir, &rd->node_id) != S3_OK) {
@@ -521,9 +514,14 @@ repld_start(repld_t *rd)
     }
 
     if (repld_signals(rd) != REPLD_OK
-        || repld_catalog_open(rd) != REPLD_OK
-        || repld_listen(rd) != REPLD_OK)
+        || repld_catalog_start(rd) != REPLD_OK)
     {
+        return REPLD_ERR;
+    }
+
+    rd->server = repld_server_open(rd->loop, rd->conf.data_dir, rd->catalog,
+                                   repld_fence, repld_wake, rd);
+    if (rd->server == NULL || repld_listen(rd) != REPLD_OK) {
         return REPLD_ERR;
     }
 
@@ -531,7 +529,11 @@ repld_start(repld_t *rd)
         repld_redis_check(&rd->conf);
     }
 
-    repld_timer_set(rd->loop, REPLD_CRON_MS, repld_cron, rd);
+    rd->next_pass = repld_time_ms() + rd->conf.reconcile_interval * 1000LL;
+    rd->next_stats = repld_time_ms() + REPLD_STATS_MS;
+
+    repld_timer_set(rd->loop, REPLD_TICK_MS, repld_tick, rd);
+    repld_loop_before_sleep(rd->loop, repld_before_sleep, rd);
 
     return REPLD_OK;
 }
@@ -540,12 +542,25 @@ repld_start(repld_t *rd)
 static void
 repld_stop(repld_t *rd)
 {
+    if (rd->server != NULL) {
+        repld_server_close(rd->server);
+    }
+
     if (rd->nn_sock != -1) {
         nn_close(rd->nn_sock);
     }
 
+    if (rd->journal != NULL) {
+        (void) repld_journal_commit(rd->journal);
+        repld_journal_free(rd->journal);
+    }
+
+    if (rd->reconcile != NULL) {
+        repld_reconcile_free(rd->reconcile);
+    }
+
     if (rd->catalog != NULL) {
-        leveldb_close(rd->catalog);
+        repld_catalog_close(rd->catalog);
     }
 
     if (rd->sig_fd != -1) {
@@ -558,58 +573,99 @@ repld_stop(repld_t *rd)
 }
 
 
+/*
+ * Opens the catalog, applies the journal and, unless disabled, runs a
+ * whole reconciliation pass before anything is served.
+ */
+
 static int
-repld_catalog_open(repld_t *rd)
+repld_catalog_start(repld_t *rd)
 {
-    int                    rc;
-    char                  *err, *value, path[PATH_MAX + 16];
-    size_t                 len;
-    leveldb_options_t     *opts;
-    leveldb_readoptions_t *ro;
-    leveldb_writeoptions_t *wo;
+    int   created, rc;
+    char  path[PATH_MAX + 16];
 
     snprintf(path, sizeof(path), "%s/" REPLD_CATALOG, rd->conf.data_dir);
 
-    err = NULL;
-    opts = leveldb_options_create();
-    leveldb_options_set_create_if_missing(opts, 1);
-    rd->catalog = leveldb_open(opts, path, &err);
-    leveldb_options_destroy(opts);
-
-    if (err != NULL) {
-        repld_log(REPLD_LOG_ERR, "cannot open the catalog \"%s\": %s", path,
-                  err);
-        leveldb_free(err);
+    rd->catalog = repld_catalog_open(path, &created);
+    if (rd->catalog == NULL) {
         return REPLD_ERR;
     }
 
-    ro = leveldb_readoptions_create();
-    value = leveldb_get(rd->catalog, ro, "format", 6, &len, &err);
-    leveldb_readoptions_destroy(ro);
+    repld_log(REPLD_LOG_INFO, "catalog \"%s\" opened%s", path,
+              created ? " (new)" : "");
 
-    rc = REPLD_OK;
+    rd->journal = repld_journal_create(rd->conf.data_dir, rd->catalog);
+    rd->reconcile = repld_reconcile_create(rd->conf.data_dir, rd->catalog,
+                                           rd->conf.reconcile_step,
+                                           repld_catch_up, rd);
 
-    if (err == NULL && value == NULL) {
-        wo = leveldb_writeoptions_create();
-        leveldb_writeoptions_set_sync(wo, 1);
-        leveldb_put(rd->catalog, wo, "format", 6, REPLD_CATALOG_FORMAT,
-                    sizeof(REPLD_CATALOG_FORMAT) - 1, &err);
-        leveldb_writeoptions_destroy(wo);
+    if (rd->journal == NULL || rd->reconcile == NULL) {
+        repld_log(REPLD_LOG_ERR, "out of memory");
+        return REPLD_ERR;
     }
 
-    if (err != NULL) {
-        repld_log(REPLD_LOG_ERR, "catalog \"%s\": %s", path, err);
-        leveldb_free(err);
-        rc = REPLD_ERR;
-
-    } else {
-        repld_log(REPLD_LOG_INFO, "catalog \"%s\" opened%s", path,
-                  value ? "" : " (new)");
+    if (repld_fence(rd) != REPLD_OK) {
+        return REPLD_ERR;
     }
 
-    leveldb_free(value);
+    if (!rd->conf.reconcile_start) {
+        return REPLD_OK;
+    }
 
-    return rc;
+    repld_reconcile_start(rd->reconcile);
+
+    do {
+        rc = repld_reconcile_step(rd->reconcile);
+
+        if (repld_catalog_pending(rd->catalog) >= REPLD_FLUSH_PENDING
+            && repld_journal_commit(rd->journal) != 0)
+        {
+            return REPLD_ERR;
+        }
+
+    } while (rc == 1);
+
+    return (rc == 0 && repld_fence(rd) == REPLD_OK) ? REPLD_OK : REPLD_ERR;
+}
+
+
+/* Catches up with every journal file and makes it durable. */
+
+static int
+repld_fence(void *data)
+{
+    repld_t  *rd;
+
+    rd = data;
+    rd->wake = 0;
+
+    if (repld_journal_ingest(rd->journal) == -1) {
+        (void) repld_journal_commit(rd->journal);
+        return REPLD_ERR;
+    }
+
+    return (repld_journal_commit(rd->journal) == 0) ? REPLD_OK : REPLD_ERR;
+}
+
+
+static int
+repld_catch_up(void *data)
+{
+    repld_t  *rd;
+
+    rd = data;
+
+    return (repld_journal_ingest(rd->journal) == -1) ? REPLD_ERR : REPLD_OK;
+}
+
+
+static void
+repld_wake(void *data)
+{
+    repld_t  *rd;
+
+    rd = data;
+    rd->wake = 1;
 }
 
 
@@ -683,6 +739,7 @@ repld_hint_handler(repld_loop_t *loop, int fd, void *data, int mask)
         }
 
         rd->hints++;
+        rd->wake = 1;
         repld_log(REPLD_LOG_DEBUG, "hint: %d bytes", n);
         nn_freemsg(msg);
     }
@@ -700,6 +757,7 @@ repld_signals(repld_t *rd)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
 
     if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
         repld_log(REPLD_LOG_ERR, "sigprocmask() failed: %s", strerror(errno));
@@ -739,7 +797,17 @@ repld_signal_handler(repld_loop_t *loop, int fd, void *data, int mask)
 
         if (si.ssi_signo == SIGHUP) {
             repld_log(REPLD_LOG_NOTICE, "SIGHUP: reopening the log file");
-            (void) repld_log_open(&rd->conf);
+
+            if (repld_log_open(rd->conf.log_file, rd->conf.log_level) != 0) {
+                repld_log(REPLD_LOG_ERR, "cannot reopen \"%s\": %s",
+                          rd->conf.log_file, strerror(errno));
+            }
+
+            continue;
+        }
+
+        if (si.ssi_signo == SIGUSR1) {
+            repld_stats(rd, REPLD_LOG_NOTICE);
             continue;
         }
 
@@ -750,8 +818,49 @@ repld_signal_handler(repld_loop_t *loop, int fd, void *data, int mask)
 }
 
 
+/*
+ * Every 200 ms: catch up with the journal (hints only make it sooner),
+ * one reconciliation step, connection time-outs, the stats line.
+ */
+
 static int64_t
-repld_cron(repld_loop_t *loop, void *data)
+repld_tick(repld_loop_t *loop, void *data)
+{
+    int64_t   now;
+    repld_t  *rd;
+
+    (void) loop;
+
+    rd = data;
+    now = repld_time_ms();
+
+    (void) repld_journal_ingest(rd->journal);
+
+    if (rd->conf.reconcile_interval > 0 && now >= rd->next_pass) {
+        repld_reconcile_start(rd->reconcile);
+        rd->next_pass = now + rd->conf.reconcile_interval * 1000LL;
+    }
+
+    (void) repld_reconcile_step(rd->reconcile);
+
+    repld_server_expire(rd->server, REPLD_CONN_TIMEOUT);
+
+    if (now >= rd->next_stats) {
+        repld_stats(rd, REPLD_LOG_INFO);
+        rd->next_stats = now + REPLD_STATS_MS;
+    }
+
+    return REPLD_TICK_MS;
+}
+
+
+/*
+ * The turn's changes are written once, synced, before anything is
+ * answered: the listings waiting are answered after their fence.
+ */
+
+static void
+repld_before_sleep(repld_loop_t *loop, void *data)
 {
     repld_t  *rd;
 
@@ -759,10 +868,54 @@ repld_cron(repld_loop_t *loop, void *data)
 
     rd = data;
 
-    repld_log(REPLD_LOG_DEBUG, "cron: %lu hints so far",
-              (unsigned long) rd->hints);
+    if (rd->wake) {
+        rd->wake = 0;
+        (void) repld_journal_ingest(rd->journal);
+    }
 
-    return REPLD_CRON_MS;
+    repld_server_answer(rd->server);
+
+    (void) repld_journal_commit(rd->journal);
+}
+
+
+static void
+repld_stats(repld_t *rd, int level)
+{
+    repld_journal_stats_t    js;
+    repld_catalog_stats_t    cs;
+    repld_server_stats_t     ss;
+    repld_reconcile_stats_t  rs;
+
+    repld_journal_stats(rd->journal, &js);
+    repld_catalog_stats(rd->catalog, &cs);
+    repld_reconcile_stats(rd->reconcile, &rs);
+
+    if (rd->server != NULL) {
+        repld_server_stats(rd->server, &ss);
+
+    } else {
+        memset(&ss, 0, sizeof(ss));
+    }
+
+    repld_log(level, "stats: journal %llu frames, %llu bytes, %llu files "
+              "tailed, %llu removed; catalog %llu batches, %llu writes, "
+              "%llu ms syncing, %llu failed; reconcile %llu passes, %llu "
+              "repaired, %llu entries and %llu files in the last pass "
+              "(%lld ms)%s; listings %llu answered, %llu refused, %llu "
+              "open; hints %llu",
+              (unsigned long long) js.frames, (unsigned long long) js.bytes,
+              (unsigned long long) js.files, (unsigned long long) js.trimmed,
+              (unsigned long long) cs.flushes, (unsigned long long) cs.writes,
+              (unsigned long long) (cs.flush_us / 1000),
+              (unsigned long long) cs.failures,
+              (unsigned long long) rs.passes,
+              (unsigned long long) rs.repaired,
+              (unsigned long long) rs.objects, (unsigned long long) rs.files,
+              (long long) rs.last_ms, rs.running ? ", one running" : "",
+              (unsigned long long) ss.requests,
+              (unsigned long long) ss.refused, (unsigned long long) ss.open,
+              (unsigned long long) (ss.hints + rd->hints));
 }
 
 

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "s3_core.h"
 #include "s3_checksum.h"
 
 
@@ -72,6 +73,129 @@ void repld_cursor_close(repld_cursor_t *c);
  */
 int repld_catalog_bucket(repld_catalog_t *cat, const char *bucket,
     size_t bucket_len, char *owner, size_t size);
+
+
+/*
+ * The ingest side: repld's journal tailing and reconciliation.
+ *
+ * Changes are not written at once: they go into one pending LevelDB
+ * write batch, and an in-memory overlay of the keys it touches makes the
+ * getters below see them (so two changes of one key before a flush apply
+ * in order).  repld_catalog_flush() writes the batch with sync=1.  The
+ * cursor API above reads only what was flushed.  Getters return 1 (found,
+ * outputs set), 0 (absent) or -1 (LevelDB error, logged); setters return
+ * 0 or -1 (ENOMEM; ENAMETOOLONG for a bucket over REPLD_BUCKET_MAX or a
+ * key over REPLD_OBJECT_KEY_MAX bytes).
+ */
+
+#define REPLD_BUCKET_MAX       255
+#define REPLD_OBJECT_KEY_MAX   1024
+#define REPLD_OWNER_MAX        256
+#define REPLD_CATALOG_KEY_MAX  (1 + REPLD_BUCKET_MAX + 1                 \
+                                + REPLD_OBJECT_KEY_MAX)
+
+
+typedef struct {
+    uint64_t          hlc;
+    size_t            owner_len;
+    char              owner[REPLD_OWNER_MAX];
+} repld_bucket_t;
+
+
+typedef struct {
+    uint64_t          flushes;       /* batches written */
+    uint64_t          writes;        /* puts and deletes written */
+    uint64_t          failures;      /* batches LevelDB refused */
+    uint64_t          flush_us;      /* time spent in the writes */
+} repld_catalog_stats_t;
+
+
+/*
+ * Called by repld_catalog_scan() for each key; returns 0 to go on, 1 to
+ * stop, -1 to stop with an error.
+ */
+typedef int (*repld_catalog_scan_pt)(const char *key, size_t key_len,
+    const char *value, size_t value_len, void *data);
+
+
+/*
+ * Opens (creating if missing) the catalog at path and checks its format
+ * key.  *created is set to 1 for a new catalog.  Returns NULL after
+ * logging why on failure.
+ */
+repld_catalog_t *repld_catalog_open(const char *path, int *created);
+
+/* Drops any pending change and closes the catalog. */
+void repld_catalog_close(repld_catalog_t *cat);
+
+int repld_catalog_object_get(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, repld_object_t *obj);
+int repld_catalog_object_put(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len,
+    const repld_object_t *obj);
+int repld_catalog_object_del(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len);
+
+int repld_catalog_tombstone_get(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, uint64_t *hlc);
+int repld_catalog_tombstone_put(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len, uint64_t hlc);
+int repld_catalog_tombstone_del(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len);
+
+int repld_catalog_bucket_get(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, repld_bucket_t *b);
+int repld_catalog_bucket_put(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, const repld_bucket_t *b);
+int repld_catalog_bucket_del(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len);
+
+/* Journal cursors: the offset a journal file is applied up to. */
+int repld_catalog_offset_get(repld_catalog_t *cat, const char *name,
+    size_t len, uint64_t *offset);
+int repld_catalog_offset_put(repld_catalog_t *cat, const char *name,
+    size_t len, uint64_t offset);
+int repld_catalog_offset_del(repld_catalog_t *cat, const char *name,
+    size_t len);
+
+/*
+ * Removes the "o" and "t" entries of bucket whose hlc is below hlc
+ * (flushed or pending).  Returns the number removed, or -1.
+ */
+int64_t repld_catalog_drop_bucket(repld_catalog_t *cat, const char *bucket,
+    size_t bucket_len, uint64_t hlc);
+
+/*
+ * Calls cb for the flushed keys that start with prefix, in order,
+ * beginning after `after` (after_len 0: from the first).  Pending changes
+ * are not seen: use the getters for a key's current value.  Returns the
+ * number of keys passed to cb, or -1.
+ */
+int64_t repld_catalog_scan(repld_catalog_t *cat, const char *prefix,
+    size_t prefix_len, const char *after, size_t after_len,
+    repld_catalog_scan_pt cb, void *data);
+
+/* Splits an "o" or "t" key into bucket and object key.  0 or -1. */
+int repld_catalog_split_key(const char *ckey, size_t len, s3_str_t *bucket,
+    s3_str_t *key);
+
+/* Decodes an "o" value.  Returns 0, or -1 for a damaged value. */
+int repld_catalog_decode_object(const char *value, size_t len,
+    repld_object_t *obj);
+
+/* The number of changes waiting for repld_catalog_flush(). */
+size_t repld_catalog_pending(const repld_catalog_t *cat);
+
+/*
+ * Writes the pending changes as one batch with sync=1 and forgets them.
+ * Returns 0 (also when nothing was pending), or -1 after logging LevelDB's
+ * error: the pending changes are dropped, and the caller must forget what
+ * it derived from them (journal positions).
+ */
+int repld_catalog_flush(repld_catalog_t *cat);
+
+void repld_catalog_stats(const repld_catalog_t *cat,
+    repld_catalog_stats_t *stats);
 
 
 #endif /* _REPLD_CATALOG_H_INCLUDED_ */
