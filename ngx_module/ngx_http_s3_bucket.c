@@ -314,6 +314,8 @@ ngx_http_s3_create_bucket_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
                                      (char *) ctx->bucket.data));
     }
 
+    ngx_http_s3_notify(r);
+
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
         return NGX_ERROR;
@@ -418,6 +420,7 @@ ngx_http_s3_delete_bucket_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     switch (t->rc) {
 
     case S3_OK:
+        ngx_http_s3_notify(r);
         return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
 
     case S3_STORE_NO_BUCKET:

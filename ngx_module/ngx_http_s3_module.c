@@ -24,6 +24,10 @@ static char *ngx_http_s3_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_http_s3_root_t *ngx_http_s3_add_root(ngx_conf_t *cf,
     ngx_str_t *path);
+static void ngx_http_s3_root_sockets(ngx_conf_t *cf,
+    ngx_http_s3_root_t *root);
+static socklen_t ngx_http_s3_sockaddr(ngx_http_s3_root_t *root,
+    struct sockaddr_un *sun, char *name);
 static char *ngx_http_s3_set_temp_path(ngx_conf_t *cf,
     ngx_http_s3_root_t *root);
 static void *ngx_http_s3_create_main_conf(ngx_conf_t *cf);
@@ -93,6 +97,13 @@ static ngx_command_t  ngx_http_s3_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s3_loc_conf_t, clock_skew),
+      NULL },
+
+    { ngx_string("s3_list_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_loc_conf_t, list_timeout),
       NULL },
 
       ngx_null_command
@@ -226,10 +237,6 @@ ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_NOT_IMPLEMENTED;
     }
 
-    if (ctx->op == NGX_HTTP_S3_OP_LIST_OBJECTS) {
-        return NGX_HTTP_S3_NOT_IMPLEMENTED;
-    }
-
     if (bucket
         && !s3_bucket_name_valid((char *) ctx->bucket.data, ctx->bucket.len))
     {
@@ -263,6 +270,9 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     case NGX_HTTP_S3_OP_DELETE_BUCKET:
         return ngx_http_s3_delete_bucket(r);
+
+    case NGX_HTTP_S3_OP_LIST_OBJECTS:
+        return ngx_http_s3_list_objects(r);
 
     case NGX_HTTP_S3_OP_PUT_OBJECT:
         return ngx_http_s3_put_object(r);
@@ -390,6 +400,8 @@ ngx_http_s3_add_root(ngx_conf_t *cf, ngx_str_t *path)
         return NULL;
     }
 
+    ngx_http_s3_root_sockets(cf, root);
+
     rootp = ngx_array_push(&smcf->roots);
     if (rootp == NULL) {
         return NULL;
@@ -398,6 +410,53 @@ ngx_http_s3_add_root(ngx_conf_t *cf, ngx_str_t *path)
     *rootp = root;
 
     return root;
+}
+
+
+static void
+ngx_http_s3_root_sockets(ngx_conf_t *cf, ngx_http_s3_root_t *root)
+{
+    root->list_socklen = ngx_http_s3_sockaddr(root, &root->list_addr,
+                                              S3_LISTPROTO_LIST_SOCK);
+    root->hint_socklen = ngx_http_s3_sockaddr(root, &root->hint_addr,
+                                              S3_LISTPROTO_HINT_SOCK);
+
+    if (root->list_socklen == 0 || root->hint_socklen == 0) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "s3_store \"%s\" is too long a path for repld's "
+                           "Unix sockets (%uz bytes at most): listings "
+                           "will answer 503",
+                           root->path.data,
+                           sizeof(root->list_addr.sun_path)
+                           - sizeof("/" S3_LISTPROTO_LIST_SOCK));
+    }
+}
+
+
+/* returns the address length, or 0 when the path does not fit */
+
+static socklen_t
+ngx_http_s3_sockaddr(ngx_http_s3_root_t *root, struct sockaddr_un *sun,
+    char *name)
+{
+    u_char  *p;
+    size_t   len;
+
+    len = root->path.len + 1 + ngx_strlen(name);
+
+    ngx_memzero(sun, sizeof(struct sockaddr_un));
+    sun->sun_family = AF_UNIX;
+
+    if (len >= sizeof(sun->sun_path)) {
+        (void) ngx_cpystrn((u_char *) sun->sun_path, root->path.data,
+                           sizeof(sun->sun_path));
+        return 0;
+    }
+
+    p = ngx_sprintf((u_char *) sun->sun_path, "%V/%s", &root->path, name);
+    *p = '\0';
+
+    return offsetof(struct sockaddr_un, sun_path) + len + 1;
 }
 
 
@@ -460,6 +519,8 @@ ngx_http_s3_create_main_conf(ngx_conf_t *cf)
      *     smcf->next_key = 0;
      */
 
+    smcf->hint_fd = (ngx_socket_t) -1;
+
     if (ngx_array_init(&smcf->roots, cf->pool, 4,
                        sizeof(ngx_http_s3_root_t *))
         != NGX_OK)
@@ -505,6 +566,7 @@ ngx_http_s3_create_loc_conf(ngx_conf_t *cf)
 
     conf->fsync = NGX_CONF_UNSET;
     conf->clock_skew = NGX_CONF_UNSET;
+    conf->list_timeout = NGX_CONF_UNSET_MSEC;
 
     return conf;
 }
@@ -522,6 +584,7 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->domain, prev->domain, "");
     ngx_conf_merge_value(conf->fsync, prev->fsync, 1);
     ngx_conf_merge_sec_value(conf->clock_skew, prev->clock_skew, 900);
+    ngx_conf_merge_msec_value(conf->list_timeout, prev->list_timeout, 5000);
     ngx_conf_merge_str_value(conf->thread_pool, prev->thread_pool,
                              "default");
 
@@ -739,6 +802,10 @@ ngx_http_s3_init_process(ngx_cycle_t *cycle)
 
     ngx_memzero(&smcf->clock, sizeof(s3_hlc_t));
 
+    if (ngx_http_s3_notify_init_process(cycle, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_s3_auth_init_process(cycle, smcf);
 }
 
@@ -754,6 +821,8 @@ ngx_http_s3_exit_process(ngx_cycle_t *cycle)
     if (smcf == NULL) {
         return;
     }
+
+    ngx_http_s3_notify_exit_process(cycle, smcf);
 
     rootp = smcf->roots.elts;
 

@@ -19,6 +19,7 @@
 #include "s3_checksum.h"
 #include "s3_hlc.h"
 #include "s3_journal.h"
+#include "s3_listproto.h"
 #include "s3_place.h"
 #include "s3_record.h"
 #include "s3_sigv4.h"
@@ -92,6 +93,12 @@ typedef struct {
     ngx_str_t                  path;          /* absolute, NUL-terminated */
     uint32_t                   node_id;
     s3_journal_t              *journal;       /* NULL: read-only worker */
+
+    /* repld's sockets; socklen 0: the path is too long for sun_path */
+    struct sockaddr_un         list_addr;
+    socklen_t                  list_socklen;
+    struct sockaddr_un         hint_addr;
+    socklen_t                  hint_socklen;
 } ngx_http_s3_root_t;
 
 
@@ -114,6 +121,7 @@ typedef struct {
     s3_hlc_t                   clock;
     ngx_http_s3_signing_key_t *keys;
     ngx_uint_t                 next_key;
+    ngx_socket_t               hint_fd;       /* -1: no hints */
 } ngx_http_s3_main_conf_t;
 
 
@@ -124,6 +132,7 @@ typedef struct {
     ngx_flag_t                 fsync;
     time_t                     clock_skew;
     ngx_str_t                  thread_pool;
+    ngx_msec_t                 list_timeout;
 } ngx_http_s3_loc_conf_t;
 
 
@@ -139,6 +148,9 @@ typedef struct {
     u_char                     request_id[NGX_HTTP_S3_REQUEST_ID_LEN];
 
     s3_store_t                 store;
+
+    /* ListObjects: ngx_http_s3_list_ctx_t */
+    void                      *list;
 
     /* PutObject */
     s3_digest_t                md5;
@@ -202,6 +214,16 @@ ngx_int_t ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5);
 /* ngx_http_s3_put.c */
 ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_put_init(ngx_conf_t *cf);
+
+/* ngx_http_s3_list.c */
+ngx_int_t ngx_http_s3_list_objects(ngx_http_request_t *r);
+
+/* ngx_http_s3_notify.c */
+ngx_int_t ngx_http_s3_notify_init_process(ngx_cycle_t *cycle,
+    ngx_http_s3_main_conf_t *smcf);
+void ngx_http_s3_notify_exit_process(ngx_cycle_t *cycle,
+    ngx_http_s3_main_conf_t *smcf);
+void ngx_http_s3_notify(ngx_http_request_t *r);
 
 /* ngx_http_s3_error.c */
 ngx_int_t ngx_http_s3_send_error(ngx_http_request_t *r,

@@ -650,6 +650,9 @@ ngx_http_s3_delete_object_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     switch (t->rc) {
 
     case S3_OK:
+        ngx_http_s3_notify(r);
+        return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
+
     case S3_STORE_NOT_FOUND:
         return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
 

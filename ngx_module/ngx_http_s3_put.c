@@ -533,6 +533,8 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
                                      (char *) tf->file.name.data));
     }
 
+    ngx_http_s3_notify(r);
+
     if (ngx_http_s3_set_etag(r, ctx->rec.md5) != NGX_OK) {
         return NGX_ERROR;
     }

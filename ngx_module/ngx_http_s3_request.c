@@ -32,7 +32,6 @@ static ngx_str_t  ngx_http_s3_subresources[] = {
     ngx_string("inventory"),
     ngx_string("legal-hold"),
     ngx_string("lifecycle"),
-    ngx_string("list-type"),
     ngx_string("location"),
     ngx_string("logging"),
     ngx_string("metrics"),
