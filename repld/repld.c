@@ -44,7 +44,6 @@
 #define REPLD_ADDR_MAX       (PATH_MAX + 16)
 #define REPLD_CATALOG        "catalog"
 #define REPLD_REDIS_TIMEOUT  1
-#define REPLD_FLUSH_PENDING  16384     /* start-up pass: flush past this */
 
 
 typedef struct {
@@ -581,7 +580,7 @@ repld_stop(repld_t *rd)
 static int
 repld_catalog_start(repld_t *rd)
 {
-    int   created, rc;
+    int   created;
     char  path[PATH_MAX + 16];
 
     snprintf(path, sizeof(path), "%s/" REPLD_CATALOG, rd->conf.data_dir);
@@ -608,24 +607,18 @@ repld_catalog_start(repld_t *rd)
         return REPLD_ERR;
     }
 
-    if (!rd->conf.reconcile_start) {
-        return REPLD_OK;
+    /*
+     * The journal fence above makes the catalog complete for every change
+     * that was journaled; the first reconciliation pass, which only
+     * repairs what a lost frame left behind, runs in the timer's steps so
+     * that listings are served from the start, even on a large store.
+     */
+
+    if (rd->conf.reconcile_start) {
+        repld_reconcile_start(rd->reconcile);
     }
 
-    repld_reconcile_start(rd->reconcile);
-
-    do {
-        rc = repld_reconcile_step(rd->reconcile);
-
-        if (repld_catalog_pending(rd->catalog) >= REPLD_FLUSH_PENDING
-            && repld_journal_commit(rd->journal) != 0)
-        {
-            return REPLD_ERR;
-        }
-
-    } while (rc == 1);
-
-    return (rc == 0 && repld_fence(rd) == REPLD_OK) ? REPLD_OK : REPLD_ERR;
+    return REPLD_OK;
 }
 
 

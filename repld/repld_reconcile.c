@@ -367,8 +367,10 @@ repld_reconcile_list_buckets(repld_reconcile_t *r)
 
     closedir(d);
 
-    qsort(r->buckets, r->nbuckets, sizeof(repld_bname_t),
-          repld_reconcile_name_cmp);
+    if (r->nbuckets != 0) {
+        qsort(r->buckets, r->nbuckets, sizeof(repld_bname_t),
+              repld_reconcile_name_cmp);
+    }
 
     return 0;
 }
