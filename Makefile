@@ -9,7 +9,7 @@ SANITIZE = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 
 .PHONY: all deps build module module-asan repld unit unit-asan lint \
-        test test-asan test-release run clean
+        test test-asan test-release run bench clean
 
 all: build
 
@@ -52,6 +52,9 @@ test-release: build
 
 run: build
 	@auto/run
+
+bench: build
+	@t/bench/run
 
 clean:
 	rm -rf build

@@ -1,10 +1,16 @@
 """Fixtures of the ngx_s3 suite.
 
-`s3` (session): a real /usr/sbin/nginx with the module, users "alice" and
-"bob".  Every test that uses it has the nginx error log checked for
-[alert], [crit] and sanitizer reports written during the test; the whole
-log is checked again after nginx stops.  A failing test shows the error
-log lines written while it ran.
+`s3` (session): a real /usr/sbin/nginx with the module and repld beside
+it, users "alice" and "bob".  Every test that uses it has the nginx error
+log and repld's log checked for [alert], [crit] and sanitizer reports
+written during the test, and repld checked for a crash; the whole logs are
+checked again after nginx and repld stop.  A failing test shows the log
+lines written while it ran.  Tests must leave the session's repld running
+(a crash is reported, and repld restarted for the next test).
+
+`own_s3` (module): a separate nginx + repld pair for the tests that stop
+and kill repld (t/repld/test_catalog_faults.py), same users, checked the
+same way.
 """
 
 import pytest
@@ -13,6 +19,7 @@ from lib.checks import unique_bucket
 from lib.server import Server
 
 _server = None
+_own_server = None
 _problems = []
 
 
@@ -32,7 +39,31 @@ def s3(tmp_path_factory):
     _server = None
     problems = srv.stop()
     if problems:
-        _problems.append(f'nginx error log: {srv.error_log}')
+        _problems.append(f'nginx error log: {srv.error_log}, '
+                         f'repld log: {srv.repld.log}')
+        _problems.extend(problems)
+
+
+@pytest.fixture(scope='module')
+def own_s3(tmp_path_factory):
+    """A separate nginx + repld pair whose repld the tests may stop, kill
+    and restart (srv.repld).  Users alice and bob."""
+    global _own_server
+    srv = Server(tmp_path_factory.mktemp('ngx_s3_own'))
+    try:
+        srv.start()
+        srv.alice = srv.add_user('alice')
+        srv.bob = srv.add_user('bob')
+    except BaseException:
+        _problems.extend(srv.stop())
+        raise
+    _own_server = srv
+    yield srv
+    _own_server = None
+    problems = srv.stop()
+    if problems:
+        _problems.append(f'nginx error log: {srv.error_log}, '
+                         f'repld log: {srv.repld.log}')
         _problems.extend(problems)
 
 
@@ -48,36 +79,55 @@ def pytest_sessionfinish(session, exitstatus):
 
 def pytest_terminal_summary(terminalreporter):
     if _problems:
-        terminalreporter.section('nginx problems (the session fails)',
+        terminalreporter.section('nginx/repld problems (the session fails)',
                                  red=True)
         for line in _problems[:100]:
             terminalreporter.write_line(line)
 
 
+def _servers():
+    return [s for s in (_server, _own_server) if s is not None]
+
+
 @pytest.fixture(autouse=True)
 def _error_log_guard(request):
-    srv = _server
-    offset = srv.log_offset() if srv else 0
-    request.node._ngx_log_offset = offset
+    offsets = {id(s): s.log_offsets() for s in _servers()}
+    request.node._ngx_log_offsets = offsets
     yield
-    srv = _server
-    if srv is None:
-        return
-    bad = srv.bad_lines(offset)
+    bad = []
+    for srv in _servers():
+        off = offsets.get(id(srv), (0, 0))
+        problems = srv.problems_since(off)
+        if problems:
+            bad.append(f'logs of {srv.tmp} during this test:')
+            bad += problems[:50]
+        # the next tests need a repld: bring a crashed one back
+        if srv is _server and srv.repld is not None \
+                and not srv.repld.running:
+            try:
+                srv.repld.start()
+            except RuntimeError as e:
+                bad.append(f'cannot restart the session repld: {e}')
     if bad:
-        pytest.fail(f'nginx error log {srv.error_log} during this test:\n'
-                    + '\n'.join(bad[:50]), pytrace=False)
+        pytest.fail('\n'.join(bad), pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
-    if not rep.failed or _server is None:
+    if not rep.failed:
         return
-    lines = _server.log_since(getattr(item, '_ngx_log_offset', 0))
-    text = '\n'.join(lines[-60:]) or '(nothing logged)'
-    rep.sections.append((f'nginx error log {_server.error_log}', text))
+    offsets = getattr(item, '_ngx_log_offsets', {})
+    for srv in _servers():
+        off = offsets.get(id(srv), (0, 0))
+        lines = srv.log_since(off[0])
+        text = '\n'.join(lines[-60:]) or '(nothing logged)'
+        rep.sections.append((f'nginx error log {srv.error_log}', text))
+        if srv.repld is not None:
+            lines = srv.repld.log_text(off[1]).splitlines()
+            text = '\n'.join(lines[-40:]) or '(nothing logged)'
+            rep.sections.append((f'repld log {srv.repld.log}', text))
 
 
 @pytest.fixture(scope='session')

@@ -1,5 +1,6 @@
-"""repld as it is today: configuration, catalog, hint socket, Redis check,
-clean shutdown.  (It does not tail the journal yet.)"""
+"""repld on its own: configuration, catalog, sockets, Redis check, clean
+shutdown.  (Ingest and listings under nginx: t/s3/test_list*.py and
+t/repld/test_catalog_faults.py.)"""
 
 import ctypes
 import ctypes.util
@@ -133,12 +134,16 @@ def test_start_and_sigterm(repld, data):
     r.wait_log('started')
     assert (data / 'catalog' / 'CURRENT').is_file()
     assert (data / 'repld.sock').exists()
+    assert (data / 'repld.list.sock').exists()
+    assert (data / 'repld.hint.sock').exists()
     assert (data / 'FORMAT').is_file()
     assert r.stop(signal.SIGTERM) == 0
     log = r.log.read_text()
     assert 'SIGTERM: shutting down' in log
-    assert 'journal tailing is not implemented yet' in log
     assert '[error]' not in log
+    # repld_server_close() removes its socket files
+    assert not (data / 'repld.list.sock').exists()
+    assert not (data / 'repld.hint.sock').exists()
 
 
 def test_sigint_and_restart(repld):
