@@ -25,6 +25,11 @@ static int s3_journal_create(s3_journal_t *j);
 static int s3_journal_rotate(s3_journal_t *j);
 static int s3_journal_seal(s3_journal_t *j);
 static void s3_journal_sync_dir(const char *root);
+static size_t s3_journal_tail_len(const s3_journal_entry_t *e);
+static unsigned char *s3_journal_put_str(unsigned char *p,
+    const s3_str_t *s);
+static int s3_journal_decode_tail(const unsigned char *p, size_t left,
+    s3_journal_entry_t *e);
 static void s3_journal_w64(unsigned char *p, uint64_t v);
 static uint64_t s3_journal_r64(const unsigned char *p);
 static void s3_journal_w32(unsigned char *p, uint32_t v);
@@ -237,13 +242,21 @@ s3_journal_encode(const s3_journal_entry_t *e, unsigned char *buf,
     unsigned char  *p;
 
     if (e->bucket.len > S3_JOURNAL_MAX_BUCKET
-        || e->key.len > S3_JOURNAL_MAX_KEY)
+        || e->key.len > S3_JOURNAL_MAX_KEY
+        || (s3_journal_op_upload(e->op)
+            && e->upload_id.len > S3_JOURNAL_MAX_UPLOAD_ID))
     {
         errno = ENAMETOOLONG;
         return -1;
     }
 
-    plen = S3_JOURNAL_MIN_PAYLOAD + e->bucket.len + e->key.len;
+    if (s3_journal_op_upload(e->op) && e->upload_id.len == 0) {
+        errno = EINVAL;
+        return -1;
+    }
+
+    plen = S3_JOURNAL_MIN_PAYLOAD + e->bucket.len + e->key.len
+           + s3_journal_tail_len(e);
 
     if (size < S3_JOURNAL_HEADER_LEN + plen) {
         errno = ENOSPC;
@@ -260,20 +273,15 @@ s3_journal_encode(const s3_journal_entry_t *e, unsigned char *buf,
     memcpy(p, e->md5, S3_MD5_LEN);
     p += S3_MD5_LEN;
 
-    *p++ = (unsigned char) e->bucket.len;
-    *p++ = (unsigned char) (e->bucket.len >> 8);
+    p = s3_journal_put_str(p, &e->bucket);
+    p = s3_journal_put_str(p, &e->key);
 
-    if (e->bucket.len != 0) {
-        memcpy(p, e->bucket.data, e->bucket.len);
-        p += e->bucket.len;
+    if (s3_journal_op_upload(e->op)) {
+        p = s3_journal_put_str(p, &e->upload_id);
     }
 
-    *p++ = (unsigned char) e->key.len;
-    *p++ = (unsigned char) (e->key.len >> 8);
-
-    if (e->key.len != 0) {
-        memcpy(p, e->key.data, e->key.len);
-        p += e->key.len;
+    if (e->op == S3_JOURNAL_COMPLETE_UPLOAD) {
+        s3_journal_w32(p, e->parts);
     }
 
     s3_journal_w32(buf, (uint32_t) plen);
@@ -358,8 +366,9 @@ s3_journal_decode(const unsigned char *buf, size_t len,
     klen = p[0] | p[1] << 8;
 
     if (klen > S3_JOURNAL_MAX_KEY
-        || S3_JOURNAL_MIN_PAYLOAD + blen + klen != plen
-        || e->op < S3_JOURNAL_PUT_OBJECT || e->op > S3_JOURNAL_SEAL)
+        || S3_JOURNAL_MIN_PAYLOAD + blen + klen > plen
+        || e->op < S3_JOURNAL_PUT_OBJECT
+        || e->op > S3_JOURNAL_COMPLETE_UPLOAD)
     {
         errno = EINVAL;
         return S3_ERR;
@@ -367,6 +376,15 @@ s3_journal_decode(const unsigned char *buf, size_t len,
 
     e->key.data = (const char *) p + 2;
     e->key.len = klen;
+    p += 2 + klen;
+
+    if (s3_journal_decode_tail(p, plen - S3_JOURNAL_MIN_PAYLOAD - blen - klen,
+                               e)
+        != S3_OK)
+    {
+        errno = EINVAL;
+        return S3_ERR;
+    }
 
     *used = S3_JOURNAL_HEADER_LEN + plen;
 
@@ -399,9 +417,106 @@ s3_journal_op_name(s3_journal_op_e op)
 
     case S3_JOURNAL_SEAL:
         return "seal";
+
+    case S3_JOURNAL_CREATE_UPLOAD:
+        return "create-upload";
+
+    case S3_JOURNAL_ABORT_UPLOAD:
+        return "abort-upload";
+
+    case S3_JOURNAL_COMPLETE_UPLOAD:
+        return "complete-upload";
     }
 
     return "unknown";
+}
+
+
+int
+s3_journal_op_upload(s3_journal_op_e op)
+{
+    return op == S3_JOURNAL_CREATE_UPLOAD || op == S3_JOURNAL_ABORT_UPLOAD
+           || op == S3_JOURNAL_COMPLETE_UPLOAD;
+}
+
+
+/* The bytes an op's frame has after its key. */
+
+static size_t
+s3_journal_tail_len(const s3_journal_entry_t *e)
+{
+    size_t  len;
+
+    if (!s3_journal_op_upload(e->op)) {
+        return 0;
+    }
+
+    len = 2 + e->upload_id.len;
+
+    if (e->op == S3_JOURNAL_COMPLETE_UPLOAD) {
+        len += 4;
+    }
+
+    return len;
+}
+
+
+/* Writes u16 length | bytes; returns the position after them. */
+
+static unsigned char *
+s3_journal_put_str(unsigned char *p, const s3_str_t *s)
+{
+    *p++ = (unsigned char) s->len;
+    *p++ = (unsigned char) (s->len >> 8);
+
+    if (s->len != 0) {
+        memcpy(p, s->data, s->len);
+        p += s->len;
+    }
+
+    return p;
+}
+
+
+/*
+ * Decodes what follows the key (left bytes at p): nothing for the old
+ * ops, the upload id (and the part count of a completion) for the upload
+ * ops.  Any other length is S3_ERR.
+ */
+
+static int
+s3_journal_decode_tail(const unsigned char *p, size_t left,
+    s3_journal_entry_t *e)
+{
+    size_t  ulen, need;
+
+    e->upload_id.data = NULL;
+    e->upload_id.len = 0;
+    e->parts = 0;
+
+    if (!s3_journal_op_upload(e->op)) {
+        return left == 0 ? S3_OK : S3_ERR;
+    }
+
+    if (left < 2) {
+        return S3_ERR;
+    }
+
+    ulen = p[0] | p[1] << 8;
+    need = 2 + ulen + (e->op == S3_JOURNAL_COMPLETE_UPLOAD ? 4 : 0);
+
+    if (ulen == 0 || ulen > S3_JOURNAL_MAX_UPLOAD_ID || left != need) {
+        return S3_ERR;
+    }
+
+    e->upload_id.data = (const char *) p + 2;
+    e->upload_id.len = ulen;
+
+    if (e->op == S3_JOURNAL_COMPLETE_UPLOAD) {
+        e->parts = s3_journal_r32(p + 2 + ulen);
+    }
+
+    return S3_OK;
 }
 
 

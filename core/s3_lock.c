@@ -80,6 +80,19 @@ s3_lock_users(int fd, s3_lock_mode_e mode)
 }
 
 
+int
+s3_lock_upload(int fd, const char *id, size_t len, s3_lock_mode_e mode)
+{
+    uint64_t  h;
+
+    h = s3_lock_hash(S3_LOCK_FNV_OFFSET, id, len);
+
+    return s3_lock_range(fd, (off_t) (S3_LOCK_USERS_STRIPE + 1
+                                      + h % S3_LOCK_UPLOAD_STRIPES),
+                         mode);
+}
+
+
 /* FNV-1a: stable across processes, builds and architectures */
 
 static uint64_t

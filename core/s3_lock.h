@@ -11,10 +11,13 @@
  *
  * Byte ranges: [0, S3_LOCK_KEY_STRIPES) key stripes, then
  * S3_LOCK_BUCKET_STRIPES bucket stripes, then one byte for the user
- * table.  An object commit holds its bucket stripe shared and its key
- * stripe exclusive; bucket creation and deletion hold the bucket stripe
- * exclusive; user changes hold the user byte exclusive.  Stripes are
- * always taken in that order (bucket before key) on one descriptor.
+ * table, then S3_LOCK_UPLOAD_STRIPES multipart upload stripes.  An object
+ * commit holds its bucket stripe shared and its key stripe exclusive;
+ * bucket creation and deletion hold the bucket stripe exclusive; user
+ * changes hold the user byte exclusive.  A part commit holds its upload's
+ * stripe shared; completing and aborting an upload hold it exclusive,
+ * after the key stripe.  Stripes are always taken in that order (bucket,
+ * key, upload) on one descriptor.
  */
 
 
@@ -29,6 +32,7 @@
 #define S3_LOCK_KEY_STRIPES     4096
 #define S3_LOCK_BUCKET_STRIPES  256
 #define S3_LOCK_USERS_STRIPE    (S3_LOCK_KEY_STRIPES + S3_LOCK_BUCKET_STRIPES)
+#define S3_LOCK_UPLOAD_STRIPES  256
 
 
 typedef enum {
@@ -57,6 +61,9 @@ int s3_lock_bucket(int fd, const char *bucket, size_t len,
  * check for a taken name and the creation are one step).  S3_OK or S3_ERR.
  */
 int s3_lock_users(int fd, s3_lock_mode_e mode);
+
+/* Blocks until the stripe of a multipart upload id is held. */
+int s3_lock_upload(int fd, const char *id, size_t len, s3_lock_mode_e mode);
 
 
 #endif /* _S3_LOCK_H_INCLUDED_ */

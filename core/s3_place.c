@@ -196,6 +196,57 @@ s3_place_bucket_record(char *buf, size_t size, const char *bucket,
 }
 
 
+int
+s3_upload_id_valid(const char *id, size_t len)
+{
+    size_t  i;
+
+    if (len != S3_UPLOAD_ID_LEN) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+ssize_t
+s3_place_upload(char *buf, size_t size, const char *bucket,
+    size_t bucket_len, const char *id, size_t id_len, int completed,
+    uint32_t part)
+{
+    int          n;
+    const char  *dir;
+
+    if (!s3_bucket_name_valid(bucket, bucket_len)
+        || !s3_upload_id_valid(id, id_len))
+    {
+        errno = EINVAL;
+        return -1;
+    }
+
+    dir = completed ? S3_PLACE_PARTS : S3_PLACE_UPLOADS;
+
+    if (part == 0) {
+        n = snprintf(buf, size, S3_PLACE_BUCKETS "/%.*s/%s/%.*s",
+                     (int) bucket_len, bucket, dir, (int) id_len, id);
+
+    } else {
+        n = snprintf(buf, size, S3_PLACE_BUCKETS "/%.*s/%s/%.*s/%u",
+                     (int) bucket_len, bucket, dir, (int) id_len, id,
+                     (unsigned) part);
+    }
+
+    return s3_place_done(n, size);
+}
+
+
 ssize_t
 s3_place_user(char *buf, size_t size, const char *ak, size_t len)
 {

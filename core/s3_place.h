@@ -14,6 +14,12 @@
  *     buckets/<bucket>/bucket         bucket record
  *     buckets/<bucket>/obj/HH/HH/<sha256(key) hex>
  *                                     object files: data, record, trailer
+ *     buckets/<bucket>/mpu/<upload id>/upload
+ *                                     multipart upload in progress: its
+ *                                     record, and part files <N>
+ *     buckets/<bucket>/parts/<upload id>/<N>
+ *                                     the parts of a completed upload,
+ *                                     named by its object's record
  */
 
 
@@ -29,6 +35,12 @@
 #define S3_PLACE_BUCKETS    "buckets"
 #define S3_PLACE_OBJECTS    "obj"
 #define S3_PLACE_BUCKET_RECORD  "bucket"
+#define S3_PLACE_UPLOADS    "mpu"
+#define S3_PLACE_PARTS      "parts"
+#define S3_PLACE_UPLOAD_RECORD  "upload"
+
+#define S3_UPLOAD_ID_LEN    32          /* lowercase hex */
+#define S3_PART_NUMBER_MAX  10000
 
 /*
  * AWS asks for 3 characters at least; shorter names are accepted so that
@@ -57,6 +69,9 @@ int s3_bucket_name_valid(const char *name, size_t len);
 /* Returns 1 when an access key is 16 to 128 characters of A-Z a-z 0-9. */
 int s3_access_key_valid(const char *ak, size_t len);
 
+/* Returns 1 when id is S3_UPLOAD_ID_LEN lowercase hex digits. */
+int s3_upload_id_valid(const char *id, size_t len);
+
 /*
  * The functions below write a NUL-terminated relative path into buf and
  * return its length, or -1 with errno EINVAL for an invalid bucket name,
@@ -69,6 +84,14 @@ ssize_t s3_place_bucket_dir(char *buf, size_t size, const char *bucket,
     size_t bucket_len);
 ssize_t s3_place_bucket_record(char *buf, size_t size, const char *bucket,
     size_t bucket_len);
+/*
+ * buckets/<bucket>/mpu/<id> (completed 0) or buckets/<bucket>/parts/<id>
+ * (completed 1); with part > 0, the part file "/<part>" inside it.  EINVAL
+ * for an invalid upload id too.
+ */
+ssize_t s3_place_upload(char *buf, size_t size, const char *bucket,
+    size_t bucket_len, const char *id, size_t id_len, int completed,
+    uint32_t part);
 ssize_t s3_place_user(char *buf, size_t size, const char *ak, size_t len);
 
 

@@ -23,6 +23,11 @@
 #define S3_RECORD_TAG_ACCESS_KEY  10
 #define S3_RECORD_TAG_SECRET_KEY  11
 #define S3_RECORD_TAG_HEADERS     12
+#define S3_RECORD_TAG_UPLOAD_ID   13
+#define S3_RECORD_TAG_PARTS       14
+#define S3_RECORD_TAG_PART_NUMBER 15
+#define S3_RECORD_TAG_CHECKSUM    16
+#define S3_RECORD_TAG_ACL         17
 
 #define S3_RECORD_FIELD_HEADER    6   /* u16 tag | u32 length */
 #define S3_RECORD_BODY_HEADER     4   /* u16 format | u16 kind */
@@ -44,6 +49,7 @@ static int s3_record_put(s3_record_buf_t *b, uint16_t tag, const void *data,
 static int s3_record_put_u64(s3_record_buf_t *b, uint16_t tag, uint64_t v);
 static int s3_record_put_str(s3_record_buf_t *b, uint16_t tag,
     const s3_str_t *s);
+static int s3_record_put_mpu(s3_record_buf_t *b, const s3_record_t *rec);
 static int s3_record_fields(const unsigned char *p, size_t len,
     s3_record_t *rec);
 static int s3_record_field(s3_record_t *rec, uint16_t tag,
@@ -135,6 +141,40 @@ s3_record_put_str(s3_record_buf_t *b, uint16_t tag, const s3_str_t *s)
 }
 
 
+/* the fields of multipart uploads, parts and multipart objects */
+
+static int
+s3_record_put_mpu(s3_record_buf_t *b, const s3_record_t *rec)
+{
+    unsigned char  le[4];
+
+    if (rec->part_number != 0) {
+        s3_record_w32(le, rec->part_number);
+
+        if (s3_record_put(b, S3_RECORD_TAG_PART_NUMBER, le, 4) != S3_OK) {
+            return S3_ERR;
+        }
+    }
+
+    if (rec->parts.len % S3_RECORD_PART_LEN != 0) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    if (s3_record_put_str(b, S3_RECORD_TAG_UPLOAD_ID, &rec->upload_id)
+        != S3_OK
+        || s3_record_put_str(b, S3_RECORD_TAG_PARTS, &rec->parts) != S3_OK
+        || s3_record_put_str(b, S3_RECORD_TAG_CHECKSUM, &rec->checksum)
+           != S3_OK
+        || s3_record_put_str(b, S3_RECORD_TAG_ACL, &rec->acl) != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
 ssize_t
 s3_record_encode(const s3_record_t *rec, unsigned char *buf, size_t size)
 {
@@ -175,7 +215,8 @@ s3_record_encode(const s3_record_t *rec, unsigned char *buf, size_t size)
         || s3_record_put_str(&b, S3_RECORD_TAG_SECRET_KEY, &rec->secret_key)
            != S3_OK
         || s3_record_put_str(&b, S3_RECORD_TAG_HEADERS, &rec->headers)
-           != S3_OK)
+           != S3_OK
+        || s3_record_put_mpu(&b, rec) != S3_OK)
     {
         return -1;
     }
@@ -306,11 +347,18 @@ s3_record_field(s3_record_t *rec, uint16_t tag, const unsigned char *p,
         return S3_OK;
 
     case S3_RECORD_TAG_ORIGIN:
+    case S3_RECORD_TAG_PART_NUMBER:
         if (len != 4) {
             return S3_ERR;
         }
 
-        rec->origin = s3_record_r32(p);
+        if (tag == S3_RECORD_TAG_ORIGIN) {
+            rec->origin = s3_record_r32(p);
+
+        } else {
+            rec->part_number = s3_record_r32(p);
+        }
+
         return S3_OK;
 
     case S3_RECORD_TAG_MD5:
@@ -349,6 +397,26 @@ s3_record_field(s3_record_t *rec, uint16_t tag, const unsigned char *p,
         s = &rec->headers;
         break;
 
+    case S3_RECORD_TAG_UPLOAD_ID:
+        s = &rec->upload_id;
+        break;
+
+    case S3_RECORD_TAG_PARTS:
+        if (len % S3_RECORD_PART_LEN != 0) {
+            return S3_ERR;
+        }
+
+        s = &rec->parts;
+        break;
+
+    case S3_RECORD_TAG_CHECKSUM:
+        s = &rec->checksum;
+        break;
+
+    case S3_RECORD_TAG_ACL:
+        s = &rec->acl;
+        break;
+
     default:
         /* a field of a later version */
         return S3_OK;
@@ -358,6 +426,28 @@ s3_record_field(s3_record_t *rec, uint16_t tag, const unsigned char *p,
     s->len = len;
 
     return S3_OK;
+}
+
+
+void
+s3_record_part(const s3_record_t *rec, size_t i, uint32_t *number,
+    uint64_t *size)
+{
+    const unsigned char  *p;
+
+    p = (const unsigned char *) rec->parts.data + i * S3_RECORD_PART_LEN;
+
+    *number = s3_record_r32(p);
+    *size = s3_record_r64(p + 4);
+}
+
+
+void
+s3_record_set_part(unsigned char *p, uint32_t number, uint64_t size)
+{
+    s3_record_w32(p, number);
+    s3_record_w32(p + 4, (uint32_t) size);
+    s3_record_w32(p + 8, (uint32_t) (size >> 32));
 }
 
 

@@ -31,15 +31,19 @@
 #define S3_RECORD_FORMAT        1
 #define S3_RECORD_MAGIC         "ngxs3rec"
 #define S3_RECORD_TRAILER_LEN   16
-#define S3_RECORD_MAX_LEN       65536  /* body, trailer excluded */
+#define S3_RECORD_MAX_LEN       262144 /* body, trailer excluded: room
+                                          for 10,000 parts and headers */
 #define S3_RECORD_READ_LEN      4096   /* a first read of a file's tail
                                           holds the whole record mostly */
+#define S3_RECORD_PART_LEN      12     /* parts entry: u32 number, u64 size */
 
 
 typedef enum {
     S3_RECORD_OBJECT = 1,
     S3_RECORD_BUCKET,
-    S3_RECORD_USER
+    S3_RECORD_USER,
+    S3_RECORD_UPLOAD,                 /* mpu/<id>/upload: no data */
+    S3_RECORD_PART                    /* end of a part file, after data */
 } s3_record_kind_e;
 
 
@@ -47,7 +51,11 @@ typedef enum {
  * Decoded record.  Slices point into the buffer that was decoded; fields a
  * kind does not use are empty.  headers holds the stored HTTP headers as
  * "name\0value\0" pairs (names lowercase: content-type, x-amz-meta-*, ...),
- * walked with s3_record_next_header().
+ * walked with s3_record_next_header().  parts, in the object record of a
+ * completed multipart upload, is a table of S3_RECORD_PART_LEN-byte
+ * entries (u32 part number, u64 size), ascending, read with
+ * s3_record_part(); such an object file holds no data, its bytes are the
+ * part files of DATA/buckets/<b>/parts/<upload_id>/.
  */
 typedef struct {
     s3_record_kind_e  kind;
@@ -63,7 +71,13 @@ typedef struct {
     s3_str_t          user;           /* user: name */
     s3_str_t          access_key;     /* user */
     s3_str_t          secret_key;     /* user */
-    s3_str_t          headers;        /* object: "name\0value\0"... */
+    s3_str_t          headers;        /* object, upload: "name\0value\0" */
+
+    s3_str_t          upload_id;      /* upload, part, multipart object */
+    s3_str_t          parts;          /* multipart object: part table */
+    uint32_t          part_number;    /* part */
+    s3_str_t          checksum;       /* upload: x-amz-checksum-algorithm */
+    s3_str_t          acl;            /* upload: x-amz-acl */
 } s3_record_t;
 
 
@@ -97,6 +111,16 @@ int s3_record_next_header(const s3_record_t *rec, size_t *pos,
  * Appends one "name\0value\0" pair at buf + *len, within size.  Returns
  * S3_OK or S3_ERR (ENOSPC).
  */
+/* Number of entries of rec->parts. */
+#define s3_record_nparts(rec)  ((rec)->parts.len / S3_RECORD_PART_LEN)
+
+/* Reads entry i (< s3_record_nparts(rec)) of rec->parts. */
+void s3_record_part(const s3_record_t *rec, size_t i, uint32_t *number,
+    uint64_t *size);
+
+/* Writes one parts entry at p (S3_RECORD_PART_LEN bytes). */
+void s3_record_set_part(unsigned char *p, uint32_t number, uint64_t size);
+
 int s3_record_add_header(char *buf, size_t *len, size_t size,
     const char *name, size_t name_len, const char *value, size_t value_len);
 

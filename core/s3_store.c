@@ -23,9 +23,6 @@
 
 static int s3_store_read_full(int fd, unsigned char *p, size_t len,
     off_t off);
-static int s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec);
-static int s3_store_bucket_exists(const char *root, const s3_str_t *bucket);
-static int s3_store_object_hlc(const char *path, uint64_t *hlc);
 static int s3_store_put_locked(const s3_store_t *st, int fd,
     const char *tmp_path, s3_record_t *rec, char *path);
 static int s3_store_append_record(int fd, const s3_record_t *rec, int sync);
@@ -479,7 +476,7 @@ s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
         return S3_ERR;
     }
 
-    lfd = s3_store_lock_object(st, rec);
+    lfd = s3_store_lock_key(st->root, &rec->bucket, &rec->key);
     if (lfd == -1) {
         return S3_ERR;
     }
@@ -497,7 +494,7 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
     s3_record_t *rec, char *path)
 {
     int                 rc;
-    char                tmp[PATH_MAX];
+    char                tmp[PATH_MAX], old[S3_UPLOAD_ID_LEN + 1];
     char               *slash;
     uint64_t            floor;
     s3_journal_entry_t  e;
@@ -507,7 +504,7 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
         return rc;
     }
 
-    rc = s3_store_object_hlc(path, &floor);
+    rc = s3_store_object_hlc(path, &floor, old);
     if (rc == S3_ERR) {
         return S3_ERR;
     }
@@ -555,30 +552,38 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
         return S3_ERR;
     }
 
-    if (st->fsync) {
-        return s3_store_fsync_parent(path);
+    if (st->fsync && s3_store_fsync_parent(path) != S3_OK) {
+        return S3_ERR;
+    }
+
+    /* the parts of the multipart object this one replaced */
+
+    if (old[0] != '\0'
+        && (rec->upload_id.len != S3_UPLOAD_ID_LEN
+            || memcmp(rec->upload_id.data, old, S3_UPLOAD_ID_LEN) != 0))
+    {
+        s3_store_remove_parts(st, &rec->bucket, old);
     }
 
     return S3_OK;
 }
 
 
-/* Opens a lock descriptor holding the object's bucket and key stripes. */
-
-static int
-s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec)
+int
+s3_store_lock_key(const char *root, const s3_str_t *bucket,
+    const s3_str_t *key)
 {
     int  fd;
 
-    fd = s3_lock_open(st->root);
+    fd = s3_lock_open(root);
     if (fd == -1) {
         return -1;
     }
 
-    if (s3_lock_bucket(fd, rec->bucket.data, rec->bucket.len,
-                       S3_LOCK_SHARED) != S3_OK
-        || s3_lock_key(fd, rec->bucket.data, rec->bucket.len,
-                       rec->key.data, rec->key.len, S3_LOCK_EXCLUSIVE)
+    if (s3_lock_bucket(fd, bucket->data, bucket->len, S3_LOCK_SHARED)
+        != S3_OK
+        || s3_lock_key(fd, bucket->data, bucket->len, key->data, key->len,
+                       S3_LOCK_EXCLUSIVE)
            != S3_OK)
     {
         s3_store_close(fd);
@@ -589,7 +594,7 @@ s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec)
 }
 
 
-static int
+int
 s3_store_bucket_exists(const char *root, const s3_str_t *bucket)
 {
     char         rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
@@ -614,19 +619,14 @@ s3_store_bucket_exists(const char *root, const s3_str_t *bucket)
 }
 
 
-/*
- * Reads the hlc of the object file at path.  Returns S3_OK,
- * S3_STORE_NOT_FOUND (hlc 0) or S3_ERR.  A file whose record cannot be
- * decoded counts as hlc 0: the new version replaces it.
- */
-
-static int
-s3_store_object_hlc(const char *path, uint64_t *hlc)
+int
+s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id)
 {
     s3_record_t    rec;
     unsigned char  buf[S3_RECORD_MAX_LEN + S3_RECORD_TRAILER_LEN];
 
     *hlc = 0;
+    upload_id[0] = '\0';
 
     if (s3_store_read_record_file(path, buf, sizeof(buf), &rec) != S3_OK) {
         if (errno == ENOENT) {
@@ -637,6 +637,13 @@ s3_store_object_hlc(const char *path, uint64_t *hlc)
     }
 
     *hlc = rec.hlc;
+
+    if (rec.kind == S3_RECORD_OBJECT
+        && s3_upload_id_valid(rec.upload_id.data, rec.upload_id.len))
+    {
+        memcpy(upload_id, rec.upload_id.data, S3_UPLOAD_ID_LEN);
+        upload_id[S3_UPLOAD_ID_LEN] = '\0';
+    }
 
     return S3_OK;
 }
@@ -697,7 +704,7 @@ s3_store_delete_object(const s3_store_t *st, const char *bucket,
     obj.key.data = key;
     obj.key.len = key_len;
 
-    lfd = s3_store_lock_object(st, &obj);
+    lfd = s3_store_lock_key(st->root, &obj.bucket, &obj.key);
     if (lfd == -1) {
         return S3_ERR;
     }
@@ -715,6 +722,7 @@ s3_store_delete_locked(const s3_store_t *st, const s3_record_t *key,
     const char *path)
 {
     int                 rc;
+    char                old[S3_UPLOAD_ID_LEN + 1];
     uint64_t            floor;
     s3_journal_entry_t  e;
 
@@ -723,7 +731,7 @@ s3_store_delete_locked(const s3_store_t *st, const s3_record_t *key,
         return rc;
     }
 
-    rc = s3_store_object_hlc(path, &floor);
+    rc = s3_store_object_hlc(path, &floor, old);
     if (rc != S3_OK) {
         return rc;
     }
@@ -742,8 +750,12 @@ s3_store_delete_locked(const s3_store_t *st, const s3_record_t *key,
         return S3_ERR;
     }
 
-    if (st->fsync) {
-        return s3_store_fsync_parent(path);
+    if (st->fsync && s3_store_fsync_parent(path) != S3_OK) {
+        return S3_ERR;
+    }
+
+    if (old[0] != '\0') {
+        s3_store_remove_parts(st, &key->bucket, old);
     }
 
     return S3_OK;

@@ -36,6 +36,13 @@
 #define S3_STORE_BUCKET_EXISTS   13    /* create: exists, other owner */
 #define S3_STORE_BUCKET_NOT_EMPTY 14
 #define S3_STORE_USER_EXISTS     15    /* access key or name taken */
+#define S3_STORE_NO_UPLOAD       16    /* no such multipart upload */
+#define S3_STORE_INVALID_PART    17    /* complete: missing, other md5 */
+#define S3_STORE_TOO_SMALL       18    /* complete: a part under 5 MiB */
+#define S3_STORE_BAD_RANGE       19    /* copy: range outside the source */
+
+#define S3_STORE_PART_MIN_SIZE   (5 * 1024 * 1024)
+#define S3_STORE_UPLOAD_BUF      32768 /* holds any upload record */
 
 
 typedef struct {
@@ -46,6 +53,50 @@ typedef struct {
     uint32_t          node_id;
     s3_hlc_t         *clock;          /* shared by the process's threads */
 } s3_store_t;
+
+
+/* CompleteMultipartUpload's list: one entry per part, ascending. */
+typedef struct {
+    uint32_t          number;
+    unsigned char     md5[S3_MD5_LEN];
+} s3_store_part_t;
+
+
+typedef struct {
+    s3_str_t                bucket;
+    s3_str_t                key;
+    s3_str_t                upload_id;
+    const s3_store_part_t  *parts;
+    size_t                  nparts;       /* 1 to 10,000 */
+    unsigned char          *table;        /* nparts * S3_RECORD_PART_LEN
+                                             bytes, written by the call */
+    uint32_t                bad_part;     /* out: INVALID_PART, TOO_SMALL */
+    s3_record_t             rec;          /* out: size, md5, hlc, mtime_ms
+                                             of the published object */
+} s3_store_complete_t;
+
+
+/* ListParts: what the store tells of one part. */
+typedef struct {
+    uint32_t          number;
+    uint64_t          size;
+    uint64_t          mtime_ms;
+    unsigned char     md5[S3_MD5_LEN];
+} s3_store_part_info_t;
+
+
+/* UploadPartCopy. */
+typedef struct {
+    s3_str_t          src_bucket;
+    s3_str_t          src_key;
+    uint64_t          start;          /* first byte of the source */
+    uint64_t          last;           /* last byte; ranged only */
+    int               ranged;         /* 0: the whole source */
+    int               fd;             /* out: the temp file (-1 after) */
+    s3_record_t       part;           /* bucket, key, upload_id,
+                                         part_number; out: size, md5 */
+    uint64_t          src_size;       /* out: size of the source */
+} s3_store_copy_t;
 
 
 /* Called for each record of a listing; return S3_OK to go on. */
@@ -146,6 +197,96 @@ int s3_store_read_user(const char *root, const char *ak, size_t len,
 
 /* Calls cb for every user record, as s3_store_list_buckets() does. */
 int s3_store_list_users(const char *root, s3_store_record_pt cb, void *data);
+
+
+/*
+ * Multipart uploads (s3_store_mpu.c).  An upload lives in
+ * buckets/<b>/mpu/<id>/: its record "upload" and one file per part, "<N>"
+ * = [data][PART record].  Completion publishes an object record that
+ * names the parts and renames the directory to buckets/<b>/parts/<id>/.
+ */
+
+/*
+ * Creates an upload.  rec (kind UPLOAD) gives bucket, key, owner, headers,
+ * checksum and acl; the call writes a new id (S3_UPLOAD_ID_LEN hex digits
+ * and a NUL) into id, points rec->upload_id at it and sets rec->mtime_ms
+ * (the initiation time), hlc and origin.  Returns S3_OK,
+ * S3_STORE_NO_BUCKET, or S3_ERR with errno.
+ */
+int s3_store_create_upload(const s3_store_t *st, s3_record_t *rec,
+    char *id);
+
+/*
+ * Reads the record of an upload in progress into buf (S3_STORE_UPLOAD_BUF
+ * bytes suffice).  Returns S3_OK, S3_STORE_NO_UPLOAD (also for an invalid
+ * id), or S3_ERR with errno.  The caller compares rec->key.
+ */
+int s3_store_read_upload(const char *root, const char *bucket,
+    size_t bucket_len, const char *id, size_t id_len, unsigned char *buf,
+    size_t size, s3_record_t *rec);
+
+/*
+ * Publishes a part, as s3_store_put_object() publishes an object: fd is
+ * the temp file tmp_path holding rec->size bytes; rec (kind PART) gives
+ * bucket, key, upload_id, part_number, size and md5.  The part replaces
+ * one of the same number.  Returns S3_OK (tmp_path is gone),
+ * S3_STORE_NO_UPLOAD, or S3_ERR with errno; on failure the temp file is
+ * left to the caller.
+ */
+int s3_store_commit_part(const s3_store_t *st, int fd, const char *tmp_path,
+    s3_record_t *rec);
+
+/*
+ * Completes an upload: checks c->parts (ascending, checked by the caller)
+ * against the part files, publishes the object and moves the parts to
+ * buckets/<b>/parts/<id>/.  Returns S3_OK, S3_STORE_NO_BUCKET,
+ * S3_STORE_NO_UPLOAD, S3_STORE_INVALID_PART or S3_STORE_TOO_SMALL (with
+ * c->bad_part), or S3_ERR with errno.  Only the numbers of c->rec are
+ * valid after the call.
+ */
+int s3_store_complete_upload(const s3_store_t *st, s3_store_complete_t *c);
+
+/*
+ * Aborts an upload of (bucket, key) and removes its parts.  Returns S3_OK,
+ * S3_STORE_NO_UPLOAD, or S3_ERR with errno.
+ */
+int s3_store_abort_upload(const s3_store_t *st, const s3_str_t *bucket,
+    const s3_str_t *key, const s3_str_t *id);
+
+/*
+ * Reads the parts numbered above marker, ascending, into out (max
+ * entries); *n is the number written, *truncated 1 when more follow.
+ * Returns S3_OK, S3_STORE_NO_UPLOAD, or S3_ERR with errno.
+ */
+int s3_store_list_parts(const char *root, const s3_str_t *bucket,
+    const s3_str_t *id, uint32_t marker, s3_store_part_info_t *out,
+    size_t max, size_t *n, int *truncated);
+
+/*
+ * Copies a byte range of an object (plain or multipart) into a new part:
+ * reads and writes in bounded chunks, hashing as it goes, then commits it
+ * with s3_store_commit_part().  Returns S3_OK, S3_STORE_NOT_FOUND (no
+ * source), S3_STORE_BAD_RANGE (c->src_size set), S3_STORE_NO_UPLOAD, or
+ * S3_ERR with errno.  Nothing is left behind on failure.
+ */
+int s3_store_copy_part(const s3_store_t *st, s3_store_copy_t *c);
+
+/*
+ * Opens part number of the multipart object whose record is obj, read
+ * only, writing its path into path[PATH_MAX].  Returns the descriptor, or
+ * -1 with errno.  Looks in parts/<id>/, then mpu/<id>/ (a completion
+ * published, its directory not yet renamed), then parts/<id>/ again.
+ */
+int s3_store_open_part(const char *root, const s3_record_t *obj,
+    uint32_t number, char *path);
+
+/*
+ * Removes the uploads of every bucket initiated before before_ms, and the
+ * parts directories no object record names (left by a crash); finishes a
+ * completion that a crash interrupted after its publish.  Returns the
+ * number of directories removed or moved, or -1 with errno.
+ */
+int s3_store_sweep_uploads(const s3_store_t *st, uint64_t before_ms);
 
 
 #endif /* _S3_STORE_H_INCLUDED_ */

@@ -18,6 +18,7 @@
 #include <limits.h>
 
 #include "s3_journal.h"
+#include "s3_place.h"
 #include "s3_store.h"
 
 
@@ -102,6 +103,33 @@ typedef int (*s3_store_reader_pt)(const char *root, const char *name,
 
 int s3_store_list(const char *root, const char *dir,
     s3_store_reader_pt reader, s3_store_record_pt cb, void *data);
+
+
+/*
+ * Reads the hlc of the object file at path, and the upload id of a
+ * multipart object into upload_id (S3_UPLOAD_ID_LEN + 1 bytes; "" for
+ * none).  Returns S3_OK, S3_STORE_NOT_FOUND (hlc 0) or S3_ERR.  A file
+ * whose record cannot be decoded counts as hlc 0.
+ */
+int s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id);
+
+/*
+ * Removes parts/<id> and mpu/<id> of a bucket: the parts of a multipart
+ * object that was replaced or deleted (the caller holds its key stripe).
+ * Failures are left to s3_store_sweep_uploads().
+ */
+void s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
+    const char *id);
+
+/* Returns S3_OK when the bucket record exists, else S3_STORE_NO_BUCKET. */
+int s3_store_bucket_exists(const char *root, const s3_str_t *bucket);
+
+/*
+ * Opens a lock descriptor holding the bucket stripe shared and the key
+ * stripe exclusive.  Returns it, or -1 with errno.
+ */
+int s3_store_lock_key(const char *root, const s3_str_t *bucket,
+    const s3_str_t *key);
 
 
 #endif /* _S3_STORE_INT_H_INCLUDED_ */

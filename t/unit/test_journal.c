@@ -19,7 +19,10 @@ static void test_round_trip(void);
 static void test_stream(void);
 static void test_torn_and_corrupt(void);
 static void test_limits(void);
+static void test_uploads(void);
+static void test_upload_strict(void);
 static void test_file(void);
+static void test_reframe(unsigned char *buf, size_t plen);
 static void test_entry(s3_journal_entry_t *e, s3_journal_op_e op,
     const char *bucket, const char *key);
 
@@ -31,6 +34,8 @@ main(void)
     test_stream();
     test_torn_and_corrupt();
     test_limits();
+    test_uploads();
+    test_upload_strict();
     test_file();
 
     return test_report("test_journal");
@@ -210,10 +215,36 @@ test_limits(void)
     e.key.len = 1024;
 
     n = s3_journal_encode(&e, buf, sizeof(buf));
-    test_cond("largest frame fits S3_JOURNAL_MAX_FRAME",
+    test_cond("largest put-object frame decodes",
+              n == S3_JOURNAL_MAX_FRAME - 2 - S3_JOURNAL_MAX_UPLOAD_ID - 4
+              && s3_journal_decode(buf, n, &d, &used) == S3_OK
+              && d.key.len == 1024 && d.bucket.len == 255
+              && d.upload_id.len == 0);
+
+    e.op = S3_JOURNAL_COMPLETE_UPLOAD;
+    e.upload_id.data = big;
+    e.upload_id.len = S3_JOURNAL_MAX_UPLOAD_ID;
+    e.parts = 10000;
+
+    n = s3_journal_encode(&e, buf, sizeof(buf));
+    test_cond("largest frame (complete-upload) fits S3_JOURNAL_MAX_FRAME",
               n == S3_JOURNAL_MAX_FRAME
               && s3_journal_decode(buf, n, &d, &used) == S3_OK
-              && d.key.len == 1024 && d.bucket.len == 255);
+              && d.key.len == 1024 && d.bucket.len == 255
+              && d.upload_id.len == S3_JOURNAL_MAX_UPLOAD_ID
+              && d.parts == 10000);
+
+    e.upload_id.len = S3_JOURNAL_MAX_UPLOAD_ID + 1;
+    test_cond("upload id of 256 is ENAMETOOLONG",
+              s3_journal_encode(&e, buf, sizeof(buf)) == -1
+              && errno == ENAMETOOLONG);
+
+    e.upload_id.len = 0;
+    test_cond("upload op without an upload id is EINVAL",
+              s3_journal_encode(&e, buf, sizeof(buf)) == -1
+              && errno == EINVAL);
+
+    e.op = S3_JOURNAL_PUT_OBJECT;
 
     e.bucket.len = 256;
     test_cond("bucket of 256 is ENAMETOOLONG",
@@ -229,6 +260,137 @@ test_limits(void)
     e.key.len = 3;
     test_cond("small buffer is ENOSPC",
               s3_journal_encode(&e, buf, 20) == -1 && errno == ENOSPC);
+}
+
+
+static void
+test_uploads(void)
+{
+    int                 i, ok;
+    size_t              used;
+    ssize_t             n;
+    s3_journal_entry_t  e, d;
+    unsigned char       buf[S3_JOURNAL_MAX_FRAME];
+
+    static const s3_journal_op_e  ops[] = {
+        S3_JOURNAL_CREATE_UPLOAD, S3_JOURNAL_ABORT_UPLOAD,
+        S3_JOURNAL_COMPLETE_UPLOAD
+    };
+
+    test_section("upload ops");
+
+    ok = 1;
+
+    for (i = 0; i < 3; i++) {
+        test_entry(&e, ops[i], "bucket", "dir/key");
+        e.upload_id.data = "upload-id-1";
+        e.upload_id.len = 11;
+        e.parts = 7;
+
+        n = s3_journal_encode(&e, buf, sizeof(buf));
+
+        ok = ok
+             && n == 8 + 37 + 6 + 7 + 2 + 11
+                     + (ops[i] == S3_JOURNAL_COMPLETE_UPLOAD ? 4 : 0)
+             && s3_journal_decode(buf, n, &d, &used) == S3_OK
+             && used == (size_t) n && d.op == ops[i] && d.hlc == e.hlc
+             && d.size == e.size && memcmp(d.md5, e.md5, 16) == 0
+             && d.upload_id.len == 11
+             && memcmp(d.upload_id.data, "upload-id-1", 11) == 0
+             && d.key.len == 7 && memcmp(d.key.data, "dir/key", 7) == 0
+             && d.parts == (ops[i] == S3_JOURNAL_COMPLETE_UPLOAD ? 7 : 0);
+    }
+
+    test_cond("create, abort and complete round trip", ok);
+
+    test_entry(&e, S3_JOURNAL_PUT_OBJECT, "bucket", "dir/key");
+    e.upload_id.data = "ignored";
+    e.upload_id.len = 7;
+    e.parts = 3;
+    n = s3_journal_encode(&e, buf, sizeof(buf));
+    test_cond("put-object keeps its encoding (no upload id written)",
+              n == 8 + 37 + 6 + 7
+              && s3_journal_decode(buf, n, &d, &used) == S3_OK
+              && d.upload_id.len == 0 && d.parts == 0);
+
+    test_cond("upload op names",
+              strcmp(s3_journal_op_name(S3_JOURNAL_CREATE_UPLOAD),
+                     "create-upload") == 0
+              && strcmp(s3_journal_op_name(S3_JOURNAL_ABORT_UPLOAD),
+                        "abort-upload") == 0
+              && strcmp(s3_journal_op_name(S3_JOURNAL_COMPLETE_UPLOAD),
+                        "complete-upload") == 0
+              && s3_journal_op_upload(S3_JOURNAL_ABORT_UPLOAD)
+              && !s3_journal_op_upload(S3_JOURNAL_SEAL));
+}
+
+
+/* Rewrites the length and crc of a frame whose payload was edited. */
+
+static void
+test_reframe(unsigned char *buf, size_t plen)
+{
+    uint32_t  crc;
+
+    buf[0] = (unsigned char) plen;
+    buf[1] = (unsigned char) (plen >> 8);
+    buf[2] = 0;
+    buf[3] = 0;
+
+    crc = s3_crc32c(0, buf + 8, plen);
+    buf[4] = (unsigned char) crc;
+    buf[5] = (unsigned char) (crc >> 8);
+    buf[6] = (unsigned char) (crc >> 16);
+    buf[7] = (unsigned char) (crc >> 24);
+}
+
+
+static void
+test_upload_strict(void)
+{
+    size_t              used, plen;
+    ssize_t             n;
+    s3_journal_entry_t  e, d;
+    unsigned char       buf[S3_JOURNAL_MAX_FRAME];
+
+    test_section("strict decoding of the upload fields");
+
+    test_entry(&e, S3_JOURNAL_CREATE_UPLOAD, "bucket", "key");
+    e.upload_id.data = "uid";
+    e.upload_id.len = 3;
+    n = s3_journal_encode(&e, buf, sizeof(buf));
+    plen = n - 8;
+
+    buf[8] = S3_JOURNAL_PUT_OBJECT;
+    test_reframe(buf, plen);
+    test_cond("put-object with trailing bytes is S3_ERR",
+              s3_journal_decode(buf, n, &d, &used) == S3_ERR
+              && errno == EINVAL);
+
+    buf[8] = S3_JOURNAL_COMPLETE_UPLOAD;
+    test_reframe(buf, plen);
+    test_cond("complete-upload without its part count is S3_ERR",
+              s3_journal_decode(buf, n, &d, &used) == S3_ERR);
+
+    buf[8] = S3_JOURNAL_ABORT_UPLOAD;
+    test_reframe(buf, plen - 1);
+    test_cond("upload id cut short is S3_ERR",
+              s3_journal_decode(buf, n - 1, &d, &used) == S3_ERR);
+
+    test_reframe(buf, plen - 5);
+    test_cond("upload op without an upload id is S3_ERR",
+              s3_journal_decode(buf, n - 5, &d, &used) == S3_ERR);
+
+    buf[8] = S3_JOURNAL_COMPLETE_UPLOAD + 1;
+    test_reframe(buf, plen);
+    test_cond("op past complete-upload is S3_ERR",
+              s3_journal_decode(buf, n, &d, &used) == S3_ERR);
+
+    buf[8] = S3_JOURNAL_ABORT_UPLOAD;
+    test_reframe(buf, plen);
+    test_cond("abort-upload decodes after the edits",
+              s3_journal_decode(buf, n, &d, &used) == S3_OK
+              && d.op == S3_JOURNAL_ABORT_UPLOAD && d.upload_id.len == 3);
 }
 
 

@@ -1,0 +1,503 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * Multipart uploads in a mkdtemp() store: create, parts, list, complete
+ * and its errors, copy, abort, the parts of replaced objects, the sweep.
+ */
+
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "s3_journal.h"
+#include "s3_place.h"
+#include "s3_store.h"
+#include "s3_store_int.h"
+#include "test.h"
+
+
+#define BUCKET   "mpu"
+#define BIG      S3_STORE_PART_MIN_SIZE
+
+
+static int test_create(const s3_store_t *st, const char *key, char *id);
+static int test_part(const s3_store_t *st, const char *key, const char *id,
+    uint32_t number, const char *data, size_t len, unsigned char *md5);
+static int test_complete(const s3_store_t *st, const char *key,
+    const char *id, s3_store_part_t *parts, size_t n, s3_store_complete_t *c);
+static int test_exists(const char *root, const char *bucket, const char *id,
+    int completed, uint32_t part);
+static int test_object(const s3_store_t *st, const char *key,
+    unsigned char *buf, size_t size, s3_record_t *rec);
+static void test_parts(const s3_store_t *st);
+static void test_completion(const s3_store_t *st);
+static void test_copy(const s3_store_t *st);
+static void test_abort_sweep(const s3_store_t *st);
+
+
+static char  *big;
+static int    tmps;
+
+
+int
+main(void)
+{
+    int           rc;
+    char          root[] = "/tmp/s3_mpu_XXXXXX";
+    s3_hlc_t      clock;
+    s3_store_t    st;
+    s3_journal_t  journal;
+
+    if (mkdtemp(root) == NULL) {
+        perror("mkdtemp");
+        return 1;
+    }
+
+    big = malloc(BIG);
+    if (big == NULL) {
+        return 1;
+    }
+
+    memset(big, 'b', BIG);
+
+    memset(&st, 0, sizeof(st));
+    clock.last = 0;
+    st.root = root;
+    st.fsync = 0;
+    st.clock = &clock;
+    s3_store_init(root, &st.node_id);
+    s3_journal_open(&journal, root, 0);
+    st.journal = &journal;
+
+    test_cond("bucket", s3_store_create_bucket(&st, BUCKET, 3, "alice", 5)
+                        == S3_OK);
+
+    test_parts(&st);
+    test_completion(&st);
+    test_copy(&st);
+    test_abort_sweep(&st);
+
+    s3_journal_close(&journal);
+    free(big);
+
+    rc = test_report("test_store_mpu");
+
+    if (rc == 0) {
+        s3_store_remove_tree(AT_FDCWD, root, S3_STORE_TREE_DEPTH);
+
+    } else {
+        printf("store left in %s\n", root);
+    }
+
+    return rc;
+}
+
+
+static int
+test_create(const s3_store_t *st, const char *key, char *id)
+{
+    s3_record_t  rec;
+
+    memset(&rec, 0, sizeof(rec));
+    rec.bucket.data = BUCKET;
+    rec.bucket.len = strlen(BUCKET);
+    rec.key.data = key;
+    rec.key.len = strlen(key);
+    rec.owner.data = "alice";
+    rec.owner.len = 5;
+    rec.headers.data = "content-type\0text/x\0";
+    rec.headers.len = 20;
+
+    return s3_store_create_upload(st, &rec, id);
+}
+
+
+static int
+test_part(const s3_store_t *st, const char *key, const char *id,
+    uint32_t number, const char *data, size_t len, unsigned char *md5)
+{
+    int          fd, rc;
+    char         tmp[PATH_MAX];
+    s3_digest_t  d;
+    s3_record_t  rec;
+
+    snprintf(tmp, sizeof(tmp), "%s/tmp/part.%d", st->root, tmps++);
+
+    fd = open(tmp, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd == -1 || write(fd, data, len) != (ssize_t) len) {
+        return S3_ERR;
+    }
+
+    memset(&rec, 0, sizeof(rec));
+    rec.kind = S3_RECORD_PART;
+    rec.bucket.data = BUCKET;
+    rec.bucket.len = strlen(BUCKET);
+    rec.key.data = key;
+    rec.key.len = strlen(key);
+    rec.upload_id.data = id;
+    rec.upload_id.len = strlen(id);
+    rec.part_number = number;
+    rec.size = len;
+
+    s3_digest_init(&d, S3_DIGEST_MD5);
+    s3_digest_update(&d, data, len);
+    s3_digest_final(&d, rec.md5);
+    s3_digest_free(&d);
+
+    if (md5 != NULL) {
+        memcpy(md5, rec.md5, S3_MD5_LEN);
+    }
+
+    rc = s3_store_commit_part(st, fd, tmp, &rec);
+
+    close(fd);
+
+    if (rc != S3_OK) {
+        unlink(tmp);
+    }
+
+    return rc;
+}
+
+
+static int
+test_complete(const s3_store_t *st, const char *key, const char *id,
+    s3_store_part_t *parts, size_t n, s3_store_complete_t *c)
+{
+    static unsigned char  table[16 * S3_RECORD_PART_LEN];
+
+    memset(c, 0, sizeof(s3_store_complete_t));
+    c->bucket.data = BUCKET;
+    c->bucket.len = strlen(BUCKET);
+    c->key.data = key;
+    c->key.len = strlen(key);
+    c->upload_id.data = id;
+    c->upload_id.len = strlen(id);
+    c->parts = parts;
+    c->nparts = n;
+    c->table = table;
+
+    return s3_store_complete_upload(st, c);
+}
+
+
+static int
+test_exists(const char *root, const char *bucket, const char *id,
+    int completed, uint32_t part)
+{
+    char         rel[256], path[PATH_MAX];
+    struct stat  sb;
+
+    s3_place_upload(rel, sizeof(rel), bucket, strlen(bucket), id,
+                    strlen(id), completed, part);
+    snprintf(path, sizeof(path), "%s/%s", root, rel);
+
+    return stat(path, &sb) == 0;
+}
+
+
+static int
+test_object(const s3_store_t *st, const char *key, unsigned char *buf,
+    size_t size, s3_record_t *rec)
+{
+    char  rel[256], path[PATH_MAX];
+
+    s3_place_object(rel, sizeof(rel), BUCKET, strlen(BUCKET), key,
+                    strlen(key));
+    snprintf(path, sizeof(path), "%s/%s", st->root, rel);
+
+    return s3_store_read_record_file(path, buf, size, rec);
+}
+
+
+static void
+test_parts(const s3_store_t *st)
+{
+    int                   truncated;
+    char                  id[S3_UPLOAD_ID_LEN + 1];
+    size_t                n;
+    s3_str_t              b, sid;
+    s3_record_t           rec;
+    unsigned char         buf[S3_STORE_UPLOAD_BUF];
+    s3_store_part_info_t  info[4];
+
+    test_section("create, parts, list");
+
+    test_cond("create", test_create(st, "k", id) == S3_OK);
+    test_cond("id is 32 hex digits", s3_upload_id_valid(id, strlen(id)));
+
+    test_cond("read upload",
+              s3_store_read_upload(st->root, BUCKET, 3, id, 32, buf,
+                                   sizeof(buf), &rec) == S3_OK
+              && rec.kind == S3_RECORD_UPLOAD && rec.key.len == 1
+              && rec.owner.len == 5 && rec.mtime_ms != 0);
+    test_cond("unknown id is NO_UPLOAD",
+              s3_store_read_upload(st->root, BUCKET, 3,
+                                   "0123456789abcdef0123456789abcdef", 32,
+                                   buf, sizeof(buf), &rec)
+              == S3_STORE_NO_UPLOAD);
+    test_cond("bad id is NO_UPLOAD",
+              s3_store_read_upload(st->root, BUCKET, 3, "../../x", 7, buf,
+                                   sizeof(buf), &rec)
+              == S3_STORE_NO_UPLOAD);
+
+    test_cond("part 1", test_part(st, "k", id, 1, "one", 3, NULL) == S3_OK);
+    test_cond("part 3", test_part(st, "k", id, 3, "three", 5, NULL)
+                        == S3_OK);
+    test_cond("part 2", test_part(st, "k", id, 2, "two", 3, NULL) == S3_OK);
+    test_cond("part 2 again", test_part(st, "k", id, 2, "TWO!", 4, NULL)
+                              == S3_OK);
+    test_cond("part of another key is NO_UPLOAD",
+              test_part(st, "other", id, 1, "x", 1, NULL)
+              == S3_STORE_NO_UPLOAD);
+    test_cond("part of an unknown upload is NO_UPLOAD",
+              test_part(st, "k", "0123456789abcdef0123456789abcdef", 1,
+                        "x", 1, NULL)
+              == S3_STORE_NO_UPLOAD);
+
+    b.data = BUCKET;
+    b.len = 3;
+    sid.data = id;
+    sid.len = 32;
+
+    test_cond("list 2 of 3",
+              s3_store_list_parts(st->root, &b, &sid, 0, info, 2, &n,
+                                  &truncated) == S3_OK
+              && n == 2 && truncated && info[0].number == 1
+              && info[1].number == 2 && info[1].size == 4);
+    test_cond("list after 2",
+              s3_store_list_parts(st->root, &b, &sid, 2, info, 2, &n,
+                                  &truncated) == S3_OK
+              && n == 1 && !truncated && info[0].number == 3
+              && info[0].size == 5);
+
+    test_cond("abort", s3_store_abort_upload(st, &b, &(s3_str_t) { 1, "k" },
+                                             &sid) == S3_OK);
+    test_cond("aborted upload is gone", !test_exists(st->root, BUCKET, id,
+                                                     0, 0));
+    test_cond("abort twice is NO_UPLOAD",
+              s3_store_abort_upload(st, &b, &(s3_str_t) { 1, "k" }, &sid)
+              == S3_STORE_NO_UPLOAD);
+    test_cond("list of aborted is NO_UPLOAD",
+              s3_store_list_parts(st->root, &b, &sid, 0, info, 2, &n,
+                                  &truncated) == S3_STORE_NO_UPLOAD);
+}
+
+
+static void
+test_completion(const s3_store_t *st)
+{
+    int                  fd;
+    char                 id[S3_UPLOAD_ID_LEN + 1], id2[S3_UPLOAD_ID_LEN + 1];
+    char                 path[PATH_MAX], data[8];
+    uint32_t             number;
+    uint64_t             size;
+    s3_record_t          rec;
+    s3_digest_t          d;
+    unsigned char        buf[S3_STORE_UPLOAD_BUF], etag[S3_MD5_LEN];
+    s3_store_part_t      parts[3];
+    s3_store_complete_t  c;
+
+    test_section("complete");
+
+    test_create(st, "big", id);
+    test_part(st, "big", id, 1, big, BIG, parts[0].md5);
+    test_part(st, "big", id, 2, "small", 5, parts[1].md5);
+    test_part(st, "big", id, 3, "tail", 4, parts[2].md5);
+    test_part(st, "big", id, 7, "unlisted", 8, NULL);
+    parts[0].number = 1;
+    parts[1].number = 2;
+    parts[2].number = 3;
+
+    parts[1].md5[0] ^= 1;
+    test_cond("wrong md5 is INVALID_PART",
+              test_complete(st, "big", id, parts, 3, &c)
+              == S3_STORE_INVALID_PART && c.bad_part == 2);
+    parts[1].md5[0] ^= 1;
+
+    parts[1].number = 4;
+    test_cond("missing part is INVALID_PART",
+              test_complete(st, "big", id, parts, 2, &c)
+              == S3_STORE_INVALID_PART && c.bad_part == 4);
+    parts[1].number = 2;
+
+    test_cond("small middle part is TOO_SMALL",
+              test_complete(st, "big", id, parts, 3, &c)
+              == S3_STORE_TOO_SMALL && c.bad_part == 2);
+
+    test_cond("the upload is intact", test_exists(st->root, BUCKET, id, 0,
+                                                  2));
+
+    parts[1] = parts[2];
+    test_cond("complete 1, 3",
+              test_complete(st, "big", id, parts, 2, &c) == S3_OK
+              && c.rec.size == BIG + 4);
+
+    s3_digest_init(&d, S3_DIGEST_MD5);
+    s3_digest_update(&d, parts[0].md5, 16);
+    s3_digest_update(&d, parts[1].md5, 16);
+    s3_digest_final(&d, etag);
+    s3_digest_free(&d);
+
+    test_cond("md5 of the md5s", memcmp(c.rec.md5, etag, 16) == 0);
+    test_cond("mpu dir gone", !test_exists(st->root, BUCKET, id, 0, 0));
+    test_cond("parts dir holds 1 and 3",
+              test_exists(st->root, BUCKET, id, 1, 1)
+              && test_exists(st->root, BUCKET, id, 1, 3)
+              && !test_exists(st->root, BUCKET, id, 1, 2)
+              && !test_exists(st->root, BUCKET, id, 1, 7));
+
+    test_cond("object record lists the parts",
+              test_object(st, "big", buf, sizeof(buf), &rec) == S3_OK
+              && rec.size == BIG + 4 && s3_record_nparts(&rec) == 2
+              && rec.upload_id.len == 32 && rec.headers.len == 20);
+
+    s3_record_part(&rec, 1, &number, &size);
+    test_cond("second entry is part 3 of 4 bytes", number == 3 && size == 4);
+
+    fd = s3_store_open_part(st->root, &rec, 3, path);
+    test_cond("open part 3",
+              fd != -1 && pread(fd, data, 4, 0) == 4
+              && memcmp(data, "tail", 4) == 0);
+    close(fd);
+
+    test_cond("complete twice is NO_UPLOAD",
+              test_complete(st, "big", id, parts, 2, &c)
+              == S3_STORE_NO_UPLOAD);
+
+    /* a second multipart version replaces the first and its parts */
+
+    test_create(st, "big", id2);
+    test_part(st, "big", id2, 1, "x", 1, parts[0].md5);
+    parts[0].number = 1;
+    test_cond("complete a new version",
+              test_complete(st, "big", id2, parts, 1, &c) == S3_OK);
+    test_cond("old parts removed", !test_exists(st->root, BUCKET, id, 1, 0));
+
+    test_cond("delete", s3_store_delete_object(st, BUCKET, 3, "big", 3)
+                        == S3_OK);
+    test_cond("parts removed with the object",
+              !test_exists(st->root, BUCKET, id2, 1, 0));
+}
+
+
+static void
+test_copy(const s3_store_t *st)
+{
+    int                  fd;
+    char                 id[S3_UPLOAD_ID_LEN + 1], path[PATH_MAX], data[16];
+    s3_record_t          rec;
+    unsigned char        buf[S3_STORE_UPLOAD_BUF];
+    s3_store_part_t      parts[2];
+    s3_store_copy_t      cp;
+    s3_store_complete_t  c;
+
+    test_section("copy");
+
+    /* a multipart source: "bbb...b" (5 MiB) + "tail" */
+
+    test_create(st, "src", id);
+    test_part(st, "src", id, 1, big, BIG, parts[0].md5);
+    test_part(st, "src", id, 2, "tail", 4, parts[1].md5);
+    parts[0].number = 1;
+    parts[1].number = 2;
+    test_complete(st, "src", id, parts, 2, &c);
+
+    test_create(st, "dst", id);
+
+    memset(&cp, 0, sizeof(cp));
+    cp.src_bucket.data = BUCKET;
+    cp.src_bucket.len = 3;
+    cp.src_key.data = "src";
+    cp.src_key.len = 3;
+    cp.ranged = 1;
+    cp.start = BIG - 2;
+    cp.last = BIG + 1;
+    cp.part.bucket.data = BUCKET;
+    cp.part.bucket.len = 3;
+    cp.part.key.data = "dst";
+    cp.part.key.len = 3;
+    cp.part.upload_id.data = id;
+    cp.part.upload_id.len = 32;
+    cp.part.part_number = 5;
+
+    test_cond("copy across parts", s3_store_copy_part(st, &cp) == S3_OK
+                                   && cp.part.size == 4);
+
+    s3_place_upload(path, sizeof(path), BUCKET, 3, id, 32, 0, 5);
+    snprintf((char *) buf, sizeof(buf), "%s/%s", st->root, path);
+    fd = open((char *) buf, O_RDONLY);
+    test_cond("copied bytes", fd != -1 && pread(fd, data, 4, 0) == 4
+                              && memcmp(data, "bbta", 4) == 0);
+    close(fd);
+
+    cp.last = BIG + 4;
+    test_cond("range past the end is BAD_RANGE",
+              s3_store_copy_part(st, &cp) == S3_STORE_BAD_RANGE
+              && cp.src_size == BIG + 4);
+
+    cp.src_key.data = "nope";
+    cp.src_key.len = 4;
+    test_cond("missing source is NOT_FOUND",
+              s3_store_copy_part(st, &cp) == S3_STORE_NOT_FOUND);
+
+    snprintf(path, sizeof(path), "%s/tmp", st->root);
+    test_cond("no temp files left", rmdir(path) == 0 && mkdir(path, 0700)
+                                                       == 0);
+    (void) rec;
+}
+
+
+static void
+test_abort_sweep(const s3_store_t *st)
+{
+    char      id[S3_UPLOAD_ID_LEN + 1], id2[S3_UPLOAD_ID_LEN + 1];
+    char      from[PATH_MAX], to[PATH_MAX], rel[256];
+    s3_store_part_t      parts[1];
+    s3_store_complete_t  c;
+
+    test_section("sweep");
+
+    test_create(st, "old", id);
+    test_part(st, "old", id, 1, "x", 1, NULL);
+
+    test_cond("a fresh upload stays",
+              s3_store_sweep_uploads(st, 1) >= 0
+              && test_exists(st->root, BUCKET, id, 0, 1));
+
+    /* a completion that crashed after its publish: parts still in mpu/ */
+
+    test_create(st, "rf", id2);
+    test_part(st, "rf", id2, 1, "y", 1, parts[0].md5);
+    parts[0].number = 1;
+    test_complete(st, "rf", id2, parts, 1, &c);
+
+    s3_place_upload(rel, sizeof(rel), BUCKET, 3, id2, 32, 1, 0);
+    snprintf(from, sizeof(from), "%s/%s", st->root, rel);
+    s3_place_upload(rel, sizeof(rel), BUCKET, 3, id2, 32, 0, 0);
+    snprintf(to, sizeof(to), "%s/%s", st->root, rel);
+    test_cond("undo the rename", rename(from, to) == 0);
+
+    /* "old" and "dst" (test_copy) go, "rf" is moved */
+
+    test_cond("sweep: old uploads removed, completion finished",
+              s3_store_sweep_uploads(st, s3_store_now_ms() + 1000) == 3
+              && !test_exists(st->root, BUCKET, id, 0, 0)
+              && test_exists(st->root, BUCKET, id2, 1, 1)
+              && !test_exists(st->root, BUCKET, id2, 0, 0));
+
+    /* a delete that crashed before removing the parts */
+
+    snprintf(to, sizeof(to), "%s/keep", st->root);
+    test_cond("delete, parts kept aside",
+              rename(from, to) == 0
+              && s3_store_delete_object(st, BUCKET, 3, "rf", 2) == S3_OK
+              && rename(to, from) == 0);
+    test_cond("sweep removes the parts no record names",
+              s3_store_sweep_uploads(st, 1) == 1
+              && !test_exists(st->root, BUCKET, id2, 1, 0));
+}
