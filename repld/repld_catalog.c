@@ -11,7 +11,7 @@
 
 #include <leveldb/c.h>
 
-#include "repld_catalog.h"
+#include "repld_catalog_int.h"
 #include "repld_log.h"
 
 
@@ -23,7 +23,6 @@
 #define REPLD_CATALOG_BLOOM_BITS   10
 #define REPLD_CATALOG_TABLE_MIN    1024
 #define REPLD_OBJECT_VALUE_LEN     (8 + 8 + 8 + S3_MD5_LEN)
-#define REPLD_VALUE_MAX            (8 + REPLD_OWNER_MAX)
 
 
 typedef struct repld_over_s  repld_over_t;
@@ -75,10 +74,6 @@ typedef struct {
 static int repld_catalog_format(repld_catalog_t *cat, int *created);
 static size_t repld_catalog_key(char *buf, int type, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len);
-static int repld_catalog_get(repld_catalog_t *cat, const char *key,
-    size_t key_len, char *value, size_t size, size_t *len);
-static int repld_catalog_set(repld_catalog_t *cat, const char *key,
-    size_t key_len, const char *value, size_t value_len, int present);
 static repld_over_t *repld_over_find(repld_catalog_t *cat, const char *key,
     size_t key_len, uint32_t hash);
 static int repld_over_set(repld_catalog_t *cat, const char *key,
@@ -91,8 +86,6 @@ static int repld_drop_entry(const char *key, size_t key_len,
     const char *value, size_t value_len, void *data);
 static int repld_drop_key(repld_drop_t *d, const char *key, size_t key_len);
 static int repld_catalog_error(const char *what, char *err);
-static void repld_put64(char *p, uint64_t v);
-static uint64_t repld_get64(const char *p);
 static int64_t repld_catalog_now_us(void);
 
 
@@ -246,6 +239,14 @@ repld_cursor_t *
 repld_cursor_open(repld_catalog_t *cat, const char *bucket,
     size_t bucket_len)
 {
+    return repld_cursor_open_type(cat, 'o', bucket, bucket_len);
+}
+
+
+repld_cursor_t *
+repld_cursor_open_type(repld_catalog_t *cat, int type, const char *bucket,
+    size_t bucket_len)
+{
     repld_cursor_t  *c;
 
     if (bucket_len > REPLD_BUCKET_MAX) {
@@ -259,7 +260,8 @@ repld_cursor_open(repld_catalog_t *cat, const char *bucket,
     }
 
     c->db = cat->db;
-    c->prefix_len = repld_catalog_key(c->key, 'o', bucket, bucket_len, "", 0);
+    c->prefix_len = repld_catalog_key(c->key, type, bucket, bucket_len, "",
+                                      0);
 
     c->ro = leveldb_readoptions_create();
     c->snap = leveldb_create_snapshot(cat->db);
@@ -336,6 +338,13 @@ repld_cursor_object(const repld_cursor_t *c, repld_object_t *obj)
     value = leveldb_iter_value(c->it, &len);
 
     return repld_catalog_decode_object(value, len, obj);
+}
+
+
+const char *
+repld_cursor_value(const repld_cursor_t *c, size_t *len)
+{
+    return leveldb_iter_value(c->it, len);
 }
 
 
@@ -418,7 +427,7 @@ repld_catalog_object_put(repld_catalog_t *cat, const char *bucket,
     size_t bucket_len, const char *key, size_t key_len,
     const repld_object_t *obj)
 {
-    char    k[REPLD_CATALOG_KEY_MAX], v[REPLD_OBJECT_VALUE_LEN];
+    char    k[REPLD_CATALOG_KEY_MAX], v[REPLD_OBJECT_VALUE_LEN + 4];
     size_t  klen;
 
     if (!repld_catalog_names_ok(bucket_len, key_len)) {
@@ -432,6 +441,12 @@ repld_catalog_object_put(repld_catalog_t *cat, const char *bucket,
     repld_put64(v + 8, obj->size);
     repld_put64(v + 16, obj->mtime_ms);
     memcpy(v + 24, obj->md5, S3_MD5_LEN);
+
+    if (obj->parts == 0) {
+        return repld_catalog_set(cat, k, klen, v, REPLD_OBJECT_VALUE_LEN, 1);
+    }
+
+    repld_put32(v + REPLD_OBJECT_VALUE_LEN, obj->parts);
 
     return repld_catalog_set(cat, k, klen, v, sizeof(v), 1);
 }
@@ -665,6 +680,9 @@ repld_catalog_drop_bucket(repld_catalog_t *cat, const char *bucket,
 {
     int            t;
     char           prefix[REPLD_CATALOG_KEY_MAX];
+
+    static const char  types[] = "otux";
+
     size_t         i, plen;
     repld_over_t  *o;
     repld_drop_t   d;
@@ -677,9 +695,9 @@ repld_catalog_drop_bucket(repld_catalog_t *cat, const char *bucket,
     d.hlc = hlc;
     d.dropped = 0;
 
-    for (t = 0; t < 2; t++) {
-        plen = repld_catalog_key(prefix, t ? 't' : 'o', bucket, bucket_len,
-                                 "", 0);
+    for (t = 0; types[t] != '\0'; t++) {
+        plen = repld_catalog_key(prefix, types[t], bucket, bucket_len, "",
+                                 0);
 
         if (repld_catalog_scan(cat, prefix, plen, NULL, 0, repld_drop_entry,
                                &d)
@@ -826,7 +844,7 @@ int
 repld_catalog_decode_object(const char *value, size_t len,
     repld_object_t *obj)
 {
-    if (len != REPLD_OBJECT_VALUE_LEN) {
+    if (len != REPLD_OBJECT_VALUE_LEN && len != REPLD_OBJECT_VALUE_LEN + 4) {
         return -1;
     }
 
@@ -834,6 +852,8 @@ repld_catalog_decode_object(const char *value, size_t len,
     obj->size = repld_get64(value + 8);
     obj->mtime_ms = repld_get64(value + 16);
     memcpy(obj->md5, value + 24, S3_MD5_LEN);
+    obj->parts = (len == REPLD_OBJECT_VALUE_LEN)
+                 ? 0 : repld_get32(value + REPLD_OBJECT_VALUE_LEN);
 
     return 0;
 }
@@ -910,7 +930,7 @@ repld_catalog_key(char *buf, int type, const char *bucket, size_t bucket_len,
 
 /* Returns 1 (found), 0 (absent) or -1 (logged). */
 
-static int
+int
 repld_catalog_get(repld_catalog_t *cat, const char *key, size_t key_len,
     char *value, size_t size, size_t *len)
 {
@@ -956,7 +976,7 @@ repld_catalog_get(repld_catalog_t *cat, const char *key, size_t key_len,
 }
 
 
-static int
+int
 repld_catalog_set(repld_catalog_t *cat, const char *key, size_t key_len,
     const char *value, size_t value_len, int present)
 {
@@ -1007,7 +1027,10 @@ repld_over_set(repld_catalog_t *cat, const char *key, size_t key_len,
     o = repld_over_find(cat, key, key_len, hash);
 
     if (o != NULL && o->capacity >= value_len) {
-        memcpy(o->data + key_len, value, value_len);
+        if (value_len != 0) {
+            memcpy(o->data + key_len, value, value_len);
+        }
+
         o->value_len = value_len;
         o->present = present;
         return 0;
@@ -1139,7 +1162,7 @@ repld_catalog_error(const char *what, char *err)
 }
 
 
-static void
+void
 repld_put64(char *p, uint64_t v)
 {
     int  i;
@@ -1151,7 +1174,7 @@ repld_put64(char *p, uint64_t v)
 }
 
 
-static uint64_t
+uint64_t
 repld_get64(const char *p)
 {
     int       i;
@@ -1164,6 +1187,26 @@ repld_get64(const char *p)
     }
 
     return v;
+}
+
+
+void
+repld_put32(char *p, uint32_t v)
+{
+    p[0] = (char) (v >> 24);
+    p[1] = (char) (v >> 16);
+    p[2] = (char) (v >> 8);
+    p[3] = (char) v;
+}
+
+
+uint32_t
+repld_get32(const char *p)
+{
+    return (uint32_t) (unsigned char) p[0] << 24
+           | (uint32_t) (unsigned char) p[1] << 16
+           | (uint32_t) (unsigned char) p[2] << 8
+           | (uint32_t) (unsigned char) p[3];
 }
 
 

@@ -12,9 +12,28 @@
  *     "b" bucket                  bucket: u64 hlc | owner
  *     "o" bucket "\0" key         object: u64 hlc | u64 size
  *                                         | u64 mtime ms | md5[16]
+ *                                         [| u32 parts: multipart only]
  *     "t" bucket "\0" key         tombstone: u64 hlc of the delete
+ *     "u" bucket "\0" key "\0" upload id
+ *                                 multipart upload in progress: u64 hlc of
+ *                                 its creation | u64 initiated ms | owner
+ *     "x" bucket "\0" key "\0" upload id
+ *                                 ended upload (aborted or completed):
+ *                                 u64 hlc of the abort or completion
  *     "j" journal file name       cursor: u64 offset applied up to
  *     "m" "format"                "repld catalog 1"
+ *
+ * Every value starts with the hlc of the change that wrote it.  Within a
+ * bucket, uploads sort by key, then by upload id, which is the order
+ * ListMultipartUploads needs (upload ids hold no NUL, and S3 keys hold
+ * none either: a key ends at the last NUL of a "u" key).  Upload ids are
+ * never reused, so an end is final: a create-upload frame adds a "u"
+ * entry unless a "u" entry with an hlc >= its own or any "x" entry
+ * exists; an abort-upload or complete-upload frame removes the "u" entry
+ * (whatever its hlc) and writes (or raises) the "x" entry, so a create
+ * frame applied late (it was in another writer's journal file) cannot
+ * bring the upload back.  "x" entries are
+ * collected by reconciliation after REPLD_UPLOAD_TOMB_GRACE_MS.
  */
 
 
@@ -38,6 +57,7 @@ typedef struct {
     uint64_t          size;
     uint64_t          mtime_ms;
     unsigned char     md5[S3_MD5_LEN];
+    uint32_t          parts;         /* multipart: ETag "md5-parts"; else 0 */
 } repld_object_t;
 
 
@@ -91,8 +111,11 @@ int repld_catalog_bucket(repld_catalog_t *cat, const char *bucket,
 #define REPLD_BUCKET_MAX       255
 #define REPLD_OBJECT_KEY_MAX   1024
 #define REPLD_OWNER_MAX        256
+#define REPLD_UPLOAD_ID_MAX    255
 #define REPLD_CATALOG_KEY_MAX  (1 + REPLD_BUCKET_MAX + 1                 \
-                                + REPLD_OBJECT_KEY_MAX)
+                                + REPLD_OBJECT_KEY_MAX + 1             \
+                                + REPLD_UPLOAD_ID_MAX)
+#define REPLD_UPLOAD_TOMB_GRACE_MS  (3600 * 1000)
 
 
 typedef struct {
@@ -100,6 +123,14 @@ typedef struct {
     size_t            owner_len;
     char              owner[REPLD_OWNER_MAX];
 } repld_bucket_t;
+
+
+typedef struct {
+    uint64_t          hlc;           /* of the creation */
+    uint64_t          initiated_ms;
+    size_t            owner_len;     /* 0: unknown, the bucket's owner */
+    char              owner[REPLD_OWNER_MAX];
+} repld_upload_t;
 
 
 typedef struct {
@@ -174,6 +205,46 @@ int64_t repld_catalog_drop_bucket(repld_catalog_t *cat, const char *bucket,
 int64_t repld_catalog_scan(repld_catalog_t *cat, const char *prefix,
     size_t prefix_len, const char *after, size_t after_len,
     repld_catalog_scan_pt cb, void *data);
+
+/*
+ * The multipart uploads: "u" entries (repld_upload_t) and their "x"
+ * tombstones (the hlc of the abort or completion).  id is the upload id
+ * (at most REPLD_UPLOAD_ID_MAX bytes).  Same return values as above.
+ */
+int repld_catalog_upload_get(repld_catalog_t *cat, const s3_str_t *bucket,
+    const s3_str_t *key, const s3_str_t *id, repld_upload_t *u);
+int repld_catalog_upload_put(repld_catalog_t *cat, const s3_str_t *bucket,
+    const s3_str_t *key, const s3_str_t *id, const repld_upload_t *u);
+int repld_catalog_upload_del(repld_catalog_t *cat, const s3_str_t *bucket,
+    const s3_str_t *key, const s3_str_t *id);
+int repld_catalog_upload_tomb_get(repld_catalog_t *cat,
+    const s3_str_t *bucket, const s3_str_t *key, const s3_str_t *id,
+    uint64_t *hlc);
+int repld_catalog_upload_tomb_put(repld_catalog_t *cat,
+    const s3_str_t *bucket, const s3_str_t *key, const s3_str_t *id,
+    uint64_t hlc);
+int repld_catalog_upload_tomb_del(repld_catalog_t *cat,
+    const s3_str_t *bucket, const s3_str_t *key, const s3_str_t *id);
+
+/* Splits a "u" or "x" key into bucket, key and upload id.  0 or -1. */
+int repld_catalog_split_upload_key(const char *ckey, size_t len,
+    s3_str_t *bucket, s3_str_t *key, s3_str_t *id);
+
+/* Decodes a "u" value.  Returns 0, or -1 for a damaged value. */
+int repld_catalog_decode_upload(const char *value, size_t len,
+    repld_upload_t *u);
+
+/*
+ * Opens a cursor over the uploads of bucket, as repld_cursor_open() does
+ * over its objects: repld_cursor_key() gives key "\0" upload id, and
+ * repld_cursor_upload() decodes the entry.
+ */
+repld_cursor_t *repld_cursor_open_uploads(repld_catalog_t *cat,
+    const char *bucket, size_t bucket_len);
+int repld_cursor_upload(const repld_cursor_t *c, repld_upload_t *u);
+
+/* The current value; valid until the cursor moves. */
+const char *repld_cursor_value(const repld_cursor_t *c, size_t *len);
 
 /* Splits an "o" or "t" key into bucket and object key.  0 or -1. */
 int repld_catalog_split_key(const char *ckey, size_t len, s3_str_t *bucket,

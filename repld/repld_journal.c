@@ -21,6 +21,7 @@
 
 #include "repld_journal.h"
 #include "repld_log.h"
+#include "repld_upload.h"
 
 
 #define REPLD_JOURNAL_BUF        (256 * 1024)
@@ -610,6 +611,16 @@ repld_journal_apply(repld_journal_t *j, const s3_journal_entry_t *e)
     case S3_JOURNAL_DELETE_BUCKET:
         return repld_journal_delete_bucket(j->cat, e);
 
+    case S3_JOURNAL_CREATE_UPLOAD:
+        return repld_upload_create(j->cat, j->root, e);
+
+    case S3_JOURNAL_ABORT_UPLOAD:
+        return repld_upload_end(j->cat, e);
+
+    case S3_JOURNAL_COMPLETE_UPLOAD:
+        return (repld_journal_put(j->cat, e) == 0)
+               ? repld_upload_end(j->cat, e) : -1;
+
     default:
         /* users are not in the catalog */
         return 0;
@@ -653,6 +664,7 @@ repld_journal_put(repld_catalog_t *cat, const s3_journal_entry_t *e)
     obj.size = e->size;
     obj.mtime_ms = s3_hlc_ms(e->hlc);
     memcpy(obj.md5, e->md5, S3_MD5_LEN);
+    obj.parts = e->parts;
 
     if (rc == 1 && repld_catalog_tombstone_del(cat, e->bucket.data,
                                                e->bucket.len, e->key.data,

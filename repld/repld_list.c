@@ -2,8 +2,10 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * ListObjects (v1) and ListObjectsV2: the query's parameters, then one
- * page of the catalog's bucket scanned in key order.  A page resumes
+ * ListObjects (v1), ListObjectsV2 and ListMultipartUploads (a query with
+ * an "uploads" parameter): the query's parameters, then one page of the
+ * catalog's bucket ("o" entries, or "u" entries, key "\0" upload id)
+ * scanned in key order.  A page resumes
  * strictly after the marker, start-after or continuation token key, so
  * keys added or deleted between pages are never skipped nor repeated
  * beyond what a changing bucket implies; with a delimiter, every key of a
@@ -23,14 +25,23 @@
 static int repld_list_params(repld_list_t *ls, char *scratch);
 static int repld_list_param(repld_list_t *ls, s3_str_t *name,
     s3_str_t *value);
+static int repld_list_param_uploads(repld_list_t *ls, s3_str_t *name,
+    s3_str_t *value);
 static void repld_list_max_keys(repld_list_t *ls, s3_str_t *value);
+static void repld_list_max_uploads(repld_list_t *ls, s3_str_t *value);
+static int64_t repld_list_number(s3_str_t *value);
 static void repld_list_invalid(repld_list_t *ls, const char *message,
     const char *arg_name, s3_str_t *arg_value);
 static void repld_list_resume(repld_list_t *ls);
 static int repld_list_scan(repld_list_t *ls, repld_catalog_t *cat);
 static int repld_list_start(repld_list_t *ls, repld_cursor_t *c);
+static int repld_list_start_upload(repld_list_t *ls, repld_cursor_t *c);
+static size_t repld_list_key_len(repld_list_t *ls, const char *key,
+    size_t len);
 static int repld_list_step(repld_list_t *ls, repld_cursor_t *c,
-    const char *key, size_t len);
+    const char *key, size_t klen, size_t len);
+static int repld_list_add_upload(repld_list_t *ls, repld_cursor_t *c,
+    const char *key, size_t klen, size_t len);
 static int repld_list_skip_prefix(repld_cursor_t *c, const char *s,
     size_t len);
 static int repld_list_add(repld_list_t *ls, const char *name, size_t len,
@@ -62,6 +73,7 @@ repld_list_answer(repld_catalog_t *cat, const char *payload, size_t len,
     }
 
     ls.max_keys = REPLD_LIST_MAX_KEYS;
+    ls.max_uploads = REPLD_LIST_MAX_KEYS;
     scanned = 0;
 
     repld_list_params(&ls, scratch);
@@ -135,6 +147,10 @@ repld_list_params(repld_list_t *ls, char *scratch)
 static int
 repld_list_param(repld_list_t *ls, s3_str_t *name, s3_str_t *value)
 {
+    if (repld_list_param_uploads(ls, name, value)) {
+        return 0;
+    }
+
     if (repld_str_eq(name, "list-type")) {
         ls->v2 = repld_str_eq(value, "2");
 
@@ -171,6 +187,78 @@ repld_list_param(repld_list_t *ls, s3_str_t *name, s3_str_t *value)
     }
 
     return 0;
+}
+
+
+/*
+ * The parameters only ListMultipartUploads has; returns 1 when name is
+ * one.  max-keys and max-uploads are both kept: the query's "uploads"
+ * decides, whatever the order of the parameters.
+ */
+
+static int
+repld_list_param_uploads(repld_list_t *ls, s3_str_t *name, s3_str_t *value)
+{
+    if (repld_str_eq(name, "uploads")) {
+        ls->uploads = 1;
+
+    } else if (repld_str_eq(name, "key-marker")) {
+        ls->key_marker = *value;
+
+    } else if (repld_str_eq(name, "upload-id-marker")) {
+        ls->upload_id_marker = *value;
+
+    } else if (repld_str_eq(name, "max-uploads")) {
+        repld_list_max_uploads(ls, value);
+
+    } else {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static void
+repld_list_max_uploads(repld_list_t *ls, s3_str_t *value)
+{
+    int64_t  n;
+
+    n = repld_list_number(value);
+
+    if (n < 0) {
+        repld_list_invalid(ls, "Provided max-uploads not an integer or "
+                           "within integer range", "max-uploads", value);
+        return;
+    }
+
+    ls->max_uploads = (n > REPLD_LIST_MAX_KEYS) ? REPLD_LIST_MAX_KEYS : n;
+}
+
+
+/* a decimal number up to 2147483647, or -1 */
+
+static int64_t
+repld_list_number(s3_str_t *value)
+{
+    size_t   i;
+    int64_t  n;
+
+    n = 0;
+
+    for (i = 0; i < value->len; i++) {
+        if (value->data[i] < '0' || value->data[i] > '9') {
+            return -1;
+        }
+
+        n = n * 10 + (value->data[i] - '0');
+
+        if (n > 2147483647) {
+            return -1;
+        }
+    }
+
+    return value->len ? n : -1;
 }
 
 
@@ -243,6 +331,12 @@ repld_list_resume(repld_list_t *ls)
 {
     ssize_t  n;
 
+    if (ls->uploads) {
+        ls->resume = ls->key_marker;
+        ls->max_keys = ls->max_uploads;
+        return;
+    }
+
     if (!ls->v2) {
         ls->resume = ls->marker;
         return;
@@ -272,7 +366,7 @@ static int
 repld_list_scan(repld_list_t *ls, repld_catalog_t *cat)
 {
     int              rc, err;
-    size_t           len;
+    size_t           len, klen;
     const char      *key;
     repld_cursor_t  *c;
 
@@ -282,7 +376,10 @@ repld_list_scan(repld_list_t *ls, repld_catalog_t *cat)
         return -1;
     }
 
-    c = repld_cursor_open(cat, ls->req.bucket.data, ls->req.bucket.len);
+    c = ls->uploads
+        ? repld_cursor_open_uploads(cat, ls->req.bucket.data,
+                                    ls->req.bucket.len)
+        : repld_cursor_open(cat, ls->req.bucket.data, ls->req.bucket.len);
     if (c == NULL) {
         return -1;
     }
@@ -291,8 +388,9 @@ repld_list_scan(repld_list_t *ls, repld_catalog_t *cat)
 
     while (rc == 0 && repld_cursor_valid(c)) {
         key = repld_cursor_key(c, &len);
+        klen = repld_list_key_len(ls, key, len);
 
-        if (!repld_str_starts(key, len, &ls->prefix)) {
+        if (!repld_str_starts(key, klen, &ls->prefix)) {
             break;
         }
 
@@ -301,7 +399,7 @@ repld_list_scan(repld_list_t *ls, repld_catalog_t *cat)
             break;
         }
 
-        rc = repld_list_step(ls, c, key, len);
+        rc = repld_list_step(ls, c, key, klen, len);
     }
 
     err = errno;
@@ -347,6 +445,10 @@ repld_list_start(repld_list_t *ls, repld_cursor_t *c)
         }
     }
 
+    if (ls->uploads) {
+        return repld_list_start_upload(ls, c);
+    }
+
     repld_cursor_seek(c, r->data, r->len);
 
     if (repld_cursor_valid(c)) {
@@ -361,11 +463,73 @@ repld_list_start(repld_list_t *ls, repld_cursor_t *c)
 }
 
 
+/*
+ * After key-marker alone, every upload of that key is skipped (they sort
+ * as key "\0" upload id, so "\0" + 1 follows them all); with an
+ * upload-id-marker, the uploads of that key with a greater id are kept.
+ */
+
+static int
+repld_list_start_upload(repld_list_t *ls, repld_cursor_t *c)
+{
+    char             buf[REPLD_LIST_SEEK_MAX];
+    size_t           len, klen;
+    const char      *key;
+    const s3_str_t  *r, *id;
+
+    r = &ls->resume;
+    id = &ls->upload_id_marker;
+
+    if (r->len > S3_KEY_MAX_LEN || id->len > REPLD_UPLOAD_ID_MAX) {
+        return repld_list_skip_prefix(c, r->data, r->len) ? 0 : 1;
+    }
+
+    memcpy(buf, r->data, r->len);
+    buf[r->len] = '\0';
+
+    if (id->len == 0) {
+        return repld_list_skip_prefix(c, buf, r->len + 1) ? 0 : 1;
+    }
+
+    memcpy(buf + r->len + 1, id->data, id->len);
+    len = r->len + 1 + id->len;
+
+    repld_cursor_seek(c, buf, len);
+
+    if (repld_cursor_valid(c)) {
+        key = repld_cursor_key(c, &klen);
+
+        if (klen == len && memcmp(key, buf, len) == 0) {
+            repld_cursor_next(c);
+        }
+    }
+
+    return 0;
+}
+
+
+/* the S3 key of a cursor key: all of it, or up to " \0" upload id */
+
+static size_t
+repld_list_key_len(repld_list_t *ls, const char *key, size_t len)
+{
+    const char  *nul;
+
+    if (!ls->uploads) {
+        return len;
+    }
+
+    nul = memrchr(key, '\0', len);
+
+    return nul ? (size_t) (nul - key) : len;
+}
+
+
 /* adds the current key or its CommonPrefix; 0, 1: nothing left, -1 */
 
 static int
 repld_list_step(repld_list_t *ls, repld_cursor_t *c, const char *key,
-    size_t len)
+    size_t klen, size_t len)
 {
     size_t           n;
     const char      *d;
@@ -375,7 +539,7 @@ repld_list_step(repld_list_t *ls, repld_cursor_t *c, const char *key,
     p = &ls->prefix;
     dl = &ls->delimiter;
 
-    d = dl->len ? memmem(key + p->len, len - p->len, dl->data, dl->len)
+    d = dl->len ? memmem(key + p->len, klen - p->len, dl->data, dl->len)
                 : NULL;
 
     if (d != NULL) {
@@ -388,6 +552,10 @@ repld_list_step(repld_list_t *ls, repld_cursor_t *c, const char *key,
         return repld_list_skip_prefix(c,
                    ls->names.data + ls->entries[ls->nentries - 1].off, n)
                ? 0 : 1;
+    }
+
+    if (ls->uploads) {
+        return repld_list_add_upload(ls, c, key, klen, len);
     }
 
     /* a damaged catalog value is not listed */
@@ -411,11 +579,43 @@ repld_list_step(repld_list_t *ls, repld_cursor_t *c, const char *key,
  */
 
 static int
+repld_list_add_upload(repld_list_t *ls, repld_cursor_t *c, const char *key,
+    size_t klen, size_t len)
+{
+    repld_list_entry_t  *e;
+
+    e = &ls->entries[ls->nentries];
+
+    /* a damaged catalog value is not listed */
+
+    if (klen < len && repld_cursor_upload(c, &e->u.upload) == 0) {
+        e->off = ls->names.len;
+        e->len = klen;
+        e->prefix = 0;
+        e->id_len = len - klen - 1;
+
+        if (repld_buf_add(&ls->names, key, klen) != 0
+            || repld_buf_add(&ls->names, key + klen + 1, e->id_len) != 0)
+        {
+            return -1;
+        }
+
+        ls->nentries++;
+        ls->nkeys++;
+    }
+
+    repld_cursor_next(c);
+
+    return 0;
+}
+
+
+static int
 repld_list_skip_prefix(repld_cursor_t *c, const char *s, size_t len)
 {
-    char  buf[S3_KEY_MAX_LEN];
+    char  buf[REPLD_LIST_SEEK_MAX];
 
-    if (len > S3_KEY_MAX_LEN) {
+    if (len > REPLD_LIST_SEEK_MAX) {
 
         /* no key is that long: the first key >= s follows them all */
 
@@ -451,9 +651,10 @@ repld_list_add(repld_list_t *ls, const char *name, size_t len,
     e->off = ls->names.len;
     e->len = len;
     e->prefix = (obj == NULL);
+    e->id_len = 0;
 
     if (obj != NULL) {
-        e->obj = *obj;
+        e->u.obj = *obj;
         ls->nkeys++;
     }
 
@@ -498,7 +699,8 @@ repld_list_respond(repld_list_t *ls, int scanned, repld_buf_t *out)
 
     } else {
         status = 200;
-        rc = repld_list_xml(ls, out);
+        rc = ls->uploads ? repld_list_xml_uploads(ls, out)
+                         : repld_list_xml(ls, out);
     }
 
     if (rc != 0) {

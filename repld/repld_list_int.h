@@ -20,16 +20,24 @@
 
 
 #define REPLD_LIST_MAX_KEYS      1000
+#define REPLD_LIST_SEEK_MAX      (S3_KEY_MAX_LEN + 1 + REPLD_UPLOAD_ID_MAX)
 #define REPLD_LIST_TOKEN_TAG     0x01     /* first byte of a decoded token */
 #define REPLD_LIST_TOKEN_MAX     (((1 + S3_KEY_MAX_LEN + 2) / 3) * 4)
 
 
-/* one Contents or CommonPrefixes element of the page */
+/*
+ * One Contents, Upload or CommonPrefixes element of the page.  An
+ * Upload's id follows its key in list->names.
+ */
 typedef struct {
     size_t               off;             /* of the name, in list->names */
     size_t               len;
     unsigned             prefix;          /* 1: a CommonPrefix */
-    repld_object_t       obj;             /* Contents only */
+    size_t               id_len;          /* Upload only */
+    union {
+        repld_object_t   obj;             /* Contents only */
+        repld_upload_t   upload;          /* Upload only */
+    } u;
 } repld_list_entry_t;
 
 
@@ -43,8 +51,12 @@ typedef struct {
     s3_str_t             token;           /* as sent, echoed */
     s3_str_t             marker;
     s3_str_t             resume;          /* list strictly after this key */
-    int64_t              max_keys;
+    s3_str_t             key_marker;      /* ListMultipartUploads */
+    s3_str_t             upload_id_marker;
+    int64_t              max_keys;        /* of the page */
+    int64_t              max_uploads;
     unsigned             v2:1;
+    unsigned             uploads:1;       /* ListMultipartUploads */
     unsigned             url:1;
     unsigned             fetch_owner:1;
     unsigned             has_token:1;
@@ -75,6 +87,9 @@ int repld_buf_str(repld_buf_t *b, const char *s);
 
 /* Renders the ListBucketResult of a listing; returns 0 or -1 (ENOMEM). */
 int repld_list_xml(repld_list_t *ls, repld_buf_t *out);
+
+/* Renders a ListMultipartUploadsResult; returns 0 or -1 (ENOMEM). */
+int repld_list_xml_uploads(repld_list_t *ls, repld_buf_t *out);
 
 /*
  * Renders an <Error> body with Code, Message, ArgumentName and

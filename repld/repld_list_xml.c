@@ -2,8 +2,8 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * The XML of a listing and of its errors, as S3 writes them, and the
- * continuation token.
+ * The XML of a listing (ListBucketResult, ListMultipartUploadsResult) and
+ * of its errors, as S3 writes them, and the continuation token.
  */
 
 
@@ -32,6 +32,12 @@ static int repld_list_xml_contents(repld_list_t *ls, repld_list_entry_t *e,
     repld_buf_t *out);
 static int repld_list_xml_prefixes(repld_list_t *ls, repld_buf_t *out);
 static int repld_list_xml_owner(repld_list_t *ls, repld_buf_t *out);
+static int repld_list_xml_uploads_head(repld_list_t *ls, repld_buf_t *out);
+static int repld_list_xml_upload(repld_list_t *ls, repld_list_entry_t *e,
+    repld_buf_t *out);
+static int repld_list_xml_user(const char *tag, const char *name,
+    size_t len, repld_buf_t *out);
+static void repld_list_xml_date(char *date, size_t size, uint64_t ms);
 static int repld_list_xml_name(repld_list_t *ls, const char *tag,
     const char *s, size_t len, repld_buf_t *out);
 static int repld_list_xml_elt(const char *tag, const char *s, size_t len,
@@ -241,23 +247,19 @@ static int
 repld_list_xml_contents(repld_list_t *ls, repld_list_entry_t *e,
     repld_buf_t *out)
 {
-    char       date[80], etag[2 * S3_MD5_LEN];
-    time_t     sec;
-    uint64_t   ms;
-    struct tm  tm;
+    char             date[80], etag[2 * S3_MD5_LEN + 16], *p;
+    repld_object_t  *obj;
 
-    ms = e->obj.mtime_ms ? e->obj.mtime_ms : s3_hlc_ms(e->obj.hlc);
-    sec = (time_t) (ms / 1000);
+    obj = &e->u.obj;
 
-    if (gmtime_r(&sec, &tm) == NULL) {
-        memset(&tm, 0, sizeof(struct tm));
+    repld_list_xml_date(date, sizeof(date),
+                        obj->mtime_ms ? obj->mtime_ms : s3_hlc_ms(obj->hlc));
+
+    p = s3_hex_encode(etag, obj->md5, S3_MD5_LEN);
+
+    if (obj->parts) {
+        p += snprintf(p, 16, "-%u", (unsigned) obj->parts);
     }
-
-    snprintf(date, sizeof(date), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, (int) (ms % 1000));
-
-    (void) s3_hex_encode(etag, e->obj.md5, S3_MD5_LEN);
 
     if (repld_buf_str(out, "<Contents>") != 0
         || repld_list_xml_name(ls, "Key", ls->names.data + e->off, e->len,
@@ -265,9 +267,9 @@ repld_list_xml_contents(repld_list_t *ls, repld_list_entry_t *e,
            != 0
         || repld_list_xml_elt("LastModified", date, strlen(date), out) != 0
         || repld_buf_str(out, "<ETag>&quot;") != 0
-        || repld_buf_add(out, etag, sizeof(etag)) != 0
+        || repld_buf_add(out, etag, p - etag) != 0
         || repld_buf_str(out, "&quot;</ETag>") != 0
-        || repld_list_xml_num("Size", e->obj.size, out) != 0
+        || repld_list_xml_num("Size", obj->size, out) != 0
         || repld_buf_str(out, "<StorageClass>STANDARD</StorageClass>") != 0
         || ((!ls->v2 || ls->fetch_owner)
             && repld_list_xml_owner(ls, out) != 0))
@@ -276,6 +278,152 @@ repld_list_xml_contents(repld_list_t *ls, repld_list_entry_t *e,
     }
 
     return repld_buf_str(out, "</Contents>");
+}
+
+
+static void
+repld_list_xml_date(char *date, size_t size, uint64_t ms)
+{
+    time_t     sec;
+    struct tm  tm;
+
+    sec = (time_t) (ms / 1000);
+
+    if (gmtime_r(&sec, &tm) == NULL) {
+        memset(&tm, 0, sizeof(struct tm));
+    }
+
+    snprintf(date, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, (int) (ms % 1000));
+}
+
+
+/* ListMultipartUploadsResult, in the order of AWS's examples */
+
+int
+repld_list_xml_uploads(repld_list_t *ls, repld_buf_t *out)
+{
+    size_t  i;
+
+    if (repld_list_xml_uploads_head(ls, out) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < ls->nentries; i++) {
+        if (!ls->entries[i].prefix
+            && repld_list_xml_upload(ls, &ls->entries[i], out) != 0)
+        {
+            return -1;
+        }
+    }
+
+    if (repld_list_xml_prefixes(ls, out) != 0) {
+        return -1;
+    }
+
+    return repld_buf_str(out, "</ListMultipartUploadsResult>");
+}
+
+
+/*
+ * Bucket, KeyMarker, UploadIdMarker, NextKeyMarker and NextUploadIdMarker
+ * (the last element of the page: a CommonPrefix has no upload id),
+ * Delimiter, Prefix, MaxUploads, EncodingType, IsTruncated.
+ */
+
+static int
+repld_list_xml_uploads_head(repld_list_t *ls, repld_buf_t *out)
+{
+    repld_list_entry_t  *e;
+
+    e = ls->nentries ? &ls->entries[ls->nentries - 1] : NULL;
+
+    if (repld_buf_str(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<ListMultipartUploadsResult xmlns=\""
+                      REPLD_LIST_XMLNS "\">") != 0
+        || repld_list_xml_elt("Bucket", ls->req.bucket.data,
+                              ls->req.bucket.len, out) != 0
+        || repld_list_xml_name(ls, "KeyMarker", ls->key_marker.data,
+                               ls->key_marker.len, out) != 0
+        || repld_list_xml_elt("UploadIdMarker", ls->upload_id_marker.data,
+                              ls->upload_id_marker.len, out) != 0
+        || repld_list_xml_name(ls, "NextKeyMarker",
+                               e ? ls->names.data + e->off : "",
+                               e ? e->len : 0, out) != 0
+        || repld_list_xml_elt("NextUploadIdMarker",
+                              e ? ls->names.data + e->off + e->len : "",
+                              e ? e->id_len : 0, out) != 0
+        || (ls->delimiter.len
+            && repld_list_xml_name(ls, "Delimiter", ls->delimiter.data,
+                                   ls->delimiter.len, out) != 0)
+        || repld_list_xml_name(ls, "Prefix", ls->prefix.data,
+                               ls->prefix.len, out) != 0
+        || repld_list_xml_num("MaxUploads", (uint64_t) ls->max_keys, out)
+           != 0
+        || (ls->url
+            && repld_buf_str(out, "<EncodingType>url</EncodingType>") != 0))
+    {
+        return -1;
+    }
+
+    return repld_buf_str(out, ls->truncated
+                              ? "<IsTruncated>true</IsTruncated>"
+                              : "<IsTruncated>false</IsTruncated>");
+}
+
+
+/* an upload whose owner is not known yet shows the bucket's owner */
+
+static int
+repld_list_xml_upload(repld_list_t *ls, repld_list_entry_t *e,
+    repld_buf_t *out)
+{
+    char             date[80];
+    size_t           olen;
+    const char      *owner;
+    repld_upload_t  *u;
+
+    u = &e->u.upload;
+
+    owner = u->owner_len ? u->owner : ls->req.owner.data;
+    olen = u->owner_len ? u->owner_len : ls->req.owner.len;
+
+    repld_list_xml_date(date, sizeof(date), u->initiated_ms);
+
+    if (repld_buf_str(out, "<Upload>") != 0
+        || repld_list_xml_name(ls, "Key", ls->names.data + e->off, e->len,
+                               out) != 0
+        || repld_list_xml_elt("UploadId", ls->names.data + e->off + e->len,
+                              e->id_len, out) != 0
+        || repld_list_xml_user("Initiator", owner, olen, out) != 0
+        || repld_list_xml_user("Owner", owner, olen, out) != 0
+        || repld_buf_str(out, "<StorageClass>STANDARD</StorageClass>") != 0
+        || repld_list_xml_elt("Initiated", date, strlen(date), out) != 0)
+    {
+        return -1;
+    }
+
+    return repld_buf_str(out, "</Upload>");
+}
+
+
+static int
+repld_list_xml_user(const char *tag, const char *name, size_t len,
+    repld_buf_t *out)
+{
+    if (repld_buf_str(out, "<") != 0
+        || repld_buf_str(out, tag) != 0
+        || repld_buf_str(out, ">") != 0
+        || repld_list_xml_elt("ID", name, len, out) != 0
+        || repld_list_xml_elt("DisplayName", name, len, out) != 0
+        || repld_buf_str(out, "</") != 0
+        || repld_buf_str(out, tag) != 0)
+    {
+        return -1;
+    }
+
+    return repld_buf_str(out, ">");
 }
 
 

@@ -22,6 +22,7 @@
 #include "repld_event.h"
 #include "repld_log.h"
 #include "repld_reconcile.h"
+#include "repld_upload.h"
 
 
 #define REPLD_FANOUT          256
@@ -33,7 +34,8 @@ typedef enum {
     REPLD_RC_IDLE = 0,
     REPLD_RC_BUCKETS,
     REPLD_RC_DISK,
-    REPLD_RC_CATALOG
+    REPLD_RC_CATALOG,
+    REPLD_RC_UPLOADS
 } repld_rc_phase_e;
 
 
@@ -172,6 +174,15 @@ repld_reconcile_step(repld_reconcile_t *r)
 
     case REPLD_RC_DISK:
         rc = repld_reconcile_disk_step(r);
+        break;
+
+    case REPLD_RC_UPLOADS:
+        rc = repld_upload_reconcile(r->root, r->cat, r->catch_up, r->data,
+                                    &r->repaired);
+        if (rc == 0) {
+            repld_reconcile_done(r);
+        }
+
         break;
 
     default:
@@ -635,7 +646,7 @@ repld_reconcile_catalog_step(repld_reconcile_t *r)
     }
 
     if (r->budget > 0) {
-        repld_reconcile_done(r);
+        r->phase = REPLD_RC_UPLOADS;
     }
 
     return 0;
@@ -784,6 +795,7 @@ repld_reconcile_set(repld_reconcile_t *r, const s3_record_t *rec,
     obj.size = rec->size;
     obj.mtime_ms = rec->mtime_ms;
     memcpy(obj.md5, rec->md5, S3_MD5_LEN);
+    obj.parts = (uint32_t) s3_record_nparts(rec);
 
     return repld_catalog_object_put(r->cat, rec->bucket.data, rec->bucket.len,
                                     rec->key.data, rec->key.len, &obj);

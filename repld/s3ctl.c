@@ -1042,7 +1042,18 @@ s3ctl_journal_print(const s3ctl_jfile_t *jf, off_t offset,
         *s3_hex_encode(etag, e->md5, S3_MD5_LEN) = '\0';
     }
 
-    printf(" %llu %s\n", (unsigned long long) e->size, etag);
+    printf(" %llu %s", (unsigned long long) e->size, etag);
+
+    if (s3_journal_op_upload(e->op)) {
+        putchar(' ');
+        s3ctl_print_field(e->upload_id.data, e->upload_id.len);
+    }
+
+    if (e->op == S3_JOURNAL_COMPLETE_UPLOAD) {
+        printf(" %u", (unsigned) e->parts);
+    }
+
+    putchar('\n');
 }
 
 

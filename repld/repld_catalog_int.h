@@ -1,0 +1,48 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * What repld_catalog.c (LevelDB, the overlay, objects and buckets) and
+ * repld_catalog_upload.c (the multipart upload keyspaces) share.  Private
+ * to those two files.
+ */
+
+
+#ifndef _REPLD_CATALOG_INT_H_INCLUDED_
+#define _REPLD_CATALOG_INT_H_INCLUDED_
+
+
+#include "repld_catalog.h"
+
+
+/* the largest value of any keyspace: an upload's u64 hlc | u64 ms | owner */
+#define REPLD_VALUE_MAX        (8 + 8 + REPLD_OWNER_MAX)
+
+
+/*
+ * Reads a key through the pending overlay, then LevelDB.  Returns 1 with
+ * the value copied into value (size bytes; a longer one counts as
+ * absent), 0 when absent, -1 on a LevelDB error (logged).
+ */
+int repld_catalog_get(repld_catalog_t *cat, const char *key, size_t key_len,
+    char *value, size_t size, size_t *len);
+
+/*
+ * Adds a put (present 1) or a delete (present 0) of key to the pending
+ * batch and its overlay; value_len is at most REPLD_VALUE_MAX.  0 or -1.
+ */
+int repld_catalog_set(repld_catalog_t *cat, const char *key, size_t key_len,
+    const char *value, size_t value_len, int present);
+
+/* Opens a cursor over the keys type bucket "\0" (see repld_cursor_open). */
+repld_cursor_t *repld_cursor_open_type(repld_catalog_t *cat, int type,
+    const char *bucket, size_t bucket_len);
+
+/* Big-endian integers of the values. */
+void repld_put64(char *p, uint64_t v);
+uint64_t repld_get64(const char *p);
+void repld_put32(char *p, uint32_t v);
+uint32_t repld_get32(const char *p);
+
+
+#endif /* _REPLD_CATALOG_INT_H_INCLUDED_ */
