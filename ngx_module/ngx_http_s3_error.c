@@ -68,6 +68,11 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
         "EntityTooLarge", 400,
         "Your proposed upload exceeds the maximum allowed object size."),
 
+    ngx_http_s3_error(NGX_HTTP_S3_ENTITY_TOO_SMALL,
+        "EntityTooSmall", 400,
+        "Your proposed upload is smaller than the minimum allowed object "
+        "size."),
+
     ngx_http_s3_error(NGX_HTTP_S3_INSUFFICIENT_STORAGE,
         "InsufficientStorage", 507,
         "There is not enough space left on the storage to complete the "
@@ -90,6 +95,21 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
     ngx_http_s3_error(NGX_HTTP_S3_INVALID_DIGEST,
         "InvalidDigest", 400, "The Content-MD5 you specified is not valid."),
 
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_PART,
+        "InvalidPart", 400,
+        "One or more of the specified parts could not be found.  The part "
+        "may not have been uploaded, or the specified entity tag may not "
+        "match the part's entity tag."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_PART_NUMBER,
+        "InvalidPartNumber", 416,
+        "The requested partnumber is not satisfiable"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_PART_ORDER,
+        "InvalidPartOrder", 400,
+        "The list of parts was not in ascending order. The parts list must "
+        "be specified in order by part number."),
+
     ngx_http_s3_error(NGX_HTTP_S3_INVALID_RANGE,
         "InvalidRange", 416, "The requested range is not satisfiable"),
 
@@ -101,6 +121,11 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
 
     ngx_http_s3_error(NGX_HTTP_S3_KEY_TOO_LONG,
         "KeyTooLongError", 400, "Your key is too long"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_MALFORMED_XML,
+        "MalformedXML", 400,
+        "The XML you provided was not well-formed or did not validate "
+        "against our published schema"),
 
     ngx_http_s3_error(NGX_HTTP_S3_METADATA_TOO_LARGE,
         "MetadataTooLarge", 400,
@@ -119,6 +144,11 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
 
     ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_KEY,
         "NoSuchKey", 404, "The specified key does not exist."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_UPLOAD,
+        "NoSuchUpload", 404,
+        "The specified upload does not exist. The upload ID may be invalid, "
+        "or the upload may have been aborted or completed."),
 
     ngx_http_s3_error(NGX_HTTP_S3_NOT_IMPLEMENTED,
         "NotImplemented", 501,

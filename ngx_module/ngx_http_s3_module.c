@@ -26,6 +26,10 @@ static ngx_http_s3_root_t *ngx_http_s3_add_root(ngx_conf_t *cf,
     ngx_str_t *path);
 static void ngx_http_s3_root_sockets(ngx_conf_t *cf,
     ngx_http_s3_root_t *root);
+static ngx_int_t ngx_http_s3_check_workers(ngx_conf_t *cf,
+    ngx_http_s3_root_t *root);
+static ngx_uint_t ngx_http_s3_may_search(ngx_file_info_t *fi, ngx_uid_t uid,
+    gid_t *groups, int ngroups);
 static socklen_t ngx_http_s3_sockaddr(ngx_http_s3_root_t *root,
     struct sockaddr_un *sun, char *name);
 static char *ngx_http_s3_set_temp_path(ngx_conf_t *cf,
@@ -90,6 +94,13 @@ static ngx_command_t  ngx_http_s3_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_s3_main_conf_t, journal_size),
+      NULL },
+
+    { ngx_string("s3_multipart_expire"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_s3_main_conf_t, multipart_expire),
       NULL },
 
     { ngx_string("s3_clock_skew"),
@@ -191,7 +202,8 @@ ngx_http_s3_handler(ngx_http_request_t *r)
 static ngx_http_s3_err_e
 ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    ngx_uint_t  bucket, key;
+    ngx_uint_t         bucket, key;
+    ngx_http_s3_err_e  err;
 
     bucket = (ctx->bucket.len != 0);
     key = (ctx->key.len != 0);
@@ -220,7 +232,8 @@ ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         break;
 
     case NGX_HTTP_POST:
-        return NGX_HTTP_S3_NOT_IMPLEMENTED;
+        ctx->op = NGX_HTTP_S3_OP_NONE;
+        break;
 
     default:
         return NGX_HTTP_S3_METHOD_NOT_ALLOWED;
@@ -230,7 +243,18 @@ ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_METHOD_NOT_ALLOWED;
     }
 
-    if (ngx_http_s3_has_subresource(ctx)) {
+    err = ngx_http_s3_mpu_dispatch(r, ctx);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
+    if (ctx->op == NGX_HTTP_S3_OP_NONE) {
+        return NGX_HTTP_S3_NOT_IMPLEMENTED;
+    }
+
+    if (ctx->op < NGX_HTTP_S3_OP_CREATE_UPLOAD && ctx->part_number == 0
+        && ngx_http_s3_has_subresource(ctx))
+    {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3 subresource \"%V\" is not implemented",
                       &ctx->query);
@@ -283,6 +307,27 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     case NGX_HTTP_S3_OP_DELETE_OBJECT:
         return ngx_http_s3_delete_object(r);
+
+    case NGX_HTTP_S3_OP_CREATE_UPLOAD:
+        return ngx_http_s3_create_upload(r);
+
+    case NGX_HTTP_S3_OP_UPLOAD_PART:
+        return ngx_http_s3_put_object(r);
+
+    case NGX_HTTP_S3_OP_UPLOAD_PART_COPY:
+        return ngx_http_s3_upload_part_copy(r);
+
+    case NGX_HTTP_S3_OP_COMPLETE_UPLOAD:
+        return ngx_http_s3_complete_upload(r);
+
+    case NGX_HTTP_S3_OP_ABORT_UPLOAD:
+        return ngx_http_s3_abort_upload(r);
+
+    case NGX_HTTP_S3_OP_LIST_PARTS:
+        return ngx_http_s3_list_parts(r);
+
+    case NGX_HTTP_S3_OP_LIST_UPLOADS:
+        return ngx_http_s3_list_objects(r);    /* repld reads ?uploads */
 
     default:
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -400,6 +445,10 @@ ngx_http_s3_add_root(ngx_conf_t *cf, ngx_str_t *path)
         return NULL;
     }
 
+    if (ngx_http_s3_check_workers(cf, root) != NGX_OK) {
+        return NULL;
+    }
+
     ngx_http_s3_root_sockets(cf, root);
 
     rootp = ngx_array_push(&smcf->roots);
@@ -430,6 +479,132 @@ ngx_http_s3_root_sockets(ngx_conf_t *cf, ngx_http_s3_root_t *root)
                            sizeof(root->list_addr.sun_path)
                            - sizeof("/" S3_LISTPROTO_LIST_SOCK));
     }
+}
+
+
+/*
+ * s3_store_init() ran as the master.  A master running as root passes its
+ * checks whatever the modes, while the workers run as the "user"
+ * directive says: each directory from "/" to the store must let that user
+ * search it, or every request would fail.  The entries inside the store
+ * are given to the user by ngx_http_s3_chown_layout().  Checked from the
+ * modes (ACLs are not read), with the user's supplementary groups; the
+ * "user" directive must precede the http block, as it always does.
+ */
+
+static ngx_int_t
+ngx_http_s3_check_workers(ngx_conf_t *cf, ngx_http_s3_root_t *root)
+{
+    int               ngroups;
+    char             *name;
+    u_char           *p, *end, path[NGX_MAX_PATH], mode[5];
+    gid_t             gid, groups[64];
+    ngx_uid_t         uid;
+    struct passwd    *pwd;
+    struct group     *grp;
+    ngx_file_info_t   fi;
+    ngx_core_conf_t  *ccf;
+
+    if (geteuid() != 0) {
+        return NGX_OK;
+    }
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cf->cycle->conf_ctx,
+                                           ngx_core_module);
+
+    if (ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+        name = ccf->username;
+        uid = ccf->user;
+        gid = ccf->group;
+
+    } else {
+        /* what ngx_core_module_init_conf() will choose */
+
+        pwd = getpwnam(NGX_USER);
+        grp = getgrnam(NGX_GROUP);
+
+        if (pwd == NULL || grp == NULL) {
+            return NGX_OK;
+        }
+
+        name = NGX_USER;
+        uid = pwd->pw_uid;
+        gid = grp->gr_gid;
+    }
+
+    if (uid == 0 || root->path.len >= NGX_MAX_PATH) {
+        return NGX_OK;
+    }
+
+    ngroups = sizeof(groups) / sizeof(gid_t);
+
+    if (getgrouplist(name, gid, groups, &ngroups) == -1) {
+        ngroups = sizeof(groups) / sizeof(gid_t);
+    }
+
+    end = ngx_cpymem(path, root->path.data, root->path.len);
+    *end = '\0';
+
+    for (p = path + 1; p <= end; p++) {
+        if (*p != '/' && *p != '\0') {
+            continue;
+        }
+
+        *p = '\0';
+
+        if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "s3_store \"%s\": " ngx_file_info_n
+                               " \"%s\" failed", root->path.data, path);
+            return NGX_ERROR;
+        }
+
+        if (!ngx_http_s3_may_search(&fi, uid, groups, ngroups)) {
+
+            /* ngx_sprintf() has no octal */
+
+            mode[0] = '0' + ((fi.st_mode >> 9) & 7);
+            mode[1] = '0' + ((fi.st_mode >> 6) & 7);
+            mode[2] = '0' + ((fi.st_mode >> 3) & 7);
+            mode[3] = '0' + (fi.st_mode & 7);
+            mode[4] = '\0';
+
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "s3_store \"%s\" cannot be used by the "
+                               "worker processes: their user \"%s\" "
+                               "(uid %d) may not search \"%s\" (owner "
+                               "uid %d, gid %d, mode %s)",
+                               root->path.data, name, (int) uid, path,
+                               (int) fi.st_uid, (int) fi.st_gid, mode);
+            return NGX_ERROR;
+        }
+
+        if (p < end) {
+            *p = '/';
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_s3_may_search(ngx_file_info_t *fi, ngx_uid_t uid, gid_t *groups,
+    int ngroups)
+{
+    int  i;
+
+    if (fi->st_uid == uid) {
+        return (fi->st_mode & S_IXUSR) != 0;
+    }
+
+    for (i = 0; i < ngroups; i++) {
+        if (fi->st_gid == groups[i]) {
+            return (fi->st_mode & S_IXGRP) != 0;
+        }
+    }
+
+    return (fi->st_mode & S_IXOTH) != 0;
 }
 
 
@@ -529,6 +704,7 @@ ngx_http_s3_create_main_conf(ngx_conf_t *cf)
     }
 
     smcf->journal_size = NGX_CONF_UNSET_SIZE;
+    smcf->multipart_expire = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -540,6 +716,7 @@ ngx_http_s3_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_s3_main_conf_t *smcf = conf;
 
     ngx_conf_init_size_value(smcf->journal_size, 64 * 1024 * 1024);
+    ngx_conf_init_value(smcf->multipart_expire, 7 * 86400);
 
     return NGX_CONF_OK;
 }
@@ -596,6 +773,10 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (ngx_thread_pool_add(cf, &conf->thread_pool) == NULL) {
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->root->thread_pool == NULL) {
+        conf->root->thread_pool = &conf->thread_pool;
     }
 
     cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
@@ -802,7 +983,9 @@ ngx_http_s3_init_process(ngx_cycle_t *cycle)
 
     ngx_memzero(&smcf->clock, sizeof(s3_hlc_t));
 
-    if (ngx_http_s3_notify_init_process(cycle, smcf) != NGX_OK) {
+    if (ngx_http_s3_notify_init_process(cycle, smcf) != NGX_OK
+        || ngx_http_s3_mpu_init_process(cycle, smcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

@@ -49,21 +49,27 @@ typedef enum {
     NGX_HTTP_S3_BUCKET_OWNED,
     NGX_HTTP_S3_BUCKET_NOT_EMPTY,
     NGX_HTTP_S3_ENTITY_TOO_LARGE,
+    NGX_HTTP_S3_ENTITY_TOO_SMALL,
     NGX_HTTP_S3_INSUFFICIENT_STORAGE,
     NGX_HTTP_S3_INTERNAL_ERROR,
     NGX_HTTP_S3_INVALID_ACCESS_KEY_ID,
     NGX_HTTP_S3_INVALID_ARGUMENT,
     NGX_HTTP_S3_INVALID_BUCKET_NAME,
     NGX_HTTP_S3_INVALID_DIGEST,
+    NGX_HTTP_S3_INVALID_PART,
+    NGX_HTTP_S3_INVALID_PART_NUMBER,
+    NGX_HTTP_S3_INVALID_PART_ORDER,
     NGX_HTTP_S3_INVALID_RANGE,
     NGX_HTTP_S3_INVALID_REQUEST,
     NGX_HTTP_S3_INVALID_URI,
     NGX_HTTP_S3_KEY_TOO_LONG,
+    NGX_HTTP_S3_MALFORMED_XML,
     NGX_HTTP_S3_METADATA_TOO_LARGE,
     NGX_HTTP_S3_METHOD_NOT_ALLOWED,
     NGX_HTTP_S3_MISSING_CONTENT_LENGTH,
     NGX_HTTP_S3_NO_SUCH_BUCKET,
     NGX_HTTP_S3_NO_SUCH_KEY,
+    NGX_HTTP_S3_NO_SUCH_UPLOAD,
     NGX_HTTP_S3_NOT_IMPLEMENTED,
     NGX_HTTP_S3_PRECONDITION_FAILED,
     NGX_HTTP_S3_REQUEST_TIME_TOO_SKEWED,
@@ -84,7 +90,14 @@ typedef enum {
     NGX_HTTP_S3_OP_PUT_OBJECT,
     NGX_HTTP_S3_OP_GET_OBJECT,
     NGX_HTTP_S3_OP_HEAD_OBJECT,
-    NGX_HTTP_S3_OP_DELETE_OBJECT
+    NGX_HTTP_S3_OP_DELETE_OBJECT,
+    NGX_HTTP_S3_OP_CREATE_UPLOAD,
+    NGX_HTTP_S3_OP_UPLOAD_PART,
+    NGX_HTTP_S3_OP_UPLOAD_PART_COPY,
+    NGX_HTTP_S3_OP_COMPLETE_UPLOAD,
+    NGX_HTTP_S3_OP_ABORT_UPLOAD,
+    NGX_HTTP_S3_OP_LIST_PARTS,
+    NGX_HTTP_S3_OP_LIST_UPLOADS
 } ngx_http_s3_op_e;
 
 
@@ -99,6 +112,11 @@ typedef struct {
     socklen_t                  list_socklen;
     struct sockaddr_un         hint_addr;
     socklen_t                  hint_socklen;
+
+    ngx_str_t                 *thread_pool;   /* of a location using it */
+    ngx_event_t                expire;        /* multipart expiry timer */
+    ngx_thread_task_t         *expire_task;
+    ngx_uint_t                 expiring;      /* a sweep task in flight */
 } ngx_http_s3_root_t;
 
 
@@ -116,6 +134,7 @@ typedef struct {
 typedef struct {
     ngx_array_t                roots;         /* ngx_http_s3_root_t * */
     size_t                     journal_size;
+    time_t                     multipart_expire;
 
     /* per worker process, set up in init_process */
     s3_hlc_t                   clock;
@@ -152,6 +171,11 @@ typedef struct {
     /* ListObjects: ngx_http_s3_list_ctx_t */
     void                      *list;
 
+    /* multipart: ngx_http_s3_mpu_ctx_t */
+    void                      *mpu;
+    ngx_str_t                  upload_id;     /* ?uploadId */
+    ngx_uint_t                 part_number;   /* ?partNumber, 0: none */
+
     /* PutObject */
     s3_digest_t                md5;
     s3_digest_t                sha256;
@@ -159,6 +183,7 @@ typedef struct {
     s3_record_t                rec;
     unsigned                   hashing:1;
     unsigned                   check_sha256:1;
+    unsigned                   parsing:1;     /* complete: XML body */
 } ngx_http_s3_ctx_t;
 
 
@@ -210,10 +235,31 @@ ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5);
+ngx_int_t ngx_http_s3_range(ngx_http_request_t *r, off_t size,
+    off_t *start, off_t *end);
 
 /* ngx_http_s3_put.c */
 ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_put_init(ngx_conf_t *cf);
+ngx_http_s3_err_e ngx_http_s3_put_headers(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_multipart.c */
+ngx_http_s3_err_e ngx_http_s3_mpu_dispatch(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_int_t ngx_http_s3_create_upload(ngx_http_request_t *r);
+ngx_http_s3_err_e ngx_http_s3_part_check(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_int_t ngx_http_s3_upload_part_copy(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_complete_upload(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_complete_body(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_buf_t *b);
+ngx_int_t ngx_http_s3_abort_upload(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_list_parts(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_send_parts(ngx_http_request_t *r, s3_record_t *rec);
+ngx_int_t ngx_http_s3_set_mp_etag(ngx_http_request_t *r, s3_record_t *rec);
+ngx_int_t ngx_http_s3_mpu_init_process(ngx_cycle_t *cycle,
+    ngx_http_s3_main_conf_t *smcf);
 
 /* ngx_http_s3_list.c */
 ngx_int_t ngx_http_s3_list_objects(ngx_http_request_t *r);

@@ -37,7 +37,8 @@ static ngx_int_t ngx_http_s3_check_range(ngx_http_request_t *r,
     s3_record_t *rec);
 static ngx_uint_t ngx_http_s3_if_range(ngx_http_request_t *r,
     s3_record_t *rec);
-static ngx_int_t ngx_http_s3_parse_range(ngx_str_t *spec, off_t size);
+static ngx_int_t ngx_http_s3_parse_range(ngx_str_t *spec, off_t size,
+    off_t *from, off_t *to);
 static ngx_int_t ngx_http_s3_range_error(ngx_http_request_t *r,
     s3_record_t *rec);
 static ngx_int_t ngx_http_s3_send_object(ngx_http_request_t *r,
@@ -113,6 +114,14 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
         r->header_only = 1;
         r->headers_out.status = NGX_HTTP_NOT_MODIFIED;
         return ngx_http_send_header(r);
+    }
+
+    if (rec.parts.len != 0) {
+        return ngx_http_s3_send_parts(r, &rec);
+    }
+
+    if (ctx->part_number > 1) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_PART_NUMBER);
     }
 
     return ngx_http_s3_send_object(r, file, &rec);
@@ -255,6 +264,10 @@ ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
         if (ngx_http_s3_stored_header(r, &name, &value) != NGX_OK) {
             return NGX_ERROR;
         }
+    }
+
+    if (rec->parts.len != 0) {
+        return ngx_http_s3_set_mp_etag(r, rec);
     }
 
     return ngx_http_s3_set_etag(r, rec->md5);
@@ -439,7 +452,7 @@ ngx_http_s3_check_range(ngx_http_request_t *r, s3_record_t *rec)
         && ngx_strlchr(h->value.data, h->value.data + h->value.len, ',')
            == NULL)
     {
-        rc = ngx_http_s3_parse_range(&h->value, rec->size);
+        rc = ngx_http_s3_parse_range(&h->value, rec->size, NULL, NULL);
     }
 
     if (rc == NGX_DECLINED) {
@@ -479,13 +492,35 @@ ngx_http_s3_if_range(ngx_http_request_t *r, s3_record_t *rec)
 
 
 /*
+ * The single range a GET asks for, once ngx_http_s3_check_range() has
+ * accepted it: NGX_OK with [*start, *end), or NGX_DECLINED when the whole
+ * object is to be sent.
+ */
+
+ngx_int_t
+ngx_http_s3_range(ngx_http_request_t *r, off_t size, off_t *start,
+    off_t *end)
+{
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.range;
+
+    if (h == NULL || !r->allow_ranges) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_s3_parse_range(&h->value, size, start, end);
+}
+
+
+/*
  * Parses "bytes=START-[END]" or "bytes=-SUFFIX".  Returns NGX_OK for a
- * satisfiable range, NGX_HTTP_RANGE_NOT_SATISFIABLE, or NGX_DECLINED for
- * a malformed one.
+ * satisfiable range (set in [*from, *to) when from is not NULL),
+ * NGX_HTTP_RANGE_NOT_SATISFIABLE, or NGX_DECLINED for a malformed one.
  */
 
 static ngx_int_t
-ngx_http_s3_parse_range(ngx_str_t *spec, off_t size)
+ngx_http_s3_parse_range(ngx_str_t *spec, off_t size, off_t *from, off_t *to)
 {
     u_char      *p, *last;
     off_t        start, end;
@@ -525,15 +560,29 @@ ngx_http_s3_parse_range(ngx_str_t *spec, off_t size)
     }
 
     if (suffix) {
-        return (end == 0 || size == 0) ? NGX_HTTP_RANGE_NOT_SATISFIABLE
-                                       : NGX_OK;
-    }
+        if (end == 0 || size == 0) {
+            return NGX_HTTP_RANGE_NOT_SATISFIABLE;
+        }
 
-    if (!open && end < start) {
+        start = (end < size) ? size - end : 0;
+        end = size - 1;
+
+    } else if (!open && end < start) {
         return NGX_DECLINED;
+
+    } else if (start >= size) {
+        return NGX_HTTP_RANGE_NOT_SATISFIABLE;
+
+    } else if (open || end >= size) {
+        end = size - 1;
     }
 
-    return (start >= size) ? NGX_HTTP_RANGE_NOT_SATISFIABLE : NGX_OK;
+    if (from != NULL) {
+        *from = start;
+        *to = end + 1;
+    }
+
+    return NGX_OK;
 }
 
 

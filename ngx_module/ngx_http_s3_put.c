@@ -6,6 +6,7 @@
  * tmp/ directory (client_body_temp_path) while our request body filter
  * feeds every buffer to MD5 and SHA-256, so memory stays bounded; the
  * commit task appends the record and renames the temp file into place.
+ * UploadPart takes the same path: only its checks and its commit differ.
  */
 
 
@@ -17,8 +18,6 @@
 
 
 static ngx_http_s3_err_e ngx_http_s3_put_check(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx);
-static ngx_http_s3_err_e ngx_http_s3_put_headers(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 static ngx_uint_t ngx_http_s3_put_keep_header(ngx_table_elt_t *h);
 static ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
@@ -136,11 +135,17 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return err;
     }
 
+    if (ctx->op == NGX_HTTP_S3_OP_UPLOAD_PART) {
+        return ngx_http_s3_part_check(r, ctx);
+    }
+
     return ngx_http_s3_put_headers(r, ctx);
 }
 
 
-static ngx_http_s3_err_e
+/* the headers a PutObject or CreateMultipartUpload stores */
+
+ngx_http_s3_err_e
 ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     char             *buf;
@@ -319,12 +324,20 @@ ngx_http_s3_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_module);
 
-    if (ctx == NULL || !ctx->hashing) {
+    if (ctx == NULL || !(ctx->hashing || ctx->parsing)) {
         return ngx_http_next_request_body_filter(r, in);
     }
 
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;
+
+        if (ctx->parsing) {
+            if (ngx_http_s3_complete_body(r, ctx, b) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            continue;
+        }
 
         if (b->in_file) {
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -388,6 +401,14 @@ ngx_http_s3_put_commit(ngx_http_request_t *r)
     }
 
     ctx->rec.kind = S3_RECORD_OBJECT;
+
+    if (ctx->op == NGX_HTTP_S3_OP_UPLOAD_PART) {
+        ctx->rec.kind = S3_RECORD_PART;
+        ctx->rec.upload_id.data = (char *) ctx->upload_id.data;
+        ctx->rec.upload_id.len = ctx->upload_id.len;
+        ctx->rec.part_number = ctx->part_number;
+    }
+
     ctx->rec.size = ctx->received;
     ctx->rec.bucket.data = (char *) ctx->bucket.data;
     ctx->rec.bucket.len = ctx->bucket.len;
@@ -502,8 +523,15 @@ ngx_http_s3_put_run(ngx_http_s3_task_t *t)
     ctx = t->data;
     tf = t->request->request_body->temp_file;
 
-    t->rc = s3_store_put_object(&ctx->store, tf->file.fd,
-                                (char *) tf->file.name.data, &ctx->rec);
+    if (ctx->rec.kind == S3_RECORD_PART) {
+        t->rc = s3_store_commit_part(&ctx->store, tf->file.fd,
+                                     (char *) tf->file.name.data, &ctx->rec);
+
+    } else {
+        t->rc = s3_store_put_object(&ctx->store, tf->file.fd,
+                                    (char *) tf->file.name.data, &ctx->rec);
+    }
+
     t->err = ngx_errno;
 }
 
@@ -526,6 +554,9 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     case S3_STORE_NO_BUCKET:
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
 
+    case S3_STORE_NO_UPLOAD:
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_UPLOAD);
+
     default:
         return ngx_http_s3_send_error(r,
                    ngx_http_s3_errno(r->connection->log, t->err,
@@ -533,7 +564,9 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
                                      (char *) tf->file.name.data));
     }
 
-    ngx_http_s3_notify(r);
+    if (ctx->rec.kind == S3_RECORD_OBJECT) {
+        ngx_http_s3_notify(r);
+    }
 
     if (ngx_http_s3_set_etag(r, ctx->rec.md5) != NGX_OK) {
         return NGX_ERROR;
