@@ -5,11 +5,11 @@
 
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "s3_checksum.h"
 
@@ -21,12 +21,29 @@
 #endif
 
 
+#define S3_HMAC_BLOCK   64                  /* SHA-256's block size */
+
+
+static const EVP_MD *s3_md(s3_digest_algo_e algo);
+static void s3_md_fetch(void);
+static void s3_hmac_pass(const EVP_MD *md, const unsigned char *pad,
+    const void *data, size_t len, unsigned char *out);
 static uint32_t s3_crc32c_table(uint32_t crc, const unsigned char *p,
     size_t len);
 #if (S3_CRC32C_SSE42)
 static uint32_t s3_crc32c_sse42(uint32_t crc, const unsigned char *p,
     size_t len);
 #endif
+
+
+/*
+ * OpenSSL 3 looks an algorithm up by name at every use of EVP_sha256() or
+ * HMAC(); SigV4 hashes several times per request, so the algorithms are
+ * fetched once per process and kept (read-only afterwards).
+ */
+static pthread_once_t   s3_md_once = PTHREAD_ONCE_INIT;
+static EVP_MD          *s3_md_md5;
+static EVP_MD          *s3_md_sha256;
 
 
 /* reflected CRC32C table, polynomial 0x82f63b78 */
@@ -106,17 +123,8 @@ s3_digest_init(s3_digest_t *d, s3_digest_algo_e algo)
 
     d->ctx = NULL;
 
-    switch (algo) {
-
-    case S3_DIGEST_MD5:
-        md = EVP_md5();
-        break;
-
-    case S3_DIGEST_SHA256:
-        md = EVP_sha256();
-        break;
-
-    default:
+    md = s3_md(algo);
+    if (md == NULL) {
         errno = EINVAL;
         return S3_ERR;
     }
@@ -196,30 +204,95 @@ s3_digest_free(s3_digest_t *d)
 void
 s3_sha256(const void *data, size_t len, unsigned char *out)
 {
-    if (EVP_Digest(data, len, out, NULL, EVP_sha256(), NULL) != 1) {
+    if (EVP_Digest(data, len, out, NULL, s3_md(S3_DIGEST_SHA256), NULL) != 1)
+    {
         memset(out, 0, S3_SHA256_LEN);
     }
 }
 
 
+/* RFC 2104 over the prefetched SHA-256: H(K ^ opad, H(K ^ ipad, data)) */
+
 void
 s3_hmac_sha256(const void *key, size_t key_len, const void *data,
     size_t len, unsigned char *out)
 {
-    unsigned int  n;
+    size_t         i;
+    unsigned char  k[S3_HMAC_BLOCK], pad[S3_HMAC_BLOCK];
+    unsigned char  inner[S3_SHA256_LEN];
+    const EVP_MD  *md;
 
-    /* HMAC() wants a non-NULL key even when it is empty */
+    md = s3_md(S3_DIGEST_SHA256);
 
-    if (key == NULL) {
-        key = "";
-        key_len = 0;
+    memset(k, 0, sizeof(k));
+
+    if (key_len > S3_HMAC_BLOCK) {
+        s3_sha256(key, key_len, k);
+
+    } else if (key_len != 0) {
+        memcpy(k, key, key_len);
     }
 
-    n = S3_SHA256_LEN;
+    for (i = 0; i < S3_HMAC_BLOCK; i++) {
+        pad[i] = k[i] ^ 0x36;
+    }
 
-    if (HMAC(EVP_sha256(), key, (int) key_len, data, len, out, &n) == NULL) {
+    s3_hmac_pass(md, pad, data, len, inner);
+
+    for (i = 0; i < S3_HMAC_BLOCK; i++) {
+        pad[i] = k[i] ^ 0x5c;
+    }
+
+    s3_hmac_pass(md, pad, inner, sizeof(inner), out);
+}
+
+
+static void
+s3_hmac_pass(const EVP_MD *md, const unsigned char *pad, const void *data,
+    size_t len, unsigned char *out)
+{
+    int          ok;
+    EVP_MD_CTX  *ctx;
+
+    ctx = EVP_MD_CTX_new();
+
+    ok = ctx != NULL
+         && EVP_DigestInit_ex(ctx, md, NULL) == 1
+         && EVP_DigestUpdate(ctx, pad, S3_HMAC_BLOCK) == 1
+         && (len == 0 || EVP_DigestUpdate(ctx, data, len) == 1)
+         && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+
+    EVP_MD_CTX_free(ctx);
+
+    if (!ok) {
         memset(out, 0, S3_SHA256_LEN);
     }
+}
+
+
+static const EVP_MD *
+s3_md(s3_digest_algo_e algo)
+{
+    (void) pthread_once(&s3_md_once, s3_md_fetch);
+
+    switch (algo) {
+
+    case S3_DIGEST_MD5:
+        return (s3_md_md5 != NULL) ? s3_md_md5 : EVP_md5();
+
+    case S3_DIGEST_SHA256:
+        return (s3_md_sha256 != NULL) ? s3_md_sha256 : EVP_sha256();
+    }
+
+    return NULL;
+}
+
+
+static void
+s3_md_fetch(void)
+{
+    s3_md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    s3_md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
 

@@ -3,7 +3,7 @@
  * Copyright (C) ngx_s3 developers
  *
  * CRC32C vectors from RFC 3720 (B.4), digests from FIPS 180-2 / RFC 1321,
- * HMAC-SHA256 from RFC 4231 (test case 2).
+ * HMAC-SHA256 from RFC 4231 (test cases 2 and 6).
  */
 
 
@@ -91,7 +91,7 @@ test_digests(void)
 {
     char           hex[2 * S3_SHA256_LEN];
     s3_digest_t    d;
-    unsigned char  out[S3_SHA256_LEN];
+    unsigned char  out[S3_SHA256_LEN], big[131];
 
     test_section("digests");
 
@@ -146,6 +146,15 @@ test_digests(void)
     test_mem("hmac-sha256 RFC 4231 case 2", hex, 64,
              "5bdcc146bf60754e6a042426089575c7"
              "5a003f089d2739839dec58b964ec3843");
+
+    /* a key longer than the block is hashed first */
+    memset(big, 0xaa, 131);
+    s3_hmac_sha256(big, 131, "Test Using Larger Than Block-Size Key - "
+                   "Hash Key First", 54, out);
+    s3_hex_encode(hex, out, S3_SHA256_LEN);
+    test_mem("hmac-sha256 RFC 4231 case 6", hex, 64,
+             "60e431591ee0b67f0d8a26aacbf5b77f"
+             "8e0bc6213728c5140546040f0ee37f54");
 }
 
 
