@@ -21,11 +21,8 @@
 #include "s3_store_int.h"
 
 
-static int s3_store_read_full(int fd, unsigned char *p, size_t len,
-    off_t off);
 static int s3_store_put_locked(const s3_store_t *st, int fd,
     const char *tmp_path, s3_record_t *rec, char *path);
-static int s3_store_append_record(int fd, const s3_record_t *rec, int sync);
 static int s3_store_delete_locked(const s3_store_t *st,
     const s3_record_t *key, const char *path);
 
@@ -67,6 +64,17 @@ s3_store_close(int fd)
 
     err = errno;
     (void) close(fd);
+    errno = err;
+}
+
+
+void
+s3_store_closedir(DIR *d)
+{
+    int  err;
+
+    err = errno;
+    (void) closedir(d);
     errno = err;
 }
 
@@ -282,7 +290,7 @@ s3_store_journal(const s3_store_t *st, const s3_journal_entry_t *e)
 int
 s3_store_remove_tree(int dfd, const char *name, int depth)
 {
-    int             fd, rc, err;
+    int             fd, rc;
     DIR            *d;
     struct dirent  *de;
 
@@ -323,9 +331,7 @@ s3_store_remove_tree(int dfd, const char *name, int depth)
         }
     }
 
-    err = errno;
-    (void) closedir(d);
-    errno = err;
+    s3_store_closedir(d);
 
     if (rc != S3_OK) {
         return S3_ERR;
@@ -343,7 +349,7 @@ int
 s3_store_list(const char *root, const char *dir, s3_store_reader_pt reader,
     s3_store_record_pt cb, void *data)
 {
-    int             rc, err;
+    int             rc;
     DIR            *d;
     char            path[PATH_MAX];
     s3_record_t     rec;
@@ -390,9 +396,7 @@ s3_store_list(const char *root, const char *dir, s3_store_reader_pt reader,
         }
     }
 
-    err = errno;
-    (void) closedir(d);
-    errno = err;
+    s3_store_closedir(d);
 
     return rc;
 }
@@ -423,7 +427,7 @@ s3_store_write_full(int fd, const unsigned char *p, size_t len, off_t off)
 }
 
 
-static int
+int
 s3_store_read_full(int fd, unsigned char *p, size_t len, off_t off)
 {
     ssize_t  n;
@@ -558,12 +562,7 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
 
     /* the parts of the multipart object this one replaced */
 
-    if (old[0] != '\0'
-        && (rec->upload_id.len != S3_UPLOAD_ID_LEN
-            || memcmp(rec->upload_id.data, old, S3_UPLOAD_ID_LEN) != 0))
-    {
-        s3_store_remove_parts(st, &rec->bucket, old);
-    }
+    s3_store_remove_parts(st, &rec->bucket, old, &rec->upload_id);
 
     return S3_OK;
 }
@@ -651,7 +650,7 @@ s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id)
 
 /* Appends the record after exactly rec->size bytes of data. */
 
-static int
+int
 s3_store_append_record(int fd, const s3_record_t *rec, int sync)
 {
     ssize_t        n;
@@ -754,9 +753,7 @@ s3_store_delete_locked(const s3_store_t *st, const s3_record_t *key,
         return S3_ERR;
     }
 
-    if (old[0] != '\0') {
-        s3_store_remove_parts(st, &key->bucket, old);
-    }
+    s3_store_remove_parts(st, &key->bucket, old, NULL);
 
     return S3_OK;
 }

@@ -200,7 +200,8 @@ int s3_store_list_users(const char *root, s3_store_record_pt cb, void *data);
 
 
 /*
- * Multipart uploads (s3_store_mpu.c).  An upload lives in
+ * Multipart uploads (s3_store_mpu.c, s3_store_complete.c, s3_store_copy.c,
+ * s3_store_sweep.c).  An upload lives in
  * buckets/<b>/mpu/<id>/: its record "upload" and one file per part, "<N>"
  * = [data][PART record].  Completion publishes an object record that
  * names the parts and renames the directory to buckets/<b>/parts/<id>/.

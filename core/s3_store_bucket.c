@@ -261,7 +261,7 @@ s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b)
 static int
 s3_store_has_file(int fd, int depth)
 {
-    int             rc, sub, err;
+    int             rc, sub;
     DIR            *d;
     struct dirent  *de;
 
@@ -314,9 +314,7 @@ s3_store_has_file(int fd, int depth)
         }
     }
 
-    err = errno;
-    (void) closedir(d);
-    errno = err;
+    s3_store_closedir(d);
 
     return rc;
 }

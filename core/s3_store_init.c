@@ -251,7 +251,7 @@ s3_store_tmp_in_use(const char *name)
 int
 s3_store_sweep_tmp(const char *root)
 {
-    int             n, err;
+    int             n;
     DIR            *d;
     char            path[PATH_MAX];
     struct dirent  *de;
@@ -277,9 +277,7 @@ s3_store_sweep_tmp(const char *root)
         if (s3_store_remove_tree(dirfd(d), de->d_name, S3_STORE_TREE_DEPTH)
             != S3_OK)
         {
-            err = errno;
-            (void) closedir(d);
-            errno = err;
+            s3_store_closedir(d);
             return -1;
         }
 

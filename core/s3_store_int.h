@@ -2,8 +2,10 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * Helpers shared by s3_store.c, s3_store_init.c, s3_store_bucket.c and
- * s3_store_user.c.
+ * Helpers shared by the files of the store: s3_store.c, s3_store_init.c,
+ * s3_store_bucket.c, s3_store_user.c and the multipart ones,
+ * s3_store_mpu.c, s3_store_complete.c, s3_store_copy.c and
+ * s3_store_sweep.c.
  * Not part of the library's interface: nothing outside core/s3_store*.c
  * includes this file.  Paths are absolute, built in PATH_MAX buffers the
  * caller provides.  Every helper returns S3_OK or S3_ERR with errno set
@@ -15,14 +17,17 @@
 #define _S3_STORE_INT_H_INCLUDED_
 
 
+#include <dirent.h>
 #include <limits.h>
 
 #include "s3_journal.h"
+#include "s3_lock.h"
 #include "s3_place.h"
 #include "s3_store.h"
 
 
 #define S3_STORE_TREE_DEPTH   16      /* deepest tree we remove */
+#define S3_STORE_OBJECT_BUF   (S3_RECORD_MAX_LEN + S3_RECORD_TRAILER_LEN)
 
 
 /* Writes "root/rel" into path[PATH_MAX]; ENAMETOOLONG if it does not fit. */
@@ -33,6 +38,9 @@ uint64_t s3_store_now_ms(void);
 
 /* close() that keeps errno as it was. */
 void s3_store_close(int fd);
+
+/* closedir() that keeps errno as it was. */
+void s3_store_closedir(DIR *d);
 
 /* Opens and fsyncs a directory. */
 int s3_store_fsync_dir(const char *path);
@@ -56,6 +64,18 @@ int s3_store_mkdir_p(char *path, size_t root_len, int sync);
 /* pwrite()s all of p at off, retrying short writes. */
 int s3_store_write_full(int fd, const unsigned char *p, size_t len,
     off_t off);
+
+/*
+ * pread()s all of p at off, retrying short reads; a file that ends before
+ * is S3_ERR with EINVAL.
+ */
+int s3_store_read_full(int fd, unsigned char *p, size_t len, off_t off);
+
+/*
+ * Truncates the data file fd to rec->size bytes (it must hold that many),
+ * appends rec's record and, when sync is set, fsyncs it.
+ */
+int s3_store_append_record(int fd, const s3_record_t *rec, int sync);
 
 /* Writes a fresh unique name under root/tmp into path[PATH_MAX]. */
 int s3_store_tmp_path(char *path, const char *root);
@@ -116,10 +136,12 @@ int s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id);
 /*
  * Removes parts/<id> and mpu/<id> of a bucket: the parts of a multipart
  * object that was replaced or deleted (the caller holds its key stripe).
- * Failures are left to s3_store_sweep_uploads().
+ * Nothing is removed when id is "" (the old object had no parts) or is
+ * keep (the new object's upload id; NULL: none).  Failures are left to
+ * s3_store_sweep_uploads().
  */
 void s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
-    const char *id);
+    const char *id, const s3_str_t *keep);
 
 /* Returns S3_OK when the bucket record exists, else S3_STORE_NO_BUCKET. */
 int s3_store_bucket_exists(const char *root, const s3_str_t *bucket);
@@ -130,6 +152,51 @@ int s3_store_bucket_exists(const char *root, const s3_str_t *bucket);
  */
 int s3_store_lock_key(const char *root, const s3_str_t *bucket,
     const s3_str_t *key);
+
+
+/* multipart uploads: s3_store_mpu.c */
+
+/*
+ * Writes the path of upload id of bucket into path[PATH_MAX]: its
+ * directory (part 0) or the file of a part, under mpu/ (completed 0) or
+ * parts/ (completed 1).
+ */
+int s3_store_upload_path(char *path, const char *root,
+    const s3_str_t *bucket, const char *id, int completed, uint32_t part);
+
+/* As s3_store_upload_path(), the path of the upload's record. */
+int s3_store_upload_record_path(char *path, const char *root,
+    const s3_str_t *bucket, const char *id, int completed);
+
+/* Creates path (O_EXCL) holding p; on failure nothing is left. */
+int s3_store_write_file(const char *path, const unsigned char *p,
+    size_t len, int sync);
+
+/*
+ * Takes the stripe of upload id on fd, or on a new descriptor when fd is
+ * -1.  Returns the descriptor holding it, or -1 with errno.
+ */
+int s3_store_lock_upload(const char *root, const char *id,
+    s3_lock_mode_e mode, int fd);
+
+/*
+ * Reads the record of upload id into buf and checks that it belongs to
+ * key: S3_OK, S3_STORE_NO_UPLOAD or S3_ERR.
+ */
+int s3_store_upload_of(const char *root, const s3_str_t *bucket,
+    const s3_str_t *key, const char *id, unsigned char *buf, size_t size,
+    s3_record_t *rec);
+
+/* Returns the number a part file is named by, or 0 for another name. */
+uint32_t s3_store_part_name(const char *name);
+
+/* Aborts upload id of (bucket, key); the caller holds both stripes. */
+int s3_store_abort_locked(const s3_store_t *st, const s3_str_t *bucket,
+    const s3_str_t *key, const char *id);
+
+/* s3_store_complete.c: renames mpu/<id> to parts/<id>. */
+int s3_store_move_upload(const s3_store_t *st, const s3_str_t *bucket,
+    const char *id);
 
 
 #endif /* _S3_STORE_INT_H_INCLUDED_ */

@@ -2,9 +2,10 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * What repld_catalog.c (LevelDB, the overlay, objects and buckets) and
- * repld_catalog_upload.c (the multipart upload keyspaces) share.  Private
- * to those two files.
+ * What repld_catalog.c (LevelDB, the batch and its overlay, cursors),
+ * repld_catalog_keys.c (buckets, objects, tombstones, journal offsets)
+ * and repld_catalog_upload.c (the multipart upload keyspaces) share.
+ * Private to those three files.
  */
 
 
@@ -33,6 +34,23 @@ int repld_catalog_get(repld_catalog_t *cat, const char *key, size_t key_len,
  */
 int repld_catalog_set(repld_catalog_t *cat, const char *key, size_t key_len,
     const char *value, size_t value_len, int present);
+
+/*
+ * A value that is one u64 (a tombstone's hlc, a journal offset): get as
+ * repld_catalog_get(), an entry of another length counting as absent;
+ * put as repld_catalog_set().
+ */
+int repld_catalog_get_u64(repld_catalog_t *cat, const char *key,
+    size_t key_len, uint64_t *v);
+int repld_catalog_put_u64(repld_catalog_t *cat, const char *key,
+    size_t key_len, uint64_t v);
+
+/*
+ * Writes the key type bucket ["\0" key] into buf (REPLD_CATALOG_KEY_MAX
+ * bytes) and returns its length; key NULL: no "\0" either.
+ */
+size_t repld_catalog_key(char *buf, int type, const char *bucket,
+    size_t bucket_len, const char *key, size_t key_len);
 
 /* Opens a cursor over the keys type bucket "\0" (see repld_cursor_open). */
 repld_cursor_t *repld_cursor_open_type(repld_catalog_t *cat, int type,

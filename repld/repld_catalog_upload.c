@@ -18,6 +18,8 @@
 
 static size_t repld_upload_key(char *buf, int type, const s3_str_t *bucket,
     const s3_str_t *key, const s3_str_t *id);
+static int repld_upload_del(repld_catalog_t *cat, int type,
+    const s3_str_t *bucket, const s3_str_t *key, const s3_str_t *id);
 static int repld_upload_names_ok(const s3_str_t *bucket, const s3_str_t *key,
     const s3_str_t *id);
 
@@ -75,17 +77,7 @@ int
 repld_catalog_upload_del(repld_catalog_t *cat, const s3_str_t *bucket,
     const s3_str_t *key, const s3_str_t *id)
 {
-    char    k[REPLD_CATALOG_KEY_MAX];
-    size_t  klen;
-
-    if (!repld_upload_names_ok(bucket, key, id)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-
-    klen = repld_upload_key(k, 'u', bucket, key, id);
-
-    return repld_catalog_set(cat, k, klen, NULL, 0, 0);
+    return repld_upload_del(cat, 'u', bucket, key, id);
 }
 
 
@@ -93,9 +85,8 @@ int
 repld_catalog_upload_tomb_get(repld_catalog_t *cat, const s3_str_t *bucket,
     const s3_str_t *key, const s3_str_t *id, uint64_t *hlc)
 {
-    int     rc;
-    char    k[REPLD_CATALOG_KEY_MAX], v[REPLD_VALUE_MAX];
-    size_t  klen, vlen;
+    char    k[REPLD_CATALOG_KEY_MAX];
+    size_t  klen;
 
     if (!repld_upload_names_ok(bucket, key, id)) {
         return 0;
@@ -103,42 +94,13 @@ repld_catalog_upload_tomb_get(repld_catalog_t *cat, const s3_str_t *bucket,
 
     klen = repld_upload_key(k, 'x', bucket, key, id);
 
-    rc = repld_catalog_get(cat, k, klen, v, sizeof(v), &vlen);
-
-    if (rc == 1) {
-        if (vlen != 8) {
-            return 0;
-        }
-
-        *hlc = repld_get64(v);
-    }
-
-    return rc;
+    return repld_catalog_get_u64(cat, k, klen, hlc);
 }
 
 
 int
 repld_catalog_upload_tomb_put(repld_catalog_t *cat, const s3_str_t *bucket,
     const s3_str_t *key, const s3_str_t *id, uint64_t hlc)
-{
-    char    k[REPLD_CATALOG_KEY_MAX], v[8];
-    size_t  klen;
-
-    if (!repld_upload_names_ok(bucket, key, id)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-
-    klen = repld_upload_key(k, 'x', bucket, key, id);
-    repld_put64(v, hlc);
-
-    return repld_catalog_set(cat, k, klen, v, sizeof(v), 1);
-}
-
-
-int
-repld_catalog_upload_tomb_del(repld_catalog_t *cat, const s3_str_t *bucket,
-    const s3_str_t *key, const s3_str_t *id)
 {
     char    k[REPLD_CATALOG_KEY_MAX];
     size_t  klen;
@@ -150,7 +112,15 @@ repld_catalog_upload_tomb_del(repld_catalog_t *cat, const s3_str_t *bucket,
 
     klen = repld_upload_key(k, 'x', bucket, key, id);
 
-    return repld_catalog_set(cat, k, klen, NULL, 0, 0);
+    return repld_catalog_put_u64(cat, k, klen, hlc);
+}
+
+
+int
+repld_catalog_upload_tomb_del(repld_catalog_t *cat, const s3_str_t *bucket,
+    const s3_str_t *key, const s3_str_t *id)
+{
+    return repld_upload_del(cat, 'x', bucket, key, id);
 }
 
 
@@ -245,6 +215,24 @@ repld_upload_key(char *buf, int type, const s3_str_t *bucket,
     p += id->len;
 
     return p - buf;
+}
+
+
+static int
+repld_upload_del(repld_catalog_t *cat, int type, const s3_str_t *bucket,
+    const s3_str_t *key, const s3_str_t *id)
+{
+    char    k[REPLD_CATALOG_KEY_MAX];
+    size_t  klen;
+
+    if (!repld_upload_names_ok(bucket, key, id)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+
+    klen = repld_upload_key(k, type, bucket, key, id);
+
+    return repld_catalog_set(cat, k, klen, NULL, 0, 0);
 }
 
 
