@@ -38,16 +38,12 @@ static int ngx_libc_cdecl ngx_http_s3_bucket_cmp(const void *one,
     const void *two);
 static ngx_buf_t *ngx_http_s3_list_buckets_xml(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_http_s3_bucket_list_t *list);
-static u_char *ngx_http_s3_iso8601(u_char *p, uint64_t ms);
 static void ngx_http_s3_create_bucket_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_create_bucket_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
 static void ngx_http_s3_delete_bucket_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_delete_bucket_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
-
-
-#define NGX_HTTP_S3_ISO8601_LEN  (sizeof("2009-10-12T17:50:30.000Z") - 1)
 
 
 ngx_int_t
@@ -91,7 +87,6 @@ ngx_http_s3_list_buckets_run(ngx_http_s3_task_t *t)
 
     t->rc = s3_store_list_buckets(list->root, ngx_http_s3_list_buckets_add,
                                   list);
-    t->err = ngx_errno;
 }
 
 
@@ -221,7 +216,7 @@ ngx_http_s3_list_buckets_xml(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         p = ngx_cpymem(p, list->entries[i].name, list->entries[i].len);
         p = ngx_cpymem(p, "</Name><CreationDate>",
                        sizeof("</Name><CreationDate>") - 1);
-        p = ngx_http_s3_iso8601(p, list->entries[i].created_ms);
+        p = ngx_http_s3_xml_time(p, list->entries[i].created_ms);
         p = ngx_cpymem(p, "</CreationDate></Bucket>",
                        sizeof("</CreationDate></Bucket>") - 1);
     }
@@ -232,20 +227,6 @@ ngx_http_s3_list_buckets_xml(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     b->last = p;
 
     return b;
-}
-
-
-static u_char *
-ngx_http_s3_iso8601(u_char *p, uint64_t ms)
-{
-    ngx_tm_t  tm;
-
-    ngx_gmtime((time_t) (ms / 1000), &tm);
-
-    return ngx_sprintf(p, "%4d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
-                       (int) (ms % 1000));
 }
 
 
@@ -279,7 +260,6 @@ ngx_http_s3_create_bucket_run(ngx_http_s3_task_t *t)
     t->rc = s3_store_create_bucket(&ctx->store, (char *) ctx->bucket.data,
                                    ctx->bucket.len, (char *) ctx->user.data,
                                    ctx->user.len);
-    t->err = ngx_errno;
 }
 
 
@@ -406,7 +386,6 @@ ngx_http_s3_delete_bucket_run(ngx_http_s3_task_t *t)
 
     t->rc = s3_store_delete_bucket(&ctx->store, (char *) ctx->bucket.data,
                                    ctx->bucket.len);
-    t->err = ngx_errno;
 }
 
 

@@ -266,18 +266,14 @@ ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
         }
     }
 
-    if (rec->parts.len != 0) {
-        return ngx_http_s3_set_mp_etag(r, rec);
-    }
-
-    return ngx_http_s3_set_etag(r, rec->md5);
+    return ngx_http_s3_set_etag(r, rec->md5, s3_record_nparts(rec));
 }
 
 
-/* Sets the ETag header: the quoted hex MD5, as S3 sends it. */
+/* Sets the ETag header, as S3 sends it (see ngx_http_s3_etag()). */
 
 ngx_int_t
-ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5)
+ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5, size_t nparts)
 {
     u_char           *p;
     ngx_table_elt_t  *h;
@@ -287,23 +283,40 @@ ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5)
         return NGX_ERROR;
     }
 
-    p = ngx_pnalloc(r->pool, 2 * S3_MD5_LEN + 2);
+    p = ngx_pnalloc(r->pool, NGX_HTTP_S3_ETAG_LEN);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    p[0] = '"';
-    (void) s3_hex_encode((char *) p + 1, md5, S3_MD5_LEN);
-    p[2 * S3_MD5_LEN + 1] = '"';
-
     h->hash = 1;
     ngx_str_set(&h->key, "ETag");
     h->value.data = p;
-    h->value.len = 2 * S3_MD5_LEN + 2;
+    h->value.len = ngx_http_s3_etag(p, md5, nparts) - p;
 
     r->headers_out.etag = h;
 
     return NGX_OK;
+}
+
+
+/*
+ * Writes an ETag, at most NGX_HTTP_S3_ETAG_LEN bytes: the quoted hex MD5,
+ * followed by "-N" inside the quotes for an object of N parts.
+ */
+
+u_char *
+ngx_http_s3_etag(u_char *p, u_char *md5, size_t nparts)
+{
+    *p++ = '"';
+    p = (u_char *) s3_hex_encode((char *) p, md5, S3_MD5_LEN);
+
+    if (nparts != 0) {
+        p = ngx_sprintf(p, "-%uz", nparts);
+    }
+
+    *p++ = '"';
+
+    return p;
 }
 
 
@@ -685,7 +698,6 @@ ngx_http_s3_delete_object_run(ngx_http_s3_task_t *t)
     t->rc = s3_store_delete_object(&ctx->store, (char *) ctx->bucket.data,
                                    ctx->bucket.len, (char *) ctx->key.data,
                                    ctx->key.len);
-    t->err = ngx_errno;
 }
 
 

@@ -532,7 +532,6 @@ ngx_http_s3_put_run(ngx_http_s3_task_t *t)
                                     (char *) tf->file.name.data, &ctx->rec);
     }
 
-    t->err = ngx_errno;
 }
 
 
@@ -568,7 +567,7 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
         ngx_http_s3_notify(r);
     }
 
-    if (ngx_http_s3_set_etag(r, ctx->rec.md5) != NGX_OK) {
+    if (ngx_http_s3_set_etag(r, ctx->rec.md5, 0) != NGX_OK) {
         return NGX_ERROR;
     }
 

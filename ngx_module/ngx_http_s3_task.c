@@ -83,6 +83,7 @@ ngx_http_s3_task_handler(void *data, ngx_log_t *log)
     ngx_log_debug0(NGX_LOG_DEBUG_CORE, log, 0, "s3 thread task");
 
     t->run(t);
+    t->err = ngx_errno;
 }
 
 

@@ -2,7 +2,8 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * XML escaping and sending of XML and empty responses.
+ * XML escaping, elements and times, and sending of XML and empty
+ * responses.
  */
 
 
@@ -96,6 +97,42 @@ ngx_http_s3_xml_escape(u_char *dst, u_char *src, size_t len)
     }
 
     return dst;
+}
+
+
+u_char *
+ngx_http_s3_xml_element(u_char *p, char *name, u_char *data, size_t len)
+{
+    size_t  n;
+
+    n = ngx_strlen(name);
+
+    *p++ = '<';
+    p = ngx_cpymem(p, name, n);
+    *p++ = '>';
+    p = ngx_http_s3_xml_escape(p, data, len);
+    *p++ = '<';
+    *p++ = '/';
+    p = ngx_cpymem(p, name, n);
+    *p++ = '>';
+
+    return p;
+}
+
+
+/* ISO 8601 with milliseconds, NGX_HTTP_S3_ISO8601_LEN bytes */
+
+u_char *
+ngx_http_s3_xml_time(u_char *p, uint64_t ms)
+{
+    ngx_tm_t  tm;
+
+    ngx_gmtime((time_t) (ms / 1000), &tm);
+
+    return ngx_sprintf(p, "%4d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec,
+                       (int) (ms % 1000));
 }
 
 

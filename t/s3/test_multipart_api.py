@@ -2,9 +2,11 @@
 CompleteMultipartUpload, AbortMultipartUpload, ListParts, and GET/HEAD of
 the result (whole, Range, partNumber), with what they leave on disk."""
 
+import concurrent.futures
 import hashlib
 import http.client
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -392,3 +394,113 @@ def test_kill_mid_part(crashing):
     complete(c, 'kill', 'k', uid, parts)
     assert sha(c.get_object(Bucket='kill', Key='k')['Body'].read()) == \
         sha(first)
+
+
+@pytest.fixture(scope='module')
+def many(tmp_path_factory):
+    """An nginx of its own: the test lowers its workers' descriptor limit."""
+    srv = Server(tmp_path_factory.mktemp('ngx_s3_many'), repld=False)
+    srv.start()
+    srv.alice = srv.add_user('alice')
+    yield srv
+    problems = srv.stop()
+    assert not problems, problems
+
+
+@pytest.mark.skipif(os.environ.get('NGX_S3_LD_PRELOAD') is not None,
+                    reason='release pass only: 700 MB under ASan is too '
+                           'slow for the suite')
+def test_get_more_parts_than_descriptors(many):
+    """GET streams a 140-part object in batches of at most 64 open part
+    files (NGX_HTTP_S3_PARTS_BATCH): under a limit of 100 descriptors per
+    worker, the whole object, a Range across batches and a part of the
+    last batch come back intact."""
+    srv = many
+    c = srv.client(srv.alice)
+    c.create_bucket(Bucket='many')
+    src = blob(6 * MIB, 'many')
+    c.put_object(Bucket='many', Key='src', Body=src)
+
+    # 139 distinct parts of 5 MiB copied out of src, and a small last one
+    n = 140
+    ranges = [((i * 4099) % MIB, (i * 4099) % MIB + 5 * MIB - 1)
+              for i in range(n - 1)] + [(17, 1016)]
+    uid = c.create_multipart_upload(Bucket='many', Key='big')['UploadId']
+
+    def copy(i):
+        a, b = ranges[i]
+        r = c.upload_part_copy(Bucket='many', Key='big', UploadId=uid,
+                               PartNumber=i + 1,
+                               CopySource={'Bucket': 'many', 'Key': 'src'},
+                               CopySourceRange=f'bytes={a}-{b}')
+        return {'PartNumber': i + 1, 'ETag': r['CopyPartResult']['ETag']}
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        parts = list(pool.map(copy, range(n)))
+    complete(c, 'many', 'big', uid, parts)
+
+    starts = []
+    size = 0
+    for a, b in ranges:
+        starts.append(size)
+        size += b - a + 1
+
+    def expected(first, last):
+        h = hashlib.sha256()
+        for i, (a, b) in enumerate(ranges):
+            lo = max(first, starts[i])
+            hi = min(last, starts[i] + b - a)
+            if lo <= hi:
+                h.update(src[a + lo - starts[i]:a + hi - starts[i] + 1])
+        return h.hexdigest()
+
+    def got(**extra):
+        g = c.get_object(Bucket='many', Key='big', **extra)
+        h = hashlib.sha256()
+        for chunk in g['Body'].iter_chunks(MIB):
+            h.update(chunk)
+        return g, h.hexdigest()
+
+    for pid in workers(srv):
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (100, hard))
+
+    g, digest = got()
+    assert g['ContentLength'] == size
+    assert g['ETag'].endswith(f'-{n}"')
+    assert digest == expected(0, size - 1)
+
+    # parts 4 to 71 (68 files, two batches) and parts 63 to 140 (three)
+    for a, b in [(3 * 5 * MIB + 12345, 70 * 5 * MIB + 999),
+                 (62 * 5 * MIB + 1, size - 2)]:
+        g, digest = got(Range=f'bytes={a}-{b}')
+        assert g['ContentRange'] == f'bytes {a}-{b}/{size}'
+        assert digest == expected(a, b)
+
+    g, digest = got(PartNumber=130)
+    assert g['PartsCount'] == n
+    assert digest == expected(starts[129], starts[130] - 1)
+
+    # a client that leaves mid-body leaves no part file open
+    def open_fds():
+        return sum(len(os.listdir(f'/proc/{pid}/fd'))
+                   for pid in workers(srv))
+
+    before = open_fds()
+    path = object_path('many', 'big')
+    aws = AWSRequest(method='GET', url=f'{srv.endpoint}{path}',
+                     headers={'x-amz-content-sha256': UNSIGNED})
+    Signer(Credentials(srv.alice.access_key, srv.alice.secret_key),
+           payload_hash=UNSIGNED).add_auth(aws)
+    conn = http.client.HTTPConnection('127.0.0.1', srv.port, timeout=30)
+    conn.request('GET', path, headers=dict(aws.headers.items()))
+    r = conn.getresponse()
+    assert r.status == 200 and len(r.read(400 * MIB)) == 400 * MIB
+    conn.close()
+    deadline = time.monotonic() + 10
+    while open_fds() > before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert open_fds() <= before
+
+    c.delete_object(Bucket='many', Key='big')
+    assert not parts_dir(srv, 'many', uid).exists()
