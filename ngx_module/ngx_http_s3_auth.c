@@ -293,7 +293,6 @@ ngx_http_s3_auth_user(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     s3_sigv4_auth_t *auth, s3_record_t *user)
 {
     int        rc;
-    u_char    *buf;
     ngx_err_t  err;
 
     if (!s3_access_key_valid(auth->access_key.data, auth->access_key.len)) {
@@ -303,14 +302,9 @@ ngx_http_s3_auth_user(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_INVALID_ACCESS_KEY_ID;
     }
 
-    buf = ngx_pnalloc(r->pool, S3_RECORD_READ_LEN);
-    if (buf == NULL) {
-        return NGX_HTTP_S3_INTERNAL_ERROR;
-    }
-
-    rc = s3_store_read_user(ctx->store.root, auth->access_key.data,
-                            auth->access_key.len, buf, S3_RECORD_READ_LEN,
-                            user);
+    rc = ngx_http_s3_read_user(r, ctx->store.root,
+                               (u_char *) auth->access_key.data,
+                               auth->access_key.len, user);
 
     if (rc == S3_STORE_NOT_FOUND) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -322,7 +316,7 @@ ngx_http_s3_auth_user(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     if (rc != S3_OK) {
         err = ngx_errno;
         return ngx_http_s3_errno(r->connection->log, err,
-                                 "s3_store_read_user()", ctx->store.root);
+                                 "ngx_http_s3_read_user()", ctx->store.root);
     }
 
     return NGX_HTTP_S3_OK;

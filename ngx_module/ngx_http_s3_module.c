@@ -989,6 +989,10 @@ ngx_http_s3_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    if (ngx_http_s3_cache_init_process(cycle, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_s3_auth_init_process(cycle, smcf);
 }
 

@@ -33,6 +33,8 @@
 #define NGX_HTTP_S3_HEADERS_SIZE     16384
 #define NGX_HTTP_S3_MAX_BUCKETS      10000
 #define NGX_HTTP_S3_KEY_CACHE_SIZE   32
+#define NGX_HTTP_S3_ETAG_LEN         (2 * S3_MD5_LEN + 3 + NGX_SIZE_T_LEN)
+#define NGX_HTTP_S3_ISO8601_LEN      (sizeof("2009-10-12T17:50:30.000Z") - 1)
 
 #define NGX_HTTP_S3_XML_DECL                                                 \
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -131,6 +133,9 @@ typedef struct {
 } ngx_http_s3_signing_key_t;
 
 
+typedef struct ngx_http_s3_cache_s  ngx_http_s3_cache_t;
+
+
 typedef struct {
     ngx_array_t                roots;         /* ngx_http_s3_root_t * */
     size_t                     journal_size;
@@ -141,6 +146,7 @@ typedef struct {
     ngx_http_s3_signing_key_t *keys;
     ngx_uint_t                 next_key;
     ngx_socket_t               hint_fd;       /* -1: no hints */
+    ngx_http_s3_cache_t       *cache;         /* user and bucket records */
 } ngx_http_s3_main_conf_t;
 
 
@@ -173,6 +179,7 @@ typedef struct {
 
     /* multipart: ngx_http_s3_mpu_ctx_t */
     void                      *mpu;
+    void                      *parts;         /* GET: ngx_http_s3_parts_t */
     ngx_str_t                  upload_id;     /* ?uploadId */
     ngx_uint_t                 part_number;   /* ?partNumber, 0: none */
 
@@ -189,7 +196,10 @@ typedef struct {
 
 typedef struct ngx_http_s3_task_s  ngx_http_s3_task_t;
 
-/* runs in a thread of the pool: syscalls on t->data only, no pool use */
+/*
+ * runs in a thread of the pool: syscalls on t->data only, no pool use;
+ * it sets t->rc, and errno as it returns is kept in t->err
+ */
 typedef void (*ngx_http_s3_task_run_pt)(ngx_http_s3_task_t *t);
 
 /* runs in the worker when the task is done; returns what to finalize with */
@@ -216,6 +226,8 @@ ngx_http_s3_err_e ngx_http_s3_parse_request(ngx_http_request_t *r,
 ngx_table_elt_t *ngx_http_s3_find_header(ngx_http_request_t *r,
     u_char *name, size_t len);
 ngx_uint_t ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx);
+ngx_uint_t ngx_http_s3_query_arg(ngx_http_s3_ctx_t *ctx, char *name,
+    ngx_str_t *value);
 ngx_http_s3_err_e ngx_http_s3_check_bucket(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
 
@@ -224,6 +236,14 @@ ngx_http_s3_err_e ngx_http_s3_authenticate(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 ngx_int_t ngx_http_s3_auth_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
+
+/* ngx_http_s3_cache.c */
+ngx_int_t ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
+    ngx_http_s3_main_conf_t *smcf);
+int ngx_http_s3_read_user(ngx_http_request_t *r, const char *root,
+    u_char *ak, size_t len, s3_record_t *rec);
+int ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
+    u_char *bucket, size_t len, s3_record_t *rec);
 
 /* ngx_http_s3_bucket.c */
 ngx_int_t ngx_http_s3_list_buckets(ngx_http_request_t *r);
@@ -234,7 +254,9 @@ ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
 /* ngx_http_s3_object.c */
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_object(ngx_http_request_t *r);
-ngx_int_t ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5);
+ngx_int_t ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5,
+    size_t nparts);
+u_char *ngx_http_s3_etag(u_char *p, u_char *md5, size_t nparts);
 ngx_int_t ngx_http_s3_range(ngx_http_request_t *r, off_t size,
     off_t *start, off_t *end);
 
@@ -250,14 +272,21 @@ ngx_http_s3_err_e ngx_http_s3_mpu_dispatch(ngx_http_request_t *r,
 ngx_int_t ngx_http_s3_create_upload(ngx_http_request_t *r);
 ngx_http_s3_err_e ngx_http_s3_part_check(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
-ngx_int_t ngx_http_s3_upload_part_copy(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_abort_upload(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_list_parts(ngx_http_request_t *r);
+
+/* ngx_http_s3_complete.c */
 ngx_int_t ngx_http_s3_complete_upload(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_complete_body(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_buf_t *b);
-ngx_int_t ngx_http_s3_abort_upload(ngx_http_request_t *r);
-ngx_int_t ngx_http_s3_list_parts(ngx_http_request_t *r);
+
+/* ngx_http_s3_copy.c */
+ngx_int_t ngx_http_s3_upload_part_copy(ngx_http_request_t *r);
+
+/* ngx_http_s3_parts.c */
 ngx_int_t ngx_http_s3_send_parts(ngx_http_request_t *r, s3_record_t *rec);
-ngx_int_t ngx_http_s3_set_mp_etag(ngx_http_request_t *r, s3_record_t *rec);
+
+/* ngx_http_s3_expire.c */
 ngx_int_t ngx_http_s3_mpu_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
 
@@ -282,6 +311,9 @@ ngx_int_t ngx_http_s3_set_request_id(ngx_http_request_t *r,
 /* ngx_http_s3_xml.c */
 size_t ngx_http_s3_xml_escape_len(u_char *src, size_t len);
 u_char *ngx_http_s3_xml_escape(u_char *dst, u_char *src, size_t len);
+u_char *ngx_http_s3_xml_element(u_char *p, char *name, u_char *data,
+    size_t len);
+u_char *ngx_http_s3_xml_time(u_char *p, uint64_t ms);
 ngx_int_t ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
 ngx_int_t ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status);

@@ -215,9 +215,27 @@ ngx_http_s3_find_header(ngx_http_request_t *r, u_char *name, size_t len)
 ngx_uint_t
 ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx)
 {
-    u_char      *p, *last, *end, *eq;
-    ngx_str_t   *s;
+    ngx_str_t  *s;
 
+    for (s = ngx_http_s3_subresources; s->len; s++) {
+        if (ngx_http_s3_query_arg(ctx, (char *) s->data, NULL)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* Finds name or name=value in the raw query; value may be NULL. */
+
+ngx_uint_t
+ngx_http_s3_query_arg(ngx_http_s3_ctx_t *ctx, char *name, ngx_str_t *value)
+{
+    size_t   len;
+    u_char  *p, *last, *end;
+
+    len = ngx_strlen(name);
     p = ctx->query.data;
     last = p + ctx->query.len;
 
@@ -227,17 +245,15 @@ ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx)
             end = last;
         }
 
-        eq = ngx_strlchr(p, end, '=');
-        if (eq == NULL) {
-            eq = end;
-        }
-
-        for (s = ngx_http_s3_subresources; s->len; s++) {
-            if ((size_t) (eq - p) == s->len
-                && ngx_strncmp(p, s->data, s->len) == 0)
-            {
-                return 1;
+        if ((size_t) (end - p) >= len && ngx_strncmp(p, name, len) == 0
+            && (p + len == end || p[len] == '='))
+        {
+            if (value != NULL) {
+                value->data = (p + len == end) ? end : p + len + 1;
+                value->len = end - value->data;
             }
+
+            return 1;
         }
 
         p = end + 1;
@@ -251,17 +267,11 @@ ngx_http_s3_err_e
 ngx_http_s3_check_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     s3_record_t *rec)
 {
-    int             rc;
-    u_char         *buf;
-    ngx_err_t       err;
+    int        rc;
+    ngx_err_t  err;
 
-    buf = ngx_pnalloc(r->pool, S3_RECORD_READ_LEN);
-    if (buf == NULL) {
-        return NGX_HTTP_S3_INTERNAL_ERROR;
-    }
-
-    rc = s3_store_read_bucket(ctx->store.root, (char *) ctx->bucket.data,
-                              ctx->bucket.len, buf, S3_RECORD_READ_LEN, rec);
+    rc = ngx_http_s3_read_bucket(r, ctx->store.root, ctx->bucket.data,
+                                 ctx->bucket.len, rec);
 
     if (rc == S3_STORE_NO_BUCKET) {
         return NGX_HTTP_S3_NO_SUCH_BUCKET;
@@ -270,7 +280,7 @@ ngx_http_s3_check_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     if (rc != S3_OK) {
         err = ngx_errno;
         return ngx_http_s3_errno(r->connection->log, err,
-                                 "s3_store_read_bucket()",
+                                 "ngx_http_s3_read_bucket()",
                                  (char *) ctx->bucket.data);
     }
 

@@ -1,0 +1,271 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * A per-worker cache of user and bucket records.  Every request needs its
+ * user's record and its bucket's; reading each costs an open, an fstat, a
+ * pread and a close.  A cached record is used for as long as stat() finds
+ * the same file (device, inode, size, mtime): records are only ever
+ * replaced by rename, so any change of a record is a change of the file's
+ * identity, and a removed user or bucket is noticed by the very next
+ * request.  One stat() instead of four system calls.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_s3_module.h"
+
+
+#define NGX_HTTP_S3_CACHE_SIZE     256    /* entries, direct-mapped */
+#define NGX_HTTP_S3_CACHE_PATH     256    /* longer paths are not cached */
+#define NGX_HTTP_S3_CACHE_RECORD   512    /* larger records are not cached */
+
+
+struct ngx_http_s3_cache_s {
+    u_char                     path[NGX_HTTP_S3_CACHE_PATH];
+    size_t                     path_len;      /* 0: a free entry */
+    dev_t                      dev;
+    ino_t                      ino;
+    off_t                      size;
+    struct timespec            mtime;
+    u_char                     record[NGX_HTTP_S3_CACHE_RECORD];
+};
+
+
+static int ngx_http_s3_cache_read(ngx_http_request_t *r, u_char *path,
+    s3_record_kind_e kind, s3_record_t *rec);
+static int ngx_http_s3_cache_file(ngx_http_request_t *r, u_char *path,
+    struct stat *st, s3_record_kind_e kind, s3_record_t *rec);
+static int ngx_http_s3_cache_decode(u_char *buf, size_t len,
+    s3_record_kind_e kind, s3_record_t *rec);
+static ngx_http_s3_cache_t *ngx_http_s3_cache_entry(ngx_http_request_t *r,
+    u_char *path, size_t len);
+static ngx_uint_t ngx_http_s3_cache_same(ngx_http_s3_cache_t *e,
+    u_char *path, size_t len, struct stat *st);
+static void ngx_http_s3_cache_store(ngx_http_s3_cache_t *e, u_char *path,
+    size_t len, struct stat *st, u_char *record);
+
+
+ngx_int_t
+ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
+    ngx_http_s3_main_conf_t *smcf)
+{
+    smcf->cache = ngx_pcalloc(cycle->pool, NGX_HTTP_S3_CACHE_SIZE
+                                           * sizeof(ngx_http_s3_cache_t));
+    if (smcf->cache == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+int
+ngx_http_s3_read_user(ngx_http_request_t *r, const char *root,
+    u_char *ak, size_t len, s3_record_t *rec)
+{
+    u_char   name[S3_PLACE_MAX_LEN], path[NGX_MAX_PATH];
+    ssize_t  n;
+
+    n = s3_place_user((char *) name, sizeof(name), (char *) ak, len);
+    if (n == -1) {
+        return S3_ERR;
+    }
+
+    if (ngx_snprintf(path, sizeof(path), "%s/%s%Z", root, name)
+        == path + sizeof(path))
+    {
+        ngx_set_errno(NGX_ENAMETOOLONG);
+        return S3_ERR;
+    }
+
+    return ngx_http_s3_cache_read(r, path, S3_RECORD_USER, rec);
+}
+
+
+int
+ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
+    u_char *bucket, size_t len, s3_record_t *rec)
+{
+    int      rc;
+    u_char   name[S3_PLACE_MAX_LEN], path[NGX_MAX_PATH];
+    ssize_t  n;
+
+    n = s3_place_bucket_record((char *) name, sizeof(name), (char *) bucket,
+                               len);
+    if (n == -1) {
+        return S3_ERR;
+    }
+
+    if (ngx_snprintf(path, sizeof(path), "%s/%s%Z", root, name)
+        == path + sizeof(path))
+    {
+        ngx_set_errno(NGX_ENAMETOOLONG);
+        return S3_ERR;
+    }
+
+    rc = ngx_http_s3_cache_read(r, path, S3_RECORD_BUCKET, rec);
+
+    return (rc == S3_STORE_NOT_FOUND) ? S3_STORE_NO_BUCKET : rc;
+}
+
+
+/*
+ * Returns S3_OK with rec decoded from a copy in r->pool (the cache entry
+ * may be reused while the request waits), S3_STORE_NOT_FOUND, or S3_ERR
+ * with errno set.
+ */
+
+static int
+ngx_http_s3_cache_read(ngx_http_request_t *r, u_char *path,
+    s3_record_kind_e kind, s3_record_t *rec)
+{
+    size_t                len;
+    u_char               *buf;
+    struct stat           st;
+    ngx_http_s3_cache_t  *e;
+
+    if (stat((char *) path, &st) == -1) {
+        return (ngx_errno == NGX_ENOENT || ngx_errno == NGX_ENOTDIR)
+               ? S3_STORE_NOT_FOUND : S3_ERR;
+    }
+
+    len = ngx_strlen(path);
+    e = ngx_http_s3_cache_entry(r, path, len);
+
+    if (e == NULL || !ngx_http_s3_cache_same(e, path, len, &st)) {
+        return ngx_http_s3_cache_file(r, path, &st, kind, rec);
+    }
+
+    buf = ngx_pnalloc(r->pool, (size_t) st.st_size);
+    if (buf == NULL) {
+        ngx_set_errno(NGX_ENOMEM);
+        return S3_ERR;
+    }
+
+    ngx_memcpy(buf, e->record, (size_t) st.st_size);
+
+    return ngx_http_s3_cache_decode(buf, (size_t) st.st_size, kind, rec);
+}
+
+
+/* Reads the file and, when it is small enough, keeps it in the cache. */
+
+static int
+ngx_http_s3_cache_file(ngx_http_request_t *r, u_char *path,
+    struct stat *st, s3_record_kind_e kind, s3_record_t *rec)
+{
+    int                   rc;
+    u_char               *buf;
+    ssize_t               n;
+    ngx_fd_t              fd;
+    ngx_err_t             err;
+    ngx_http_s3_cache_t  *e;
+
+    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return (ngx_errno == NGX_ENOENT) ? S3_STORE_NOT_FOUND : S3_ERR;
+    }
+
+    /* the identity of the file we read, not of the one stat() saw */
+
+    if (ngx_fd_info(fd, st) == NGX_FILE_ERROR
+        || st->st_size > S3_RECORD_READ_LEN)
+    {
+        err = (st->st_size > S3_RECORD_READ_LEN) ? NGX_EINVAL : ngx_errno;
+        (void) ngx_close_file(fd);
+        ngx_set_errno(err);
+        return S3_ERR;
+    }
+
+    buf = ngx_pnalloc(r->pool, (size_t) st->st_size + 1);
+    if (buf == NULL) {
+        (void) ngx_close_file(fd);
+        ngx_set_errno(NGX_ENOMEM);
+        return S3_ERR;
+    }
+
+    n = pread(fd, buf, (size_t) st->st_size, 0);
+    err = ngx_errno;
+    (void) ngx_close_file(fd);
+
+    if (n != st->st_size) {
+        ngx_set_errno((n == -1) ? err : NGX_EINVAL);
+        return S3_ERR;
+    }
+
+    rc = ngx_http_s3_cache_decode(buf, (size_t) n, kind, rec);
+
+    e = ngx_http_s3_cache_entry(r, path, ngx_strlen(path));
+
+    if (rc == S3_OK && e != NULL && n <= NGX_HTTP_S3_CACHE_RECORD) {
+        ngx_http_s3_cache_store(e, path, ngx_strlen(path), st, buf);
+    }
+
+    return rc;
+}
+
+
+static int
+ngx_http_s3_cache_decode(u_char *buf, size_t len, s3_record_kind_e kind,
+    s3_record_t *rec)
+{
+    size_t  need;
+
+    if (s3_record_decode(buf, len, len, rec, &need) != S3_OK
+        || rec->kind != kind)
+    {
+        ngx_set_errno(NGX_EINVAL);
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+/* The entry for path: its slot, or NULL when the path is too long. */
+
+static ngx_http_s3_cache_t *
+ngx_http_s3_cache_entry(ngx_http_request_t *r, u_char *path, size_t len)
+{
+    ngx_http_s3_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
+
+    if (smcf->cache == NULL || len > NGX_HTTP_S3_CACHE_PATH) {
+        return NULL;
+    }
+
+    return &smcf->cache[ngx_hash_key(path, len) % NGX_HTTP_S3_CACHE_SIZE];
+}
+
+
+static ngx_uint_t
+ngx_http_s3_cache_same(ngx_http_s3_cache_t *e, u_char *path, size_t len,
+    struct stat *st)
+{
+    return e->path_len == len
+           && ngx_memcmp(e->path, path, len) == 0
+           && e->dev == st->st_dev
+           && e->ino == st->st_ino
+           && e->size == st->st_size
+           && e->mtime.tv_sec == st->st_mtim.tv_sec
+           && e->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+
+static void
+ngx_http_s3_cache_store(ngx_http_s3_cache_t *e, u_char *path, size_t len,
+    struct stat *st, u_char *record)
+{
+    ngx_memcpy(e->path, path, len);
+    e->path_len = len;
+    e->dev = st->st_dev;
+    e->ino = st->st_ino;
+    e->size = st->st_size;
+    e->mtime = st->st_mtim;
+    ngx_memcpy(e->record, record, (size_t) st->st_size);
+}
