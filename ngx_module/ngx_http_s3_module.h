@@ -213,6 +213,7 @@ struct ngx_http_s3_task_s {
     void                      *data;
     int                        rc;            /* the core call's status */
     ngx_err_t                  err;           /* errno when rc is S3_ERR */
+    ngx_event_t                wait;          /* timer held while in flight */
 };
 
 

@@ -6,6 +6,11 @@
  * the location's pool while the request is pinned (r->main->blocked,
  * r->aio), then the request resumes in the worker, as
  * ngx_http_copy_thread_handler() and its event handler do.
+ *
+ * A task holds a timer while it is in flight: a worker shutting down
+ * gracefully exits as soon as no timer is left (ngx_event_no_timers_left()),
+ * and the request waiting for the task has none of its own, so without it
+ * the worker would exit with the request still open.
  */
 
 
@@ -16,8 +21,12 @@
 #include "ngx_http_s3_module.h"
 
 
+#define NGX_HTTP_S3_TASK_WAIT  60000
+
+
 static void ngx_http_s3_task_handler(void *data, ngx_log_t *log);
 static void ngx_http_s3_task_event_handler(ngx_event_t *ev);
+static void ngx_http_s3_task_wait_handler(ngx_event_t *ev);
 
 
 /*
@@ -67,6 +76,12 @@ ngx_http_s3_task_post(ngx_http_request_t *r, ngx_http_s3_task_run_pt run,
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_SERVICE_UNAVAILABLE);
     }
 
+    t->wait.handler = ngx_http_s3_task_wait_handler;
+    t->wait.data = t;
+    t->wait.log = r->connection->log;
+
+    ngx_add_timer(&t->wait, NGX_HTTP_S3_TASK_WAIT);
+
     r->main->blocked++;
     r->aio = 1;
     r->main->count++;
@@ -104,6 +119,10 @@ ngx_http_s3_task_event_handler(ngx_event_t *ev)
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "s3 thread task done: \"%V?%V\"", &r->uri, &r->args);
 
+    if (t->wait.timer_set) {
+        ngx_del_timer(&t->wait);
+    }
+
     r->main->blocked--;
     r->aio = 0;
 
@@ -113,4 +132,16 @@ ngx_http_s3_task_event_handler(ngx_event_t *ev)
 
     ngx_http_finalize_request(r, rc);
     ngx_http_run_posted_requests(c);
+}
+
+
+/* the task cannot be canceled: keep waiting for it */
+
+static void
+ngx_http_s3_task_wait_handler(ngx_event_t *ev)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "s3 thread task still running");
+
+    ngx_add_timer(ev, NGX_HTTP_S3_TASK_WAIT);
 }
