@@ -39,7 +39,7 @@ ngx_http_s3_complete_upload(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_MPU_WRITE, &m);
+    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_CHANGE, &m);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

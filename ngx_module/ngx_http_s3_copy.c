@@ -33,8 +33,8 @@ ngx_http_s3_upload_part_copy(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_MPU_DISCARD
-                                   |NGX_HTTP_S3_MPU_WRITE, &m);
+    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY
+                                   |NGX_HTTP_S3_CHANGE, &m);
 
     if (err == NGX_HTTP_S3_OK) {
         err = ngx_http_s3_copy_source(r, ctx, m);

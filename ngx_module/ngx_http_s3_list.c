@@ -84,11 +84,7 @@ ngx_http_s3_list_objects(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
-    }
-
-    err = ngx_http_s3_check_bucket(r, ctx, &rec);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &rec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

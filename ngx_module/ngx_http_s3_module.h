@@ -33,6 +33,10 @@
 #define NGX_HTTP_S3_HEADERS_SIZE     16384
 #define NGX_HTTP_S3_MAX_BUCKETS      10000
 #define NGX_HTTP_S3_KEY_CACHE_SIZE   32
+
+/* ngx_http_s3_start_op() flags */
+#define NGX_HTTP_S3_DISCARD_BODY     0x01     /* the body is not ours */
+#define NGX_HTTP_S3_CHANGE           0x02     /* a change: needs a journal */
 #define NGX_HTTP_S3_ETAG_LEN         (2 * S3_MD5_LEN + 3 + NGX_SIZE_T_LEN)
 #define NGX_HTTP_S3_ISO8601_LEN      (sizeof("2009-10-12T17:50:30.000Z") - 1)
 
@@ -229,6 +233,8 @@ ngx_table_elt_t *ngx_http_s3_find_header(ngx_http_request_t *r,
 ngx_uint_t ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx);
 ngx_uint_t ngx_http_s3_query_arg(ngx_http_s3_ctx_t *ctx, char *name,
     ngx_str_t *value);
+ngx_http_s3_err_e ngx_http_s3_start_op(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_uint_t flags, s3_record_t *brec);
 ngx_http_s3_err_e ngx_http_s3_check_bucket(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
 

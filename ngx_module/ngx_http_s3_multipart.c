@@ -187,17 +187,7 @@ ngx_http_s3_mpu_start(ngx_http_request_t *r, ngx_uint_t flags,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    if ((flags & NGX_HTTP_S3_MPU_DISCARD)
-        && ngx_http_discard_request_body(r) != NGX_OK)
-    {
-        r->keepalive = 0;
-    }
-
-    if ((flags & NGX_HTTP_S3_MPU_WRITE) && ctx->store.journal == NULL) {
-        return NGX_HTTP_S3_SERVICE_UNAVAILABLE;
-    }
-
-    err = ngx_http_s3_check_bucket(r, ctx, &brec);
+    err = ngx_http_s3_start_op(r, ctx, flags, &brec);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
@@ -234,8 +224,8 @@ ngx_http_s3_create_upload(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_MPU_DISCARD
-                                   |NGX_HTTP_S3_MPU_WRITE, &m);
+    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY
+                                   |NGX_HTTP_S3_CHANGE, &m);
 
     if (err == NGX_HTTP_S3_OK) {
         err = ngx_http_s3_create_headers(r, ctx, &m->rec);
@@ -416,8 +406,8 @@ ngx_http_s3_abort_upload(ngx_http_request_t *r)
     ngx_http_s3_err_e       err;
     ngx_http_s3_mpu_ctx_t  *m;
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_MPU_DISCARD
-                                   |NGX_HTTP_S3_MPU_WRITE, &m);
+    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY
+                                   |NGX_HTTP_S3_CHANGE, &m);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -463,7 +453,7 @@ ngx_http_s3_list_parts(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_MPU_DISCARD, &m);
+    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY, &m);
 
     if (err == NGX_HTTP_S3_OK) {
         err = ngx_http_s3_list_parts_args(ctx, m);

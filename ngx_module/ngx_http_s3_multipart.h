@@ -19,8 +19,6 @@
 
 
 /* ngx_http_s3_mpu_start() */
-#define NGX_HTTP_S3_MPU_DISCARD      0x01     /* the body is not ours */
-#define NGX_HTTP_S3_MPU_WRITE        0x02     /* a change: needs a journal */
 
 #define NGX_HTTP_S3_XML_TAG_LEN      32
 #define NGX_HTTP_S3_XML_TEXT_LEN     80

@@ -69,11 +69,7 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
-    }
-
-    err = ngx_http_s3_check_bucket(r, ctx, &brec);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &brec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -672,17 +668,10 @@ ngx_http_s3_delete_object(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
-    }
-
-    err = ngx_http_s3_check_bucket(r, ctx, &brec);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY
+                                       |NGX_HTTP_S3_CHANGE, &brec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
-    }
-
-    if (ctx->store.journal == NULL) {
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_SERVICE_UNAVAILABLE);
     }
 
     return ngx_http_s3_task_post(r, ngx_http_s3_delete_object_run,

@@ -263,6 +263,32 @@ ngx_http_s3_query_arg(ngx_http_s3_ctx_t *ctx, char *name, ngx_str_t *value)
 }
 
 
+/*
+ * The start every operation on a bucket or its objects shares: a body the
+ * operation does not read is discarded (NGX_HTTP_S3_DISCARD_BODY), a
+ * change is refused by a worker without a journal (NGX_HTTP_S3_CHANGE),
+ * and the bucket must exist and belong to the requester; its record goes
+ * to brec.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_start_op(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_uint_t flags, s3_record_t *brec)
+{
+    if ((flags & NGX_HTTP_S3_DISCARD_BODY)
+        && ngx_http_discard_request_body(r) != NGX_OK)
+    {
+        r->keepalive = 0;
+    }
+
+    if ((flags & NGX_HTTP_S3_CHANGE) && ctx->store.journal == NULL) {
+        return NGX_HTTP_S3_SERVICE_UNAVAILABLE;
+    }
+
+    return ngx_http_s3_check_bucket(r, ctx, brec);
+}
+
+
 ngx_http_s3_err_e
 ngx_http_s3_check_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     s3_record_t *rec)
