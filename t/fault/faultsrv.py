@@ -22,6 +22,9 @@ from lib.server import BAD_LOG, NGINX, Server
 TOP = Path(__file__).resolve().parents[2]
 
 
+SLOW_FSYNC_MS = 1500          # an fsync() under t/fault/slow_fsync.c
+
+
 class FaultServer(Server):
     def __init__(self, tmp, workers=2, user=None, preload=None,
                  s3_extra='', repld=True, data=None, allow=()):

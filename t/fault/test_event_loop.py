@@ -6,43 +6,14 @@ worker are answered within 200 ms each.  Were a sync made by the worker's
 own thread, they would wait for it.
 """
 
-import subprocess
 import threading
 import time
 from pathlib import Path
 
-import pytest
-
-from faultsrv import FaultServer
+from faultsrv import SLOW_FSYNC_MS
 from lib import s3raw
 
-SLOW_MS = 1500
 LIMIT = 0.2                      # seconds for a GET during a slow fsync
-
-
-@pytest.fixture
-def shim(tmp_path):
-    marker = tmp_path / 'slow'
-    so = tmp_path / 'slow_fsync.so'
-    src = Path(__file__).with_name('slow_fsync.c')
-    subprocess.run(['cc', '-shared', '-fPIC', '-O2', '-Wall', '-Werror',
-                    f'-DSLOW_FSYNC_MARKER="{marker}"',
-                    f'-DSLOW_FSYNC_MS={SLOW_MS}', str(src), '-o', str(so),
-                    '-ldl'], check=True, timeout=60)
-    return so, marker
-
-
-@pytest.fixture
-def srv(tmp_path, shim):
-    s = FaultServer(tmp_path / 'srv', workers=1, preload=shim[0],
-                    s3_extra='s3_fsync on;', repld=False)
-    try:
-        s.start()
-        s.alice = s.add_user('alice')
-        yield s
-    finally:
-        problems = s.stop()
-        assert not problems, '\n'.join(problems[:30])
 
 
 def timed(srv, method, path, **kw):
@@ -93,7 +64,7 @@ def test_get_answered_while_commit_fsyncs(srv, shim):
     marker.unlink()
     assert not t.is_alive()
     assert result['r'].status == 200, result['r']
-    assert result['t'] >= SLOW_MS / 1000, result['t']
+    assert result['t'] >= SLOW_FSYNC_MS / 1000, result['t']
     assert max(times) < LIMIT, \
         f'GET/HEAD during a slow fsync took {max(times) * 1000:.0f} ms ' \
         f'(all: {[round(x * 1000) for x in times]} ms)'

@@ -15,7 +15,6 @@ answer or gone.
 
 import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 
@@ -23,34 +22,7 @@ import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from faultsrv import FaultServer
 from lib import s3raw
-
-SLOW_MS = 1500
-
-
-@pytest.fixture
-def shim(tmp_path):
-    marker = tmp_path / 'slow'
-    so = tmp_path / 'slow_fsync.so'
-    src = Path(__file__).with_name('slow_fsync.c')
-    subprocess.run(['cc', '-shared', '-fPIC', '-O2', '-Wall', '-Werror',
-                    f'-DSLOW_FSYNC_MARKER="{marker}"',
-                    f'-DSLOW_FSYNC_MS={SLOW_MS}', str(src), '-o', str(so),
-                    '-ldl'], check=True, timeout=60)
-    return so, marker
-
-
-@pytest.fixture
-def srv(tmp_path, shim):
-    s = FaultServer(tmp_path / 'srv', workers=1, preload=shim[0],
-                    s3_extra='s3_fsync on;', repld=False)
-    try:
-        s.start()
-        s.alice = s.add_user('alice')
-        yield s
-    finally:
-        s.stop()
 
 
 def raw_put(srv, user, path, body):

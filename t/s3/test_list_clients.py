@@ -10,17 +10,17 @@ absolute-form request line, and the Host header names the bucket).
 
 import os
 import shutil
-import subprocess
 
 import pytest
 
 from lib.checks import etag, unique_bucket
+from lib.clients import (AWS, RCLONE, S3CMD, aws_env, base_env, rclone_env,
+                         run)
 from lib.listing import Model
 from lib.server import DOMAIN
 
-AWS = '/usr/bin/aws'
-RCLONE = '/usr/bin/rclone'
-S3CMD = '/usr/bin/s3cmd'
+# rclone's listing page size: small, so every listing pages
+LIST_CHUNK = 7
 
 # keys all three clients can represent (no '//', no leading or trailing
 # '/', no '.' or '..' segment, no control characters)
@@ -42,33 +42,6 @@ def listed(s3):
         client.put_object(Bucket=b, Key=k, Body=body)
         m.put(k, len(body), etag(body))
     return b, m
-
-
-def base_env(home):
-    return {'PATH': '/usr/bin:/bin', 'HOME': str(home), 'LANG': 'C.UTF-8',
-            'LC_ALL': 'C.UTF-8'}
-
-
-def run(cmd, env, timeout=120):
-    p = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout)
-    if p.returncode != 0:
-        raise AssertionError(f'{cmd} exited {p.returncode}:\n'
-                             f'{p.stderr.decode(errors="replace")[-3000:]}')
-    return p.stdout.decode('utf-8')
-
-
-def aws_env(s3, home):
-    env = base_env(home)
-    env.update({
-        'AWS_ACCESS_KEY_ID': s3.alice.access_key,
-        'AWS_SECRET_ACCESS_KEY': s3.alice.secret_key,
-        'AWS_DEFAULT_REGION': 'us-east-1',
-        'AWS_CONFIG_FILE': str(home / 'no-aws-config'),
-        'AWS_SHARED_CREDENTIALS_FILE': str(home / 'no-aws-credentials'),
-        'AWS_PAGER': '',
-        'AWS_EC2_METADATA_DISABLED': 'true',
-    })
-    return env
 
 
 def parse_aws_ls(out):
@@ -128,34 +101,13 @@ def test_aws_ls_virtual_host(s3, listed, tmp_path):
     assert [f[0] for f in files] == m.sorted_keys()
 
 
-def rclone_env(s3, home, path_style=True, version=None, chunk=7):
-    env = base_env(home)
-    env.update({
-        'RCLONE_CONFIG': str(home / 'rclone.conf'),    # none: env only
-        'RCLONE_CONFIG_X_TYPE': 's3',
-        'RCLONE_CONFIG_X_PROVIDER': 'Other',
-        'RCLONE_CONFIG_X_ENDPOINT': s3.endpoint,
-        'RCLONE_CONFIG_X_ACCESS_KEY_ID': s3.alice.access_key,
-        'RCLONE_CONFIG_X_SECRET_ACCESS_KEY': s3.alice.secret_key,
-        'RCLONE_CONFIG_X_REGION': 'us-east-1',
-        'RCLONE_CONFIG_X_FORCE_PATH_STYLE': 'true' if path_style else 'false',
-        'RCLONE_CONFIG_X_LIST_CHUNK': str(chunk),
-    })
-    if version:
-        env['RCLONE_CONFIG_X_LIST_VERSION'] = str(version)
-    if not path_style:
-        env['RCLONE_CONFIG_X_ENDPOINT'] = f'http://{DOMAIN}:{s3.port}'
-        env['HTTP_PROXY'] = env['http_proxy'] = s3.endpoint
-    return env
-
-
 @pytest.mark.skipif(not os.path.exists(RCLONE), reason='no rclone')
 @pytest.mark.parametrize('path_style', [True, False],
                          ids=['path', 'vhost'])
 @pytest.mark.parametrize('version', [1, 2])
 def test_rclone_lsf_recursive(s3, listed, tmp_path, version, path_style):
     b, m = listed
-    env = rclone_env(s3, tmp_path, path_style, version)
+    env = rclone_env(s3, tmp_path, path_style, version, LIST_CHUNK)
     out = run([RCLONE, 'lsf', '-R', '--files-only', '--format', 'ps',
                '--separator', '\t', f'x:{b}'], env)
     got = [tuple(line.rsplit('\t', 1)) for line in out.split('\n') if line]

@@ -14,18 +14,15 @@ the memory test is made on the fly and never touches /tmp.
 import hashlib
 import json
 import os
-import subprocess
 
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from lib import rss, s3raw
+from lib import clients, rss, s3raw
 from lib.checks import unique_bucket
+from lib.clients import AWS, RCLONE, S3CMD, aws_env, base_env, rclone_env
 from lib.server import DOMAIN
 
-AWS = '/usr/bin/aws'
-RCLONE = '/usr/bin/rclone'
-S3CMD = '/usr/bin/s3cmd'
 MiB = 1 << 20
 
 
@@ -54,31 +51,8 @@ def parts_of(size, part):
     return (size + part - 1) // part
 
 
-def base_env(home):
-    return {'PATH': '/usr/bin:/bin', 'HOME': str(home), 'LANG': 'C.UTF-8',
-            'LC_ALL': 'C.UTF-8'}
-
-
-def run(cmd, env, timeout=600):
-    p = subprocess.run(cmd, capture_output=True, env=env, timeout=timeout)
-    if p.returncode != 0:
-        raise AssertionError(f'{cmd} exited {p.returncode}:\n'
-                             f'{p.stderr.decode(errors="replace")[-3000:]}')
-    return p.stdout.decode('utf-8')
-
-
-def aws_env(s3, home):
-    env = base_env(home)
-    env.update({
-        'AWS_ACCESS_KEY_ID': s3.alice.access_key,
-        'AWS_SECRET_ACCESS_KEY': s3.alice.secret_key,
-        'AWS_DEFAULT_REGION': 'us-east-1',
-        'AWS_CONFIG_FILE': str(home / 'no-aws-config'),
-        'AWS_SHARED_CREDENTIALS_FILE': str(home / 'no-aws-credentials'),
-        'AWS_PAGER': '',
-        'AWS_EC2_METADATA_DISABLED': 'true',
-    })
-    return env
+def run(cmd, env):
+    return clients.run(cmd, env, timeout=600)    # transfers of 300 MiB
 
 
 @pytest.fixture(scope='module')
@@ -140,21 +114,6 @@ def test_aws_cli_cp(s3, mb, files, tmp_path):
     run([AWS, '--endpoint-url', s3.endpoint, 's3', 'cp',
          f's3://{mb}/cli/f300', str(out)], env)
     assert sha256_file(out) == digest
-
-
-def rclone_env(s3, home):
-    env = base_env(home)
-    env.update({
-        'RCLONE_CONFIG': str(home / 'rclone.conf'),    # none: env only
-        'RCLONE_CONFIG_X_TYPE': 's3',
-        'RCLONE_CONFIG_X_PROVIDER': 'Other',
-        'RCLONE_CONFIG_X_ENDPOINT': s3.endpoint,
-        'RCLONE_CONFIG_X_ACCESS_KEY_ID': s3.alice.access_key,
-        'RCLONE_CONFIG_X_SECRET_ACCESS_KEY': s3.alice.secret_key,
-        'RCLONE_CONFIG_X_REGION': 'us-east-1',
-        'RCLONE_CONFIG_X_FORCE_PATH_STYLE': 'true',
-    })
-    return env
 
 
 def test_rclone_copy(s3, mb, tmp_path):
