@@ -26,22 +26,11 @@ _problems = []
 @pytest.fixture(scope='session')
 def s3(tmp_path_factory):
     global _server
-    srv = Server(tmp_path_factory.mktemp('ngx_s3'))
-    try:
-        srv.start()
-        srv.alice = srv.add_user('alice')
-        srv.bob = srv.add_user('bob')
-    except BaseException:
-        _problems.extend(srv.stop())
-        raise
+    srv = _start(tmp_path_factory.mktemp('ngx_s3'))
     _server = srv
     yield srv
     _server = None
-    problems = srv.stop()
-    if problems:
-        _problems.append(f'nginx error log: {srv.error_log}, '
-                         f'repld log: {srv.repld.log}')
-        _problems.extend(problems)
+    _stop(srv)
 
 
 @pytest.fixture(scope='module')
@@ -49,7 +38,16 @@ def own_s3(tmp_path_factory):
     """A separate nginx + repld pair whose repld the tests may stop, kill
     and restart (srv.repld).  Users alice and bob."""
     global _own_server
-    srv = Server(tmp_path_factory.mktemp('ngx_s3_own'))
+    srv = _start(tmp_path_factory.mktemp('ngx_s3_own'))
+    _own_server = srv
+    yield srv
+    _own_server = None
+    _stop(srv)
+
+
+def _start(path):
+    """nginx + repld in path, with users alice and bob."""
+    srv = Server(path)
     try:
         srv.start()
         srv.alice = srv.add_user('alice')
@@ -57,9 +55,11 @@ def own_s3(tmp_path_factory):
     except BaseException:
         _problems.extend(srv.stop())
         raise
-    _own_server = srv
-    yield srv
-    _own_server = None
+    return srv
+
+
+def _stop(srv):
+    """Stops srv; what its logs hold that they must not fails the session."""
     problems = srv.stop()
     if problems:
         _problems.append(f'nginx error log: {srv.error_log}, '
