@@ -28,6 +28,10 @@
 #define S3_RECORD_TAG_PART_NUMBER 15
 #define S3_RECORD_TAG_CHECKSUM    16
 #define S3_RECORD_TAG_ACL         17
+#define S3_RECORD_TAG_CKSUM_VALUE 18
+#define S3_RECORD_TAG_CKSUM_TYPE  19
+#define S3_RECORD_TAG_TAGS        20
+#define S3_RECORD_TAG_CORS        21
 
 #define S3_RECORD_FIELD_HEADER    6   /* u16 tag | u32 length */
 #define S3_RECORD_BODY_HEADER     4   /* u16 format | u16 kind */
@@ -49,7 +53,7 @@ static int s3_record_put(s3_record_buf_t *b, uint16_t tag, const void *data,
 static int s3_record_put_u64(s3_record_buf_t *b, uint16_t tag, uint64_t v);
 static int s3_record_put_str(s3_record_buf_t *b, uint16_t tag,
     const s3_str_t *s);
-static int s3_record_put_mpu(s3_record_buf_t *b, const s3_record_t *rec);
+static int s3_record_put_attrs(s3_record_buf_t *b, const s3_record_t *rec);
 static int s3_record_fields(const unsigned char *p, size_t len,
     s3_record_t *rec);
 static int s3_record_field(s3_record_t *rec, uint16_t tag,
@@ -141,10 +145,10 @@ s3_record_put_str(s3_record_buf_t *b, uint16_t tag, const s3_str_t *s)
 }
 
 
-/* the fields of multipart uploads, parts and multipart objects */
+/* the fields of multipart uploads and parts, checksums, ACL, tags, CORS */
 
 static int
-s3_record_put_mpu(s3_record_buf_t *b, const s3_record_t *rec)
+s3_record_put_attrs(s3_record_buf_t *b, const s3_record_t *rec)
 {
     unsigned char  le[4];
 
@@ -166,7 +170,13 @@ s3_record_put_mpu(s3_record_buf_t *b, const s3_record_t *rec)
         || s3_record_put_str(b, S3_RECORD_TAG_PARTS, &rec->parts) != S3_OK
         || s3_record_put_str(b, S3_RECORD_TAG_CHECKSUM, &rec->checksum)
            != S3_OK
-        || s3_record_put_str(b, S3_RECORD_TAG_ACL, &rec->acl) != S3_OK)
+        || s3_record_put_str(b, S3_RECORD_TAG_ACL, &rec->acl) != S3_OK
+        || s3_record_put_str(b, S3_RECORD_TAG_CKSUM_VALUE,
+                             &rec->checksum_value) != S3_OK
+        || s3_record_put_str(b, S3_RECORD_TAG_CKSUM_TYPE,
+                             &rec->checksum_type) != S3_OK
+        || s3_record_put_str(b, S3_RECORD_TAG_TAGS, &rec->tags) != S3_OK
+        || s3_record_put_str(b, S3_RECORD_TAG_CORS, &rec->cors) != S3_OK)
     {
         return S3_ERR;
     }
@@ -216,7 +226,7 @@ s3_record_encode(const s3_record_t *rec, unsigned char *buf, size_t size)
            != S3_OK
         || s3_record_put_str(&b, S3_RECORD_TAG_HEADERS, &rec->headers)
            != S3_OK
-        || s3_record_put_mpu(&b, rec) != S3_OK)
+        || s3_record_put_attrs(&b, rec) != S3_OK)
     {
         return -1;
     }
@@ -415,6 +425,22 @@ s3_record_field(s3_record_t *rec, uint16_t tag, const unsigned char *p,
 
     case S3_RECORD_TAG_ACL:
         s = &rec->acl;
+        break;
+
+    case S3_RECORD_TAG_CKSUM_VALUE:
+        s = &rec->checksum_value;
+        break;
+
+    case S3_RECORD_TAG_CKSUM_TYPE:
+        s = &rec->checksum_type;
+        break;
+
+    case S3_RECORD_TAG_TAGS:
+        s = &rec->tags;
+        break;
+
+    case S3_RECORD_TAG_CORS:
+        s = &rec->cors;
         break;
 
     default:

@@ -76,8 +76,16 @@ typedef struct {
     s3_str_t          upload_id;      /* upload, part, multipart object */
     s3_str_t          parts;          /* multipart object: part table */
     uint32_t          part_number;    /* part */
-    s3_str_t          checksum;       /* upload: x-amz-checksum-algorithm */
-    s3_str_t          acl;            /* upload: x-amz-acl */
+    s3_str_t          checksum;       /* upload, object, part: algorithm
+                                         name, "CRC32" ... (s3_cksum.h) */
+    s3_str_t          checksum_value; /* object, part: base64, "-N" for a
+                                         composite of N parts */
+    s3_str_t          checksum_type;  /* upload, multipart object:
+                                         "COMPOSITE" or "FULL_OBJECT" */
+    s3_str_t          acl;            /* upload, object, bucket: canned
+                                         x-amz-acl; empty: private */
+    s3_str_t          tags;           /* object, bucket: "key\0value\0" */
+    s3_str_t          cors;           /* bucket: rules (s3_cors.h) */
 } s3_record_t;
 
 

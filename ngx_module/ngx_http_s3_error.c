@@ -41,9 +41,22 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
     ngx_http_s3_error(NGX_HTTP_S3_ACCESS_DENIED,
         "AccessDenied", 403, "Access Denied"),
 
+    ngx_http_s3_error(NGX_HTTP_S3_ACCESS_FORBIDDEN,
+        "AccessForbidden", 403,
+        "CORSResponse: This CORS request is not allowed. This is usually "
+        "because the evalution of Origin, request method / "
+        "Access-Control-Request-Method or Access-Control-Request-Headers "
+        "are not whitelisted by the resource's CORS spec."),
+
     ngx_http_s3_error(NGX_HTTP_S3_AUTH_HEADER_MALFORMED,
         "AuthorizationHeaderMalformed", 400,
         "The authorization header you provided is invalid."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_AUTH_QUERY_ERROR,
+        "AuthorizationQueryParametersError", 400,
+        "Query-string authentication version 4 requires the "
+        "X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, "
+        "X-Amz-SignedHeaders, and X-Amz-Expires parameters."),
 
     ngx_http_s3_error(NGX_HTTP_S3_BAD_DIGEST,
         "BadDigest", 400,
@@ -73,6 +86,11 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
         "Your proposed upload is smaller than the minimum allowed object "
         "size."),
 
+    ngx_http_s3_error(NGX_HTTP_S3_INCOMPLETE_BODY,
+        "IncompleteBody", 400,
+        "You did not provide the number of bytes specified by the "
+        "Content-Length HTTP header."),
+
     ngx_http_s3_error(NGX_HTTP_S3_INSUFFICIENT_STORAGE,
         "InsufficientStorage", 507,
         "There is not enough space left on the storage to complete the "
@@ -95,6 +113,10 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
     ngx_http_s3_error(NGX_HTTP_S3_INVALID_DIGEST,
         "InvalidDigest", 400, "The Content-MD5 you specified is not valid."),
 
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_LOCATION,
+        "InvalidLocationConstraint", 400,
+        "The specified location-constraint is not valid."),
+
     ngx_http_s3_error(NGX_HTTP_S3_INVALID_PART,
         "InvalidPart", 400,
         "One or more of the specified parts could not be found.  The part "
@@ -116,11 +138,19 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
     ngx_http_s3_error(NGX_HTTP_S3_INVALID_REQUEST,
         "InvalidRequest", 400, "Invalid Request"),
 
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_TAG,
+        "InvalidTag", 400, "The tag provided was not a valid tag."),
+
     ngx_http_s3_error(NGX_HTTP_S3_INVALID_URI,
         "InvalidURI", 400, "Couldn't parse the specified URI."),
 
     ngx_http_s3_error(NGX_HTTP_S3_KEY_TOO_LONG,
         "KeyTooLongError", 400, "Your key is too long"),
+
+    ngx_http_s3_error(NGX_HTTP_S3_MALFORMED_ACL,
+        "MalformedACLError", 400,
+        "The XML you provided was not well-formed or did not validate "
+        "against our published schema."),
 
     ngx_http_s3_error(NGX_HTTP_S3_MALFORMED_XML,
         "MalformedXML", 400,
@@ -142,8 +172,15 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
     ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_BUCKET,
         "NoSuchBucket", 404, "The specified bucket does not exist"),
 
+    ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_CORS,
+        "NoSuchCORSConfiguration", 404,
+        "The CORS configuration does not exist"),
+
     ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_KEY,
         "NoSuchKey", 404, "The specified key does not exist."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_TAG_SET,
+        "NoSuchTagSet", 404, "The TagSet does not exist"),
 
     ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_UPLOAD,
         "NoSuchUpload", 404,

@@ -17,6 +17,7 @@
 static ngx_int_t ngx_http_s3_handler(ngx_http_request_t *r);
 static ngx_http_s3_err_e ngx_http_s3_dispatch(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+static void ngx_http_s3_route(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx);
 static ngx_int_t ngx_http_s3_run(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 
@@ -155,6 +156,48 @@ ngx_module_t  ngx_http_s3_module = {
 static ngx_str_t  ngx_http_s3_tmp = ngx_string("/" S3_PLACE_TMP);
 
 
+/* the operations a subresource of a bucket or an object names */
+
+typedef struct {
+    ngx_str_t                  subresource;
+    ngx_uint_t                 method;
+    ngx_uint_t                 object;        /* 1: a key, 0: a bucket */
+    ngx_http_s3_op_e           op;
+} ngx_http_s3_route_t;
+
+
+static ngx_http_s3_route_t  ngx_http_s3_routes[] = {
+
+    { ngx_string("tagging"), NGX_HTTP_GET, 1,
+      NGX_HTTP_S3_OP_GET_OBJECT_TAGGING },
+    { ngx_string("tagging"), NGX_HTTP_PUT, 1,
+      NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING },
+    { ngx_string("tagging"), NGX_HTTP_DELETE, 1,
+      NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING },
+    { ngx_string("acl"), NGX_HTTP_GET, 1, NGX_HTTP_S3_OP_GET_OBJECT_ACL },
+    { ngx_string("acl"), NGX_HTTP_PUT, 1, NGX_HTTP_S3_OP_PUT_OBJECT_ACL },
+
+    { ngx_string("delete"), NGX_HTTP_POST, 0,
+      NGX_HTTP_S3_OP_DELETE_OBJECTS },
+    { ngx_string("location"), NGX_HTTP_GET, 0,
+      NGX_HTTP_S3_OP_GET_BUCKET_LOCATION },
+    { ngx_string("tagging"), NGX_HTTP_GET, 0,
+      NGX_HTTP_S3_OP_GET_BUCKET_TAGGING },
+    { ngx_string("tagging"), NGX_HTTP_PUT, 0,
+      NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING },
+    { ngx_string("tagging"), NGX_HTTP_DELETE, 0,
+      NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING },
+    { ngx_string("acl"), NGX_HTTP_GET, 0, NGX_HTTP_S3_OP_GET_BUCKET_ACL },
+    { ngx_string("acl"), NGX_HTTP_PUT, 0, NGX_HTTP_S3_OP_PUT_BUCKET_ACL },
+    { ngx_string("cors"), NGX_HTTP_GET, 0, NGX_HTTP_S3_OP_GET_BUCKET_CORS },
+    { ngx_string("cors"), NGX_HTTP_PUT, 0, NGX_HTTP_S3_OP_PUT_BUCKET_CORS },
+    { ngx_string("cors"), NGX_HTTP_DELETE, 0,
+      NGX_HTTP_S3_OP_DELETE_BUCKET_CORS },
+
+    { ngx_null_string, 0, 0, NGX_HTTP_S3_OP_NONE }
+};
+
+
 static ngx_int_t
 ngx_http_s3_handler(ngx_http_request_t *r)
 {
@@ -235,6 +278,10 @@ ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         ctx->op = NGX_HTTP_S3_OP_NONE;
         break;
 
+    case NGX_HTTP_OPTIONS:
+        ctx->op = NGX_HTTP_S3_OP_PREFLIGHT;
+        break;
+
     default:
         return NGX_HTTP_S3_METHOD_NOT_ALLOWED;
     }
@@ -247,6 +294,8 @@ ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
+
+    ngx_http_s3_route(r, ctx);
 
     if (ctx->op == NGX_HTTP_S3_OP_NONE) {
         return NGX_HTTP_S3_NOT_IMPLEMENTED;
@@ -272,6 +321,44 @@ ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     }
 
     return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * A plain operation becomes the one its subresource names, and a PUT of
+ * an object with x-amz-copy-source a CopyObject; subresources left over
+ * are refused by the caller as not implemented.
+ */
+
+static void
+ngx_http_s3_route(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    ngx_uint_t            object;
+    ngx_http_s3_route_t  *rt;
+
+    if (ctx->op >= NGX_HTTP_S3_OP_CREATE_UPLOAD || ctx->part_number) {
+        return;
+    }
+
+    object = (ctx->key.len != 0);
+
+    for (rt = ngx_http_s3_routes; rt->subresource.len; rt++) {
+        if (rt->method == r->method && rt->object == object
+            && ngx_http_s3_query_arg(ctx, (char *) rt->subresource.data,
+                                     NULL))
+        {
+            ctx->op = rt->op;
+            return;
+        }
+    }
+
+    if (ctx->op == NGX_HTTP_S3_OP_PUT_OBJECT
+        && ngx_http_s3_find_header(r, (u_char *) "x-amz-copy-source",
+                                   sizeof("x-amz-copy-source") - 1)
+           != NULL)
+    {
+        ctx->op = NGX_HTTP_S3_OP_COPY_OBJECT;
+    }
 }
 
 
@@ -328,6 +415,25 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     case NGX_HTTP_S3_OP_LIST_UPLOADS:
         return ngx_http_s3_list_objects(r);    /* repld reads ?uploads */
+
+    case NGX_HTTP_S3_OP_COPY_OBJECT:
+    case NGX_HTTP_S3_OP_DELETE_OBJECTS:
+    case NGX_HTTP_S3_OP_GET_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
+    case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
+    case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
+    case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
+    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
+    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
+    case NGX_HTTP_S3_OP_GET_BUCKET_ACL:
+    case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
+    case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
+    case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
+    case NGX_HTTP_S3_OP_DELETE_BUCKET_CORS:
+    case NGX_HTTP_S3_OP_PREFLIGHT:
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NOT_IMPLEMENTED);
 
     default:
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,

@@ -17,6 +17,8 @@
 
 #include "s3_core.h"
 #include "s3_checksum.h"
+#include "s3_chunked.h"
+#include "s3_cksum.h"
 #include "s3_hlc.h"
 #include "s3_journal.h"
 #include "s3_listproto.h"
@@ -49,32 +51,40 @@
 typedef enum {
     NGX_HTTP_S3_OK = 0,
     NGX_HTTP_S3_ACCESS_DENIED,
+    NGX_HTTP_S3_ACCESS_FORBIDDEN,
     NGX_HTTP_S3_AUTH_HEADER_MALFORMED,
+    NGX_HTTP_S3_AUTH_QUERY_ERROR,
     NGX_HTTP_S3_BAD_DIGEST,
     NGX_HTTP_S3_BUCKET_EXISTS,
     NGX_HTTP_S3_BUCKET_OWNED,
     NGX_HTTP_S3_BUCKET_NOT_EMPTY,
     NGX_HTTP_S3_ENTITY_TOO_LARGE,
     NGX_HTTP_S3_ENTITY_TOO_SMALL,
+    NGX_HTTP_S3_INCOMPLETE_BODY,
     NGX_HTTP_S3_INSUFFICIENT_STORAGE,
     NGX_HTTP_S3_INTERNAL_ERROR,
     NGX_HTTP_S3_INVALID_ACCESS_KEY_ID,
     NGX_HTTP_S3_INVALID_ARGUMENT,
     NGX_HTTP_S3_INVALID_BUCKET_NAME,
     NGX_HTTP_S3_INVALID_DIGEST,
+    NGX_HTTP_S3_INVALID_LOCATION,
     NGX_HTTP_S3_INVALID_PART,
     NGX_HTTP_S3_INVALID_PART_NUMBER,
     NGX_HTTP_S3_INVALID_PART_ORDER,
     NGX_HTTP_S3_INVALID_RANGE,
     NGX_HTTP_S3_INVALID_REQUEST,
+    NGX_HTTP_S3_INVALID_TAG,
     NGX_HTTP_S3_INVALID_URI,
     NGX_HTTP_S3_KEY_TOO_LONG,
+    NGX_HTTP_S3_MALFORMED_ACL,
     NGX_HTTP_S3_MALFORMED_XML,
     NGX_HTTP_S3_METADATA_TOO_LARGE,
     NGX_HTTP_S3_METHOD_NOT_ALLOWED,
     NGX_HTTP_S3_MISSING_CONTENT_LENGTH,
     NGX_HTTP_S3_NO_SUCH_BUCKET,
+    NGX_HTTP_S3_NO_SUCH_CORS,
     NGX_HTTP_S3_NO_SUCH_KEY,
+    NGX_HTTP_S3_NO_SUCH_TAG_SET,
     NGX_HTTP_S3_NO_SUCH_UPLOAD,
     NGX_HTTP_S3_NOT_IMPLEMENTED,
     NGX_HTTP_S3_PRECONDITION_FAILED,
@@ -103,7 +113,24 @@ typedef enum {
     NGX_HTTP_S3_OP_COMPLETE_UPLOAD,
     NGX_HTTP_S3_OP_ABORT_UPLOAD,
     NGX_HTTP_S3_OP_LIST_PARTS,
-    NGX_HTTP_S3_OP_LIST_UPLOADS
+    NGX_HTTP_S3_OP_LIST_UPLOADS,
+    NGX_HTTP_S3_OP_COPY_OBJECT,
+    NGX_HTTP_S3_OP_DELETE_OBJECTS,
+    NGX_HTTP_S3_OP_GET_OBJECT_TAGGING,
+    NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING,
+    NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING,
+    NGX_HTTP_S3_OP_GET_OBJECT_ACL,
+    NGX_HTTP_S3_OP_PUT_OBJECT_ACL,
+    NGX_HTTP_S3_OP_GET_BUCKET_LOCATION,
+    NGX_HTTP_S3_OP_GET_BUCKET_TAGGING,
+    NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING,
+    NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING,
+    NGX_HTTP_S3_OP_GET_BUCKET_ACL,
+    NGX_HTTP_S3_OP_PUT_BUCKET_ACL,
+    NGX_HTTP_S3_OP_GET_BUCKET_CORS,
+    NGX_HTTP_S3_OP_PUT_BUCKET_CORS,
+    NGX_HTTP_S3_OP_DELETE_BUCKET_CORS,
+    NGX_HTTP_S3_OP_PREFLIGHT                  /* OPTIONS: CORS */
 } ngx_http_s3_op_e;
 
 
@@ -140,6 +167,16 @@ typedef struct {
 typedef struct ngx_http_s3_cache_s  ngx_http_s3_cache_t;
 
 
+/* what an aws-chunked signed body is checked with (s3_chunked.h) */
+typedef struct {
+    u_char                     key[S3_SIGV4_KEY_LEN];
+    u_char                     seed[S3_SIGV4_SIG_HEX_LEN];
+    u_char                     date[S3_SIGV4_DATE_LEN];
+    u_char                     scope[S3_CHUNKED_MAX_SCOPE];
+    size_t                     scope_len;
+} ngx_http_s3_signing_t;
+
+
 typedef struct {
     ngx_array_t                roots;         /* ngx_http_s3_root_t * */
     size_t                     journal_size;
@@ -171,12 +208,19 @@ typedef struct {
     ngx_str_t                  key;           /* decoded, may hold NULs */
     ngx_str_t                  path;          /* raw path, no query */
     ngx_str_t                  query;         /* raw query, no '?' */
-    ngx_str_t                  user;          /* the authenticated requester */
+    ngx_str_t                  user;          /* the authenticated requester,
+                                                 empty when anonymous */
     ngx_str_t                  payload_hash;  /* x-amz-content-sha256 */
     ngx_str_t                  message;       /* overrides the table's */
     u_char                     request_id[NGX_HTTP_S3_REQUEST_ID_LEN];
 
     s3_store_t                 store;
+
+    /* STREAMING-AWS4-HMAC-SHA256-*: set by authentication, else NULL */
+    ngx_http_s3_signing_t     *signing;
+
+    /* a body we read ourselves: ngx_http_s3_body_t */
+    void                      *body;
 
     /* ListObjects: ngx_http_s3_list_ctx_t */
     void                      *list;
@@ -195,6 +239,7 @@ typedef struct {
     unsigned                   hashing:1;
     unsigned                   check_sha256:1;
     unsigned                   parsing:1;     /* complete: XML body */
+    unsigned                   anonymous:1;   /* no credentials were sent */
 } ngx_http_s3_ctx_t;
 
 
