@@ -170,6 +170,31 @@ int s3_store_delete_bucket(const s3_store_t *st, const char *bucket,
 int s3_store_read_bucket(const char *root, const char *bucket,
     size_t bucket_len, unsigned char *buf, size_t size, s3_record_t *rec);
 
+/* the attributes s3_store_set_object_attrs() and _bucket_attrs() replace */
+#define S3_STORE_ATTR_ACL    0x01
+#define S3_STORE_ATTR_TAGS   0x02
+#define S3_STORE_ATTR_CORS   0x04       /* buckets only */
+
+/*
+ * Replaces the attributes named by which (S3_STORE_ATTR_*) of the current
+ * version of the object rec->bucket, rec->key with rec's, keeping its
+ * data, headers, ETag, checksums and mtime: under the key lock the record
+ * is rewritten into a new file published by rename (a single-file
+ * object's bytes copied in the kernel), with a new hlc, and journaled as
+ * a put.  Returns S3_OK, S3_STORE_NOT_FOUND, S3_STORE_NO_BUCKET, or
+ * S3_ERR with errno.
+ */
+int s3_store_set_object_attrs(const s3_store_t *st, const s3_record_t *rec,
+    unsigned which);
+
+/*
+ * Replaces the attributes named by which of the bucket rec->bucket with
+ * rec's, under the bucket lock, journaled as the bucket's new record.
+ * Returns S3_OK, S3_STORE_NO_BUCKET, or S3_ERR with errno.
+ */
+int s3_store_set_bucket_attrs(const s3_store_t *st, const s3_record_t *rec,
+    unsigned which);
+
 /*
  * Calls cb for every bucket record, in directory order, with a record
  * that is valid only during the call.  Returns S3_OK, the first status
