@@ -302,6 +302,15 @@ ngx_int_t ngx_http_s3_list_buckets(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_create_bucket(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_head_bucket(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_get_bucket_location(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_set_bucket_attrs(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_acl.c */
+ngx_http_s3_err_e ngx_http_s3_acl_header(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_str_t *acl);
+ngx_int_t ngx_http_s3_get_bucket_acl(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_bucket_acl(ngx_http_request_t *r);
 
 /* ngx_http_s3_object.c */
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);

@@ -200,7 +200,7 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     ctx->rec.headers.data = buf;
     ctx->rec.headers.len = len;
 
-    return NGX_HTTP_S3_OK;
+    return ngx_http_s3_acl_header(r, ctx, &ctx->rec.acl);
 }
 
 

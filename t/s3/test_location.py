@@ -1,0 +1,37 @@
+"""GetBucketLocation (ngx_http_s3_bucket.c)."""
+
+from lib import s3raw
+from lib.checks import assert_raw_error, s3_error, unique_bucket
+
+XMLNS = '{http://s3.amazonaws.com/doc/2006-03-01/}'
+
+
+def test_location_us_east_1(s3, alice, bucket):
+    # as S3: us-east-1 is an empty LocationConstraint, None to boto3
+    resp = alice.get_bucket_location(Bucket=bucket)
+    assert resp['LocationConstraint'] is None, resp
+
+
+def test_location_xml(s3, bucket):
+    r = s3raw.request(s3, s3.alice, 'GET', f'/{bucket}', query='location=')
+    assert r.status == 200, r
+    assert r.header('Content-Type').startswith('application/xml')
+    root = r.xml()
+    assert root.tag == XMLNS + 'LocationConstraint', r.body
+    assert (root.text or '') == '', r.body
+    assert len(root) == 0, r.body
+
+
+def test_location_no_bucket(s3, alice):
+    with s3_error('NoSuchBucket', 404):
+        alice.get_bucket_location(Bucket=unique_bucket())
+
+
+def test_location_other_owner(s3, bob, bucket):
+    with s3_error('AccessDenied', 403):
+        bob.get_bucket_location(Bucket=bucket)
+
+
+def test_location_anonymous(s3, bucket):
+    r = s3raw.request(s3, None, 'GET', f'/{bucket}', query='location=')
+    assert_raw_error(r, 'AccessDenied', 403)
