@@ -228,9 +228,13 @@ ngx_http_s3_handler(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
-    err = ngx_http_s3_authenticate(r, ctx);
-    if (err != NGX_HTTP_S3_OK) {
-        return ngx_http_s3_send_error(r, err);
+    /* a CORS preflight is never signed */
+
+    if (r->method != NGX_HTTP_OPTIONS) {
+        err = ngx_http_s3_authenticate(r, ctx);
+        if (err != NGX_HTTP_S3_OK) {
+            return ngx_http_s3_send_error(r, err);
+        }
     }
 
     err = ngx_http_s3_dispatch(r, ctx);
@@ -435,11 +439,17 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
-    case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
     case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
-    case NGX_HTTP_S3_OP_DELETE_BUCKET_CORS:
-    case NGX_HTTP_S3_OP_PREFLIGHT:
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_NOT_IMPLEMENTED);
+
+    case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
+        return ngx_http_s3_get_bucket_cors(r);
+
+    case NGX_HTTP_S3_OP_DELETE_BUCKET_CORS:
+        return ngx_http_s3_delete_bucket_cors(r);
+
+    case NGX_HTTP_S3_OP_PREFLIGHT:
+        return ngx_http_s3_preflight(r);
 
     default:
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -909,6 +919,10 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_s3_init(ngx_conf_t *cf)
 {
+    if (ngx_http_s3_cors_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_s3_put_init(cf);
 }
 
