@@ -425,11 +425,6 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_LIST_UPLOADS:
         return ngx_http_s3_list_objects(r);    /* repld reads ?uploads */
 
-    case NGX_HTTP_S3_OP_COPY_OBJECT:
-    case NGX_HTTP_S3_OP_DELETE_OBJECTS:
-    case NGX_HTTP_S3_OP_GET_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
     case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
         return ngx_http_s3_get_bucket_location(r);
 
@@ -439,6 +434,11 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
         return ngx_http_s3_put_bucket_acl(r);
 
+    case NGX_HTTP_S3_OP_COPY_OBJECT:
+    case NGX_HTTP_S3_OP_DELETE_OBJECTS:
+    case NGX_HTTP_S3_OP_GET_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
     case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
     case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
     case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:

@@ -1,5 +1,7 @@
 """GetBucketLocation (ngx_http_s3_bucket.c)."""
 
+import pytest
+
 from lib import s3raw
 from lib.checks import assert_raw_error, s3_error, unique_bucket
 
@@ -35,3 +37,16 @@ def test_location_other_owner(s3, bob, bucket):
 def test_location_anonymous(s3, bucket):
     r = s3raw.request(s3, None, 'GET', f'/{bucket}', query='location=')
     assert_raw_error(r, 'AccessDenied', 403)
+
+
+@pytest.mark.parametrize('method,key,query', [
+    ('GET', 'k', 'tagging='),
+    ('POST', '', 'delete='),
+    ('PUT', 'k', 'tagging='),
+])
+def test_other_subresources_are_not_location(s3, alice, bucket, method,
+                                             key, query):
+    alice.put_object(Bucket=bucket, Key='k', Body=b'x')
+    r = s3raw.request(s3, s3.alice, method, f'/{bucket}/{key}',
+                      query=query, body=b'<x/>' if method != 'GET' else b'')
+    assert b'LocationConstraint' not in r.body, r
