@@ -21,8 +21,6 @@
 #include "s3_store_int.h"
 
 
-static int s3_store_put_locked(const s3_store_t *st, int fd,
-    const char *tmp_path, s3_record_t *rec, char *path);
 static int s3_store_delete_locked(const s3_store_t *st,
     const s3_record_t *key, const char *path);
 
@@ -485,6 +483,8 @@ s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
         return S3_ERR;
     }
 
+    rec->mtime_ms = s3_store_now_ms();
+
     rc = s3_store_put_locked(st, fd, tmp_path, rec, path);
 
     s3_store_close(lfd);
@@ -493,7 +493,7 @@ s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
 }
 
 
-static int
+int
 s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
     s3_record_t *rec, char *path)
 {
@@ -514,7 +514,6 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
     }
 
     rec->hlc = s3_hlc_next(st->clock, floor);
-    rec->mtime_ms = s3_store_now_ms();
     rec->origin = st->node_id;
 
     if (s3_store_append_record(fd, rec, st->fsync) != S3_OK) {

@@ -85,17 +85,16 @@ typedef struct {
 } s3_store_part_info_t;
 
 
-/* UploadPartCopy. */
+/* UploadPartCopy and CopyObject: the caller opens and reads the source. */
 typedef struct {
-    s3_str_t          src_bucket;
-    s3_str_t          src_key;
-    uint64_t          start;          /* first byte of the source */
-    uint64_t          last;           /* last byte; ranged only */
-    int               ranged;         /* 0: the whole source */
-    int               fd;             /* out: the temp file (-1 after) */
-    s3_record_t       part;           /* bucket, key, upload_id,
-                                         part_number; out: size, md5 */
-    uint64_t          src_size;       /* out: size of the source */
+    int                 src_fd;       /* the source's object file */
+    const s3_record_t  *src;          /* the record read from src_fd */
+    uint64_t            start;        /* part: first byte of the source */
+    uint64_t            last;         /* part: last byte; ranged only */
+    int                 ranged;       /* part: 0: the whole source */
+    int                 fd;           /* the temp file (-1 after) */
+    s3_record_t         dst;          /* the part or object made: see
+                                         s3_store_copy_part(), _object() */
 } s3_store_copy_t;
 
 
@@ -289,13 +288,25 @@ int s3_store_list_parts(const char *root, const s3_str_t *bucket,
     size_t max, size_t *n, int *truncated);
 
 /*
- * Copies a byte range of an object (plain or multipart) into a new part:
+ * Copies a byte range of the source (plain or multipart) into a new part:
  * reads and writes in bounded chunks, hashing as it goes, then commits it
- * with s3_store_commit_part().  Returns S3_OK, S3_STORE_NOT_FOUND (no
- * source), S3_STORE_BAD_RANGE (c->src_size set), S3_STORE_NO_UPLOAD, or
- * S3_ERR with errno.  Nothing is left behind on failure.
+ * with s3_store_commit_part().  c->dst gives bucket, key, upload_id and
+ * part_number; size, md5 and mtime_ms are set.  Returns S3_OK,
+ * S3_STORE_BAD_RANGE, S3_STORE_NO_UPLOAD, or S3_ERR with errno.  Nothing
+ * is left behind on failure.
  */
 int s3_store_copy_part(const s3_store_t *st, s3_store_copy_t *c);
+
+/*
+ * Copies the whole source into a new version of the object c->dst (the
+ * caller sets bucket, key, headers, tags, acl and checksums), published
+ * with s3_store_put_object().  A single-file source's bytes are copied in
+ * the kernel and keep its md5; a multipart source's are read and hashed:
+ * the copy is a single-file object with the md5 of all its bytes.  Sets
+ * size, md5, hlc and mtime_ms.  Returns S3_OK, S3_STORE_NO_BUCKET, or
+ * S3_ERR with errno.  Nothing is left behind on failure.
+ */
+int s3_store_copy_object(const s3_store_t *st, s3_store_copy_t *c);
 
 /*
  * Opens part number of the multipart object whose record is obj, read

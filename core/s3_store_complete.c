@@ -29,8 +29,6 @@ static int s3_store_check_parts(const char *root, s3_store_complete_t *c,
 static int s3_store_prune_parts(const char *root, const s3_store_complete_t *c,
     const char *id);
 static int s3_store_has_part(const s3_store_complete_t *c, uint32_t number);
-static int s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
-    const char *path);
 
 
 int
@@ -115,6 +113,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     rec->upload_id.len = S3_UPLOAD_ID_LEN;
     rec->parts.data = (const char *) c->table;
     rec->parts.len = c->nparts * S3_RECORD_PART_LEN;
+    rec->mtime_ms = s3_store_now_ms();
 
     rc = s3_store_publish_object(st, rec, path);
 
@@ -294,7 +293,7 @@ s3_store_has_part(const s3_store_complete_t *c, uint32_t number)
  * directory; then removes the parts of the multipart object it replaced.
  */
 
-static int
+int
 s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
     const char *path)
 {
@@ -311,7 +310,6 @@ s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
     }
 
     rec->hlc = s3_hlc_next(st->clock, floor);
-    rec->mtime_ms = s3_store_now_ms();
     rec->origin = st->node_id;
 
     n = s3_record_encode(rec, buf, sizeof(buf));

@@ -243,6 +243,15 @@ typedef struct {
 } ngx_http_s3_ctx_t;
 
 
+/* the preconditions ngx_http_s3_conditions() evaluates; NULL: absent */
+typedef struct {
+    ngx_table_elt_t           *if_match;
+    ngx_table_elt_t           *if_unmodified_since;
+    ngx_table_elt_t           *if_none_match;
+    ngx_table_elt_t           *if_modified_since;
+} ngx_http_s3_conditions_t;
+
+
 typedef struct ngx_http_s3_task_s  ngx_http_s3_task_t;
 
 /*
@@ -306,6 +315,10 @@ ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
 /* ngx_http_s3_object.c */
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_object(ngx_http_request_t *r);
+ngx_http_s3_err_e ngx_http_s3_open_object(ngx_http_request_t *r,
+    ngx_str_t *bucket, ngx_str_t *key, ngx_file_t *file, s3_record_t *rec);
+ngx_int_t ngx_http_s3_conditions(ngx_http_s3_conditions_t *c,
+    s3_record_t *rec);
 ngx_int_t ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5,
     size_t nparts);
 u_char *ngx_http_s3_etag(u_char *p, u_char *md5, size_t nparts);
@@ -333,7 +346,14 @@ ngx_int_t ngx_http_s3_complete_body(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_buf_t *b);
 
 /* ngx_http_s3_copy.c */
+ngx_int_t ngx_http_s3_copy_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_upload_part_copy(ngx_http_request_t *r);
+
+/* ngx_http_s3_tagging.c */
+ngx_int_t ngx_http_s3_get_tagging(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_delete_tagging(ngx_http_request_t *r);
+ngx_http_s3_err_e ngx_http_s3_tagging_header(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
 
 /* ngx_http_s3_parts.c */
 ngx_int_t ngx_http_s3_send_parts(ngx_http_request_t *r, s3_record_t *rec);

@@ -143,7 +143,7 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 }
 
 
-/* the headers a PutObject or CreateMultipartUpload stores */
+/* the headers and tags a PutObject or CreateMultipartUpload stores */
 
 ngx_http_s3_err_e
 ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
@@ -200,7 +200,7 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     ctx->rec.headers.data = buf;
     ctx->rec.headers.len = len;
 
-    return NGX_HTTP_S3_OK;
+    return ngx_http_s3_tagging_header(r, ctx);
 }
 
 
