@@ -109,6 +109,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     rec->bucket = c->bucket;
     rec->key = c->key;
     rec->headers = up.headers;
+    rec->tags = up.tags;
     rec->upload_id.data = id;
     rec->upload_id.len = S3_UPLOAD_ID_LEN;
     rec->parts.data = (const char *) c->table;
@@ -120,6 +121,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     /* only the numbers outlive the call */
 
     memset(&rec->headers, 0, sizeof(s3_str_t));
+    memset(&rec->tags, 0, sizeof(s3_str_t));
     memset(&rec->upload_id, 0, sizeof(s3_str_t));
 
     if (rc != S3_OK) {

@@ -261,6 +261,7 @@ ngx_http_s3_create_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     }
 
     rec->headers = ctx->rec.headers;
+    rec->tags = ctx->rec.tags;
 
     h = ngx_http_s3_find_header(r, (u_char *) "x-amz-acl",
                                 sizeof("x-amz-acl") - 1);

@@ -109,3 +109,24 @@ def test_others_tags_denied(s3, alice, bob, bucket):
         bob.delete_object_tagging(Bucket=bucket, Key='o')
     assert tagset(alice.get_object_tagging(Bucket=bucket, Key='o')) == \
         {'a': '1'}
+
+
+def test_multipart_upload_tagging(s3, alice, bucket):
+    up = alice.create_multipart_upload(Bucket=bucket, Key='mp',
+                                       Tagging='p=1&q=2')
+    r = alice.upload_part(Bucket=bucket, Key='mp', PartNumber=1,
+                          UploadId=up['UploadId'], Body=b'only part')
+    alice.complete_multipart_upload(
+        Bucket=bucket, Key='mp', UploadId=up['UploadId'],
+        MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': r['ETag']}]})
+    assert tagset(alice.get_object_tagging(Bucket=bucket, Key='mp')) == \
+        {'p': '1', 'q': '2'}
+    before = alice.head_object(Bucket=bucket, Key='mp')
+    alice.delete_object_tagging(Bucket=bucket, Key='mp')
+    after = alice.head_object(Bucket=bucket, Key='mp')
+    assert after['ETag'] == before['ETag'] and after['ETag'].endswith('-1"')
+    assert tagset(alice.get_object_tagging(Bucket=bucket, Key='mp')) == {}
+    got = alice.get_object(Bucket=bucket, Key='mp')
+    assert got['Body'].read() == b'only part'
+    listed = alice.list_objects_v2(Bucket=bucket, Prefix='mp')['Contents']
+    assert listed[0]['ETag'] == before['ETag']
