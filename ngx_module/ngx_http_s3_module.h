@@ -232,15 +232,28 @@ typedef struct {
     ngx_uint_t                 part_number;   /* ?partNumber, 0: none */
 
     /* PutObject */
-    s3_digest_t                md5;
-    s3_digest_t                sha256;
-    off_t                      received;
     s3_record_t                rec;
-    unsigned                   hashing:1;
     unsigned                   check_sha256:1;
     unsigned                   parsing:1;     /* complete: XML body */
     unsigned                   anonymous:1;   /* no credentials were sent */
 } ngx_http_s3_ctx_t;
+
+
+/* the body of PutObject and UploadPart (ngx_http_s3_body.c) */
+typedef struct {
+    ngx_temp_file_t            temp;          /* the decoded bytes; fd
+                                                 NGX_INVALID_FILE once
+                                                 removed after an error */
+    u_char                    *pending;       /* read, not yet written */
+    size_t                     pending_len;
+    off_t                      received;      /* decoded bytes */
+    ngx_http_s3_err_e          error;         /* the answer once the body
+                                                 has ended: swallowing */
+    s3_digest_t                md5;
+    s3_digest_t                sha256;
+    unsigned                   reading:1;
+    unsigned                   check_sha256:1;
+} ngx_http_s3_body_t;
 
 
 typedef struct ngx_http_s3_task_s  ngx_http_s3_task_t;
@@ -314,9 +327,16 @@ ngx_int_t ngx_http_s3_range(ngx_http_request_t *r, off_t size,
 
 /* ngx_http_s3_put.c */
 ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);
-ngx_int_t ngx_http_s3_put_init(ngx_conf_t *cf);
 ngx_http_s3_err_e ngx_http_s3_put_headers(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_body.c */
+ngx_int_t ngx_http_s3_body_init(ngx_conf_t *cf);
+ngx_http_s3_err_e ngx_http_s3_body_start(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_http_s3_err_e ngx_http_s3_body_finish(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+void ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body);
 
 /* ngx_http_s3_multipart.c */
 ngx_http_s3_err_e ngx_http_s3_mpu_dispatch(ngx_http_request_t *r,

@@ -1,0 +1,397 @@
+
+/*
+ * Copyright (C) ngx_s3 developers
+ *
+ * The body of PutObject and UploadPart.  Our request body filter consumes
+ * every buffer nginx reads: it hashes the bytes and writes them to our own
+ * temp file under the store's tmp/ (client_body_temp_path), then marks the
+ * buffer consumed and passes nothing on but the final last_buf, so nginx's
+ * save filter keeps nothing and memory stays at client_body_buffer_size.
+ *
+ * Bytes are written when the buffer nginx reads into is about to be
+ * reused (the filter is then called with no input), at the end of the
+ * body, or when they are not contiguous with the bytes waiting, so a
+ * write is usually a whole client_body_buffer_size.
+ *
+ * A failure (a write error, a bad digest the filter can see) is
+ * remembered, the temp file removed at once and the rest of the body
+ * swallowed; once the body has ended the post handler answers with
+ * ngx_http_s3_body_finish()'s error.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_s3_module.h"
+
+
+static ngx_int_t ngx_http_s3_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static void ngx_http_s3_body_data(ngx_http_request_t *r,
+    ngx_http_s3_body_t *body, u_char *p, size_t len);
+static void ngx_http_s3_body_flush(ngx_http_request_t *r,
+    ngx_http_s3_body_t *body);
+static void ngx_http_s3_body_fail(ngx_http_request_t *r,
+    ngx_http_s3_body_t *body, ngx_http_s3_err_e err);
+static ngx_pool_cleanup_t *ngx_http_s3_body_file_cleanup(
+    ngx_http_request_t *r, ngx_http_s3_body_t *body);
+static void ngx_http_s3_body_cleanup(void *data);
+
+
+static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
+
+
+ngx_int_t
+ngx_http_s3_body_init(ngx_conf_t *cf)
+{
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_s3_body_filter;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Before the body is read: the digests and the temp file.  A temp file
+ * that cannot be created (a full disk) is answered before the body.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_body_start(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    ngx_err_t                  err;
+    ngx_temp_file_t           *tf;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_s3_body_t        *body;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    body = ngx_pcalloc(r->pool, sizeof(ngx_http_s3_body_t));
+    if (body == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    cln->handler = ngx_http_s3_body_cleanup;
+    cln->data = body;
+
+    if (s3_digest_init(&body->md5, S3_DIGEST_MD5) != S3_OK
+        || (ctx->check_sha256
+            && s3_digest_init(&body->sha256, S3_DIGEST_SHA256) != S3_OK))
+    {
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
+                      "s3_digest_init() failed");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    tf = &body->temp;
+    tf->file.fd = NGX_INVALID_FILE;
+    tf->file.log = r->connection->log;
+    tf->path = clcf->client_body_temp_path;
+    tf->pool = r->pool;
+    tf->persistent = 1;
+    tf->clean = 1;
+
+    if (ngx_create_temp_file(&tf->file, tf->path, tf->pool, 1, 1, 0)
+        != NGX_OK)
+    {
+        err = ngx_errno;
+        tf->file.fd = NGX_INVALID_FILE;
+
+        return ngx_http_s3_errno(r->connection->log, err,
+                                 "ngx_create_temp_file()",
+                                 (char *) tf->path->name.data);
+    }
+
+    body->check_sha256 = ctx->check_sha256;
+    body->reading = 1;
+    ctx->body = body;
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_buf_t           *b;
+    ngx_chain_t         *cl;
+    ngx_http_s3_ctx_t   *ctx;
+    ngx_http_s3_body_t  *body;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_module);
+
+    if (ctx != NULL && ctx->parsing) {
+        for (cl = in; cl; cl = cl->next) {
+            if (ngx_http_s3_complete_body(r, ctx, cl->buf) != NGX_OK) {
+                return NGX_ERROR;
+            }
+        }
+
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    if (ctx == NULL || ctx->body == NULL) {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    body = ctx->body;
+
+    if (!body->reading) {
+        return ngx_http_next_request_body_filter(r, in);
+    }
+
+    if (in == NULL) {
+
+        /* nginx is about to reuse its buffer */
+
+        ngx_http_s3_body_flush(r, body);
+
+        return ngx_http_next_request_body_filter(r, NULL);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (b->in_file) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "s3 request body buffer in file");
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_http_s3_body_data(r, body, b->pos, b->last - b->pos);
+        b->pos = b->last;
+
+        if (b->last_buf) {
+            ngx_http_s3_body_flush(r, body);
+
+            /* cl is the last link: the save filter keeps an empty body */
+
+            return ngx_http_next_request_body_filter(r, cl);
+        }
+    }
+
+#if (NGX_HTTP_V2)
+
+    /* HTTP/2 reuses its buffer without telling the filters */
+
+    if (r->stream != NULL) {
+        ngx_http_s3_body_flush(r, body);
+    }
+
+#endif
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_s3_body_data(ngx_http_request_t *r, ngx_http_s3_body_t *body,
+    u_char *p, size_t len)
+{
+    if (len == 0 || body->error != NGX_HTTP_S3_OK) {
+        return;
+    }
+
+    body->received += len;
+
+    if (body->received > NGX_HTTP_S3_MAX_OBJECT_SIZE) {
+        ngx_http_s3_body_fail(r, body, NGX_HTTP_S3_ENTITY_TOO_LARGE);
+        return;
+    }
+
+    if (s3_digest_update(&body->md5, p, len) != S3_OK
+        || (body->check_sha256
+            && s3_digest_update(&body->sha256, p, len) != S3_OK))
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                      "s3_digest_update() failed");
+        ngx_http_s3_body_fail(r, body, NGX_HTTP_S3_INTERNAL_ERROR);
+        return;
+    }
+
+    if (body->pending + body->pending_len != p) {
+        ngx_http_s3_body_flush(r, body);
+        body->pending = p;
+    }
+
+    body->pending_len += len;
+}
+
+
+static void
+ngx_http_s3_body_flush(ngx_http_request_t *r, ngx_http_s3_body_t *body)
+{
+    ssize_t    n;
+    ngx_err_t  err;
+
+    while (body->pending_len != 0 && body->error == NGX_HTTP_S3_OK) {
+
+        n = ngx_write_fd(body->temp.file.fd, body->pending,
+                         body->pending_len);
+
+        if (n == -1) {
+            err = ngx_errno;
+
+            if (err == NGX_EINTR) {
+                continue;
+            }
+
+            ngx_http_s3_body_fail(r, body,
+                ngx_http_s3_errno(r->connection->log, err, ngx_write_fd_n,
+                                  (char *) body->temp.file.name.data));
+            return;
+        }
+
+        body->pending += n;
+        body->pending_len -= n;
+        body->temp.file.offset += n;
+    }
+}
+
+
+/* the answer is err; the temp file goes now, the rest of the body later */
+
+static void
+ngx_http_s3_body_fail(ngx_http_request_t *r, ngx_http_s3_body_t *body,
+    ngx_http_s3_err_e err)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    if (body->error == NGX_HTTP_S3_OK) {
+        body->error = err;
+    }
+
+    body->pending_len = 0;
+
+    cln = ngx_http_s3_body_file_cleanup(r, body);
+
+    if (cln != NULL) {
+        cln->handler(cln->data);
+        cln->handler = NULL;
+        body->temp.file.fd = NGX_INVALID_FILE;
+    }
+}
+
+
+/*
+ * Once the body has ended: the error to answer, or NGX_HTTP_S3_OK with
+ * ctx->rec's size and md5 set and every byte in the temp file.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_body_finish(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    u_char               sha256[S3_SHA256_LEN], declared[S3_SHA256_LEN];
+    ngx_http_s3_body_t  *body;
+
+    body = ctx->body;
+    body->reading = 0;
+
+    ngx_http_s3_body_flush(r, body);
+
+    if (body->error != NGX_HTTP_S3_OK) {
+        return body->error;
+    }
+
+    if (r->headers_in.content_length_n >= 0
+        && body->received != r->headers_in.content_length_n)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "s3 body filter saw %O bytes of %O",
+                      body->received, r->headers_in.content_length_n);
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    if (s3_digest_final(&body->md5, ctx->rec.md5) != S3_OK
+        || (body->check_sha256
+            && s3_digest_final(&body->sha256, sha256) != S3_OK))
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                      "s3_digest_final() failed");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    if (body->check_sha256) {
+        (void) s3_hex_decode(declared, (char *) ctx->payload_hash.data,
+                             ctx->payload_hash.len);
+
+        if (s3_const_time_cmp(declared, sha256, S3_SHA256_LEN) != 0) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "s3 body does not match x-amz-content-sha256");
+            return NGX_HTTP_S3_SHA256_MISMATCH;
+        }
+    }
+
+    ctx->rec.size = body->received;
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * The temp file was renamed into place: its pool cleanup must only close
+ * it, since another request may already have a temp file of that name.
+ */
+
+void
+ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_http_s3_body_file_cleanup(r, body);
+
+    if (cln == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "s3 cleanup of the committed temp file not found");
+        return;
+    }
+
+    cln->handler = ngx_pool_cleanup_file;
+}
+
+
+/* the cleanup ngx_create_temp_file() added to remove the temp file */
+
+static ngx_pool_cleanup_t *
+ngx_http_s3_body_file_cleanup(ngx_http_request_t *r,
+    ngx_http_s3_body_t *body)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_pool_cleanup_file_t  *clnf;
+
+    if (body->temp.file.fd == NGX_INVALID_FILE) {
+        return NULL;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler != ngx_pool_delete_file) {
+            continue;
+        }
+
+        clnf = cln->data;
+
+        if (clnf->fd == body->temp.file.fd) {
+            return cln;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_s3_body_cleanup(void *data)
+{
+    ngx_http_s3_body_t *body = data;
+
+    s3_digest_free(&body->md5);
+    s3_digest_free(&body->sha256);
+}
