@@ -134,6 +134,13 @@ int s3_store_list(const char *root, const char *dir,
 int s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id);
 
 /*
+ * s3_store_object_hlc() that also checks cond (NULL: none) against the
+ * version: returns S3_STORE_PRECONDITION when it does not hold.
+ */
+int s3_store_object_cond(const char *path, const s3_store_cond_t *cond,
+    uint64_t *hlc, char *upload_id);
+
+/*
  * Removes parts/<id> and mpu/<id> of a bucket: the parts of a multipart
  * object that was replaced or deleted (the caller holds its key stripe).
  * Nothing is removed when id is "" (the old object had no parts) or is

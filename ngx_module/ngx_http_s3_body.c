@@ -263,21 +263,13 @@ static void
 ngx_http_s3_body_fail(ngx_http_request_t *r, ngx_http_s3_body_t *body,
     ngx_http_s3_err_e err)
 {
-    ngx_pool_cleanup_t  *cln;
-
     if (body->error == NGX_HTTP_S3_OK) {
         body->error = err;
     }
 
     body->pending_len = 0;
 
-    cln = ngx_http_s3_body_file_cleanup(r, body);
-
-    if (cln != NULL) {
-        cln->handler(cln->data);
-        cln->handler = NULL;
-        body->temp.file.fd = NGX_INVALID_FILE;
-    }
+    ngx_http_s3_body_remove(r, body);
 }
 
 
@@ -355,6 +347,23 @@ ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body)
     }
 
     cln->handler = ngx_pool_cleanup_file;
+}
+
+
+/* a body that will not be committed: its temp file goes now */
+
+void
+ngx_http_s3_body_remove(ngx_http_request_t *r, ngx_http_s3_body_t *body)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_http_s3_body_file_cleanup(r, body);
+
+    if (cln != NULL) {
+        cln->handler(cln->data);
+        cln->handler = NULL;
+        body->temp.file.fd = NGX_INVALID_FILE;
+    }
 }
 
 

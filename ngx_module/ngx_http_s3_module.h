@@ -233,6 +233,7 @@ typedef struct {
 
     /* PutObject */
     s3_record_t                rec;
+    s3_store_cond_t           *cond;          /* If-Match, If-None-Match */
     unsigned                   check_sha256:1;
     unsigned                   parsing:1;     /* complete: XML body */
     unsigned                   anonymous:1;   /* no credentials were sent */
@@ -337,6 +338,8 @@ ngx_http_s3_err_e ngx_http_s3_body_start(ngx_http_request_t *r,
 ngx_http_s3_err_e ngx_http_s3_body_finish(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 void ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body);
+void ngx_http_s3_body_remove(ngx_http_request_t *r,
+    ngx_http_s3_body_t *body);
 
 /* ngx_http_s3_multipart.c */
 ngx_http_s3_err_e ngx_http_s3_mpu_dispatch(ngx_http_request_t *r,

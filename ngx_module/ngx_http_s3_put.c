@@ -19,6 +19,8 @@
 
 static ngx_http_s3_err_e ngx_http_s3_put_check(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+static ngx_http_s3_err_e ngx_http_s3_put_cond(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
 static ngx_uint_t ngx_http_s3_put_keep_header(ngx_table_elt_t *h);
 static ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
     u_char *md5);
@@ -51,6 +53,10 @@ ngx_http_s3_put_object(ngx_http_request_t *r)
     ngx_http_s3_body_t  *body;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    /* our If-Match and If-None-Match are about the version we replace */
+
+    r->disable_not_modified = 1;
 
     err = ngx_http_s3_put_check(r, ctx);
 
@@ -125,7 +131,84 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return ngx_http_s3_part_check(r, ctx);
     }
 
+    err = ngx_http_s3_put_cond(r, ctx);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
     return ngx_http_s3_put_headers(r, ctx);
+}
+
+
+/*
+ * If-None-Match: "*" and If-Match: "*" or one ETag, checked by the commit
+ * under the key lock; an If-Match value that is no ETag of ours matches
+ * no version.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_put_cond(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    u_char           *p, *last, *dash;
+    ngx_int_t         n;
+    ngx_table_elt_t  *h;
+    s3_store_cond_t  *cond;
+
+    if (r->headers_in.if_match == NULL && r->headers_in.if_none_match == NULL)
+    {
+        return NGX_HTTP_S3_OK;
+    }
+
+    cond = ngx_pcalloc(r->pool, sizeof(s3_store_cond_t));
+    if (cond == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    h = r->headers_in.if_none_match;
+
+    if (h != NULL) {
+        if (h->value.len != 1 || h->value.data[0] != '*') {
+            ngx_str_set(&ctx->message, "A header you provided implies "
+                        "functionality that is not implemented");
+            return NGX_HTTP_S3_NOT_IMPLEMENTED;
+        }
+
+        cond->none_match = 1;
+    }
+
+    h = r->headers_in.if_match;
+
+    if (h != NULL) {
+        cond->match = 1;
+        p = h->value.data;
+        last = p + h->value.len;
+
+        if (last - p >= 2 && p[0] == '"' && last[-1] == '"') {
+            p++;
+            last--;
+        }
+
+        dash = ngx_strlchr(p, last, '-');
+        n = (dash != NULL) ? ngx_atoi(dash + 1, last - dash - 1) : 0;
+
+        if (last - p == 1 && p[0] == '*') {
+            cond->match_any = 1;
+
+        } else if ((dash ? dash : last) - p != 2 * S3_MD5_LEN
+                   || s3_hex_decode(cond->md5, (char *) p, 2 * S3_MD5_LEN)
+                      != S3_OK
+                   || n == NGX_ERROR || (dash != NULL && n == 0))
+        {
+            cond->nparts = (size_t) -1;
+
+        } else {
+            cond->nparts = n;
+        }
+    }
+
+    ctx->cond = cond;
+
+    return NGX_HTTP_S3_OK;
 }
 
 
@@ -280,6 +363,7 @@ ngx_http_s3_put_commit(ngx_http_request_t *r)
     }
 
     if (err != NGX_HTTP_S3_OK) {
+        ngx_http_s3_body_remove(r, body);
         return ngx_http_s3_send_error(r, err);
     }
 
@@ -344,8 +428,9 @@ ngx_http_s3_put_run(ngx_http_s3_task_t *t)
                                      (char *) tf->file.name.data, &ctx->rec);
 
     } else {
-        t->rc = s3_store_put_object(&ctx->store, tf->file.fd,
-                                    (char *) tf->file.name.data, &ctx->rec);
+        t->rc = s3_store_put_object_if(&ctx->store, tf->file.fd,
+                                       (char *) tf->file.name.data,
+                                       &ctx->rec, ctx->cond);
     }
 
 }
@@ -356,11 +441,13 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
     ngx_temp_file_t     *tf;
     ngx_http_s3_ctx_t   *ctx;
+    ngx_http_s3_err_e    err;
     ngx_http_s3_body_t  *body;
 
     ctx = t->data;
     body = ctx->body;
     tf = &body->temp;
+    err = NGX_HTTP_S3_OK;
 
     switch (t->rc) {
 
@@ -369,16 +456,31 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
         break;
 
     case S3_STORE_NO_BUCKET:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
+        err = NGX_HTTP_S3_NO_SUCH_BUCKET;
+        break;
 
     case S3_STORE_NO_UPLOAD:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_UPLOAD);
+        err = NGX_HTTP_S3_NO_SUCH_UPLOAD;
+        break;
+
+    case S3_STORE_PRECONDITION:
+        err = NGX_HTTP_S3_PRECONDITION_FAILED;
+        break;
+
+    case S3_STORE_NOT_FOUND:
+        err = NGX_HTTP_S3_NO_SUCH_KEY;
+        break;
 
     default:
-        return ngx_http_s3_send_error(r,
-                   ngx_http_s3_errno(r->connection->log, t->err,
-                                     "s3_store_put_object()",
-                                     (char *) tf->file.name.data));
+        err = ngx_http_s3_errno(r->connection->log, t->err,
+                                "s3_store_put_object()",
+                                (char *) tf->file.name.data);
+        break;
+    }
+
+    if (t->rc != S3_OK) {
+        ngx_http_s3_body_remove(r, body);
+        return ngx_http_s3_send_error(r, err);
     }
 
     if (ctx->rec.kind == S3_RECORD_OBJECT) {
