@@ -21,6 +21,7 @@ static ngx_http_s3_err_e ngx_http_s3_put_check(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 static ngx_http_s3_err_e ngx_http_s3_put_cond(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+static ngx_http_s3_err_e ngx_http_s3_storage_class(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_s3_put_keep_header(ngx_table_elt_t *h);
 static ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
     u_char *md5);
@@ -223,6 +224,10 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
+    if (ngx_http_s3_storage_class(r) != NGX_HTTP_S3_OK) {
+        return NGX_HTTP_S3_INVALID_STORAGE_CLASS;
+    }
+
     buf = ngx_pnalloc(r->pool, NGX_HTTP_S3_HEADERS_SIZE);
     if (buf == NULL) {
         return NGX_HTTP_S3_INTERNAL_ERROR;
@@ -270,6 +275,33 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     ctx->rec.headers.len = len;
 
     return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * Objects are stored one way, S3's STANDARD, which is not stored since S3
+ * does not show it; any other class, valid or not, is refused.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_storage_class(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-storage-class",
+                                sizeof("x-amz-storage-class") - 1);
+
+    if (h == NULL
+        || (h->value.len == sizeof("STANDARD") - 1
+            && ngx_strncmp(h->value.data, "STANDARD", h->value.len) == 0))
+    {
+        return NGX_HTTP_S3_OK;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "s3 storage class \"%V\" is not STANDARD", &h->value);
+
+    return NGX_HTTP_S3_INVALID_STORAGE_CLASS;
 }
 
 

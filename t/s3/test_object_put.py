@@ -173,3 +173,23 @@ def test_put_md5_of_stored_file(s3, alice, bucket):
     path = assert_stored(s3, bucket, 'exact', len(body))
     with open(path, 'rb') as f:
         assert md5_hex(f.read(len(body))) == md5_hex(body)
+
+
+def test_put_storage_class_standard(s3, alice, bucket):
+    alice.put_object(Bucket=bucket, Key='std', Body=b'x',
+                     StorageClass='STANDARD')
+    head = alice.head_object(Bucket=bucket, Key='std')
+    assert 'StorageClass' not in head, head
+    assert_stored(s3, bucket, 'std', 1)
+
+
+@pytest.mark.parametrize('cls', ['GLACIER', 'STANDARD_IA', 'standard',
+                                 'NO_SUCH_CLASS'])
+def test_put_storage_class_other_is_refused(s3, alice, bucket, cls):
+    with s3_error('InvalidStorageClass', 400):
+        alice.put_object(Bucket=bucket, Key='cold', Body=b'x',
+                         StorageClass=cls)
+    assert_not_stored(s3, bucket, 'cold')
+    with s3_error('InvalidStorageClass', 400):
+        alice.create_multipart_upload(Bucket=bucket, Key='cold',
+                                      StorageClass=cls)
