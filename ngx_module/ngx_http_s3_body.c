@@ -27,6 +27,10 @@
 #include "ngx_http_s3_module.h"
 
 
+static ngx_http_s3_err_e ngx_http_s3_body_checksum(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
+static ngx_http_s3_err_e ngx_http_s3_body_checksum_final(
+    ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
 static ngx_int_t ngx_http_s3_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_s3_body_data(ngx_http_request_t *r,
@@ -61,7 +65,8 @@ ngx_http_s3_body_init(ngx_conf_t *cf)
 ngx_http_s3_err_e
 ngx_http_s3_body_start(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    ngx_err_t                  err;
+    ngx_err_t                  errn;
+    ngx_http_s3_err_e          err;
     ngx_temp_file_t           *tf;
     ngx_pool_cleanup_t        *cln;
     ngx_http_s3_body_t        *body;
@@ -79,6 +84,11 @@ ngx_http_s3_body_start(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     cln->handler = ngx_http_s3_body_cleanup;
     cln->data = body;
+
+    err = ngx_http_s3_body_checksum(r, ctx, body);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
 
     if (s3_digest_init(&body->md5, S3_DIGEST_MD5) != S3_OK
         || (ctx->check_sha256
@@ -102,10 +112,10 @@ ngx_http_s3_body_start(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     if (ngx_create_temp_file(&tf->file, tf->path, tf->pool, 1, 1, 0)
         != NGX_OK)
     {
-        err = ngx_errno;
+        errn = ngx_errno;
         tf->file.fd = NGX_INVALID_FILE;
 
-        return ngx_http_s3_errno(r->connection->log, err,
+        return ngx_http_s3_errno(r->connection->log, errn,
                                  "ngx_create_temp_file()",
                                  (char *) tf->path->name.data);
     }
@@ -113,6 +123,112 @@ ngx_http_s3_body_start(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     body->check_sha256 = ctx->check_sha256;
     body->reading = 1;
     ctx->body = body;
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * The flexible checksum: one x-amz-checksum-<algo> header to verify, or
+ * x-amz-sdk-checksum-algorithm (x-amz-checksum-algorithm) alone for one
+ * to compute and store.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_body_checksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_body_t *body)
+{
+    u_char           *p;
+    ngx_uint_t        i;
+    s3_cksum_algo_e   algo, a;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h, *sent, *sdk;
+
+    algo = S3_CKSUM_NONE;
+    sent = NULL;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        a = s3_cksum_header_algo((char *) h[i].lowcase_key, h[i].key.len);
+
+        if (a == S3_CKSUM_NONE) {
+            continue;
+        }
+
+        if (sent != NULL) {
+            ngx_str_set(&ctx->message, "Expecting a single x-amz-checksum- "
+                        "header. Multiple checksum Types are not allowed.");
+            return NGX_HTTP_S3_INVALID_REQUEST;
+        }
+
+        sent = &h[i];
+        algo = a;
+    }
+
+    sdk = ngx_http_s3_find_header(r, (u_char *) "x-amz-sdk-checksum-algorithm",
+                                  sizeof("x-amz-sdk-checksum-algorithm") - 1);
+    if (sdk == NULL) {
+        sdk = ngx_http_s3_find_header(r, (u_char *) "x-amz-checksum-algorithm",
+                                      sizeof("x-amz-checksum-algorithm") - 1);
+    }
+
+    if (sdk != NULL) {
+        a = s3_cksum_algo((char *) sdk->value.data, sdk->value.len);
+
+        if (a == S3_CKSUM_NONE || (sent != NULL && a != algo)) {
+            p = ngx_pnalloc(r->pool, sizeof("Value for  header is invalid.")
+                                     + sdk->key.len);
+            if (p == NULL) {
+                return NGX_HTTP_S3_INTERNAL_ERROR;
+            }
+
+            ctx->message.data = p;
+            ctx->message.len = ngx_sprintf(p, "Value for %V header is "
+                                           "invalid.", &sdk->key) - p;
+            return NGX_HTTP_S3_INVALID_REQUEST;
+        }
+
+        algo = a;
+    }
+
+    if (sent != NULL) {
+        if (s3_cksum_decode(algo, (char *) sent->value.data, sent->value.len,
+                            body->expected)
+            != S3_OK)
+        {
+            p = ngx_pnalloc(r->pool, sizeof("Value for  header is invalid.")
+                                     + sent->key.len);
+            if (p == NULL) {
+                return NGX_HTTP_S3_INTERNAL_ERROR;
+            }
+
+            ctx->message.data = p;
+            ctx->message.len = ngx_sprintf(p, "Value for %s header is "
+                                           "invalid.", s3_cksum_header(algo))
+                               - p;
+            return NGX_HTTP_S3_INVALID_REQUEST;
+        }
+
+        body->verify = 1;
+    }
+
+    if (algo != S3_CKSUM_NONE && s3_cksum_init(&body->cksum, algo) != S3_OK) {
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
+                      "s3_cksum_init() failed");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
 
     return NGX_HTTP_S3_OK;
 }
@@ -209,10 +325,12 @@ ngx_http_s3_body_data(ngx_http_request_t *r, ngx_http_s3_body_t *body,
 
     if (s3_digest_update(&body->md5, p, len) != S3_OK
         || (body->check_sha256
-            && s3_digest_update(&body->sha256, p, len) != S3_OK))
+            && s3_digest_update(&body->sha256, p, len) != S3_OK)
+        || (body->cksum.algo != S3_CKSUM_NONE
+            && s3_cksum_update(&body->cksum, p, len) != S3_OK))
     {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
-                      "s3_digest_update() failed");
+                      "s3 body digest update failed");
         ngx_http_s3_body_fail(r, body, NGX_HTTP_S3_INTERNAL_ERROR);
         return;
     }
@@ -324,7 +442,157 @@ ngx_http_s3_body_finish(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     ctx->rec.size = body->received;
 
+    return ngx_http_s3_body_checksum_final(r, ctx, body);
+}
+
+
+/* checks the flexible checksum and puts it in ctx->rec */
+
+static ngx_http_s3_err_e
+ngx_http_s3_body_checksum_final(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_body_t *body)
+{
+    u_char           *p, raw[S3_CKSUM_MAX_LEN];
+    const char       *name;
+    s3_cksum_algo_e   algo;
+
+    algo = body->cksum.algo;
+
+    if (algo == S3_CKSUM_NONE) {
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (s3_cksum_final(&body->cksum, raw) != S3_OK) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                      "s3_cksum_final() failed");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    name = s3_cksum_name(algo);
+
+    if (body->verify
+        && ngx_memcmp(raw, body->expected, s3_cksum_len(algo)) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 body does not match its %s", name);
+
+        p = ngx_pnalloc(r->pool, sizeof("The  you specified did not match "
+                                        "the calculated checksum.")
+                                 + ngx_strlen(name));
+        if (p == NULL) {
+            return NGX_HTTP_S3_INTERNAL_ERROR;
+        }
+
+        ctx->message.data = p;
+        ctx->message.len = ngx_sprintf(p, "The %s you specified did not "
+                                       "match the calculated checksum.",
+                                       name) - p;
+        return NGX_HTTP_S3_BAD_DIGEST;
+    }
+
+    p = ngx_pnalloc(r->pool, S3_CKSUM_B64_MAX_LEN);
+    if (p == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ctx->rec.checksum.data = name;
+    ctx->rec.checksum.len = ngx_strlen(name);
+    ctx->rec.checksum_value.data = (char *) p;
+    ctx->rec.checksum_value.len = s3_base64_encode((char *) p, raw,
+                                                   s3_cksum_len(algo));
+
     return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * The x-amz-checksum-<algo> and x-amz-checksum-type headers of a record
+ * that has a checksum.
+ */
+
+ngx_int_t
+ngx_http_s3_set_checksum(ngx_http_request_t *r, s3_record_t *rec)
+{
+    ngx_str_t         type;
+    s3_cksum_algo_e   algo;
+    ngx_table_elt_t  *h;
+
+    algo = s3_cksum_algo(rec->checksum.data, rec->checksum.len);
+
+    if (algo == S3_CKSUM_NONE || rec->checksum_value.len == 0) {
+        return NGX_OK;
+    }
+
+    if (rec->checksum_type.len != 0) {
+        type.data = (u_char *) rec->checksum_type.data;
+        type.len = rec->checksum_type.len;
+
+    } else if (ngx_strlchr((u_char *) rec->checksum_value.data,
+                           (u_char *) rec->checksum_value.data
+                           + rec->checksum_value.len, '-')
+               != NULL)
+    {
+        ngx_str_set(&type, "COMPOSITE");
+
+    } else {
+        ngx_str_set(&type, "FULL_OBJECT");
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) s3_cksum_header(algo);
+    h->key.len = ngx_strlen(h->key.data);
+    h->value.data = (u_char *) rec->checksum_value.data;
+    h->value.len = rec->checksum_value.len;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "x-amz-checksum-type");
+    h->value = type;
+
+    return NGX_OK;
+}
+
+
+/*
+ * GET and HEAD show the checksum when the request has x-amz-checksum-mode:
+ * ENABLED, as S3 does, and not for a range or a part, whose bytes it does
+ * not cover.
+ */
+
+ngx_int_t
+ngx_http_s3_checksum_out(ngx_http_request_t *r, s3_record_t *rec)
+{
+    ngx_table_elt_t    *h;
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    if (rec->checksum_value.len == 0 || r->headers_in.range != NULL
+        || ctx->part_number != 0)
+    {
+        return NGX_OK;
+    }
+
+    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-checksum-mode",
+                                sizeof("x-amz-checksum-mode") - 1);
+
+    if (h == NULL || h->value.len != sizeof("ENABLED") - 1
+        || ngx_strncasecmp(h->value.data, (u_char *) "ENABLED",
+                           h->value.len) != 0)
+    {
+        return NGX_OK;
+    }
+
+    return ngx_http_s3_set_checksum(r, rec);
 }
 
 
@@ -403,4 +671,5 @@ ngx_http_s3_body_cleanup(void *data)
 
     s3_digest_free(&body->md5);
     s3_digest_free(&body->sha256);
+    s3_cksum_free(&body->cksum);
 }

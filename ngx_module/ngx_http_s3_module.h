@@ -253,8 +253,12 @@ typedef struct {
                                                  has ended: swallowing */
     s3_digest_t                md5;
     s3_digest_t                sha256;
+    s3_cksum_t                 cksum;         /* flexible checksum; algo
+                                                 NONE: none asked for */
+    u_char                     expected[S3_CKSUM_MAX_LEN];
     unsigned                   reading:1;
     unsigned                   check_sha256:1;
+    unsigned                   verify:1;      /* expected was sent */
 } ngx_http_s3_body_t;
 
 
@@ -341,6 +345,8 @@ ngx_http_s3_err_e ngx_http_s3_body_finish(ngx_http_request_t *r,
 void ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body);
 void ngx_http_s3_body_remove(ngx_http_request_t *r,
     ngx_http_s3_body_t *body);
+ngx_int_t ngx_http_s3_set_checksum(ngx_http_request_t *r, s3_record_t *rec);
+ngx_int_t ngx_http_s3_checksum_out(ngx_http_request_t *r, s3_record_t *rec);
 
 /* ngx_http_s3_multipart.c */
 ngx_http_s3_err_e ngx_http_s3_mpu_dispatch(ngx_http_request_t *r,

@@ -262,6 +262,10 @@ ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
         }
     }
 
+    if (ngx_http_s3_checksum_out(r, rec) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_s3_set_etag(r, rec->md5, s3_record_nparts(rec));
 }
 

@@ -519,7 +519,9 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
         ngx_http_s3_notify(r);
     }
 
-    if (ngx_http_s3_set_etag(r, ctx->rec.md5, 0) != NGX_OK) {
+    if (ngx_http_s3_set_etag(r, ctx->rec.md5, 0) != NGX_OK
+        || ngx_http_s3_set_checksum(r, &ctx->rec) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
