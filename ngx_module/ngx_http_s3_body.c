@@ -31,6 +31,8 @@ static ngx_http_s3_err_e ngx_http_s3_body_checksum(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
 static ngx_http_s3_err_e ngx_http_s3_body_checksum_final(
     ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
+static s3_cksum_algo_e ngx_http_s3_body_part_algo(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_cksum_algo_e algo);
 static ngx_int_t ngx_http_s3_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static void ngx_http_s3_body_data(ngx_http_request_t *r,
@@ -224,6 +226,19 @@ ngx_http_s3_body_checksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         body->verify = 1;
     }
 
+    if (ctx->op == NGX_HTTP_S3_OP_UPLOAD_PART) {
+        algo = ngx_http_s3_body_part_algo(r, ctx, algo);
+
+        if (algo == S3_CKSUM_NONE && ctx->rec.checksum.len != 0) {
+            return NGX_HTTP_S3_INVALID_REQUEST;
+        }
+
+        /* the part's own, set once its body has been checked */
+
+        ngx_str_null(&ctx->rec.checksum);
+        ngx_str_null(&ctx->rec.checksum_type);
+    }
+
     if (algo != S3_CKSUM_NONE && s3_cksum_init(&body->cksum, algo) != S3_OK) {
         ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
                       "s3_cksum_init() failed");
@@ -231,6 +246,58 @@ ngx_http_s3_body_checksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     }
 
     return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * A part of an upload created with an algorithm carries its checksum; a
+ * FULL_OBJECT upload's part may leave it to us.  Returns the algorithm,
+ * or S3_CKSUM_NONE with ctx->message set when the part's is not the
+ * upload's.
+ */
+
+static s3_cksum_algo_e
+ngx_http_s3_body_part_algo(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_cksum_algo_e algo)
+{
+    u_char           *p, want[sizeof("crc64nvme")], got[sizeof("crc64nvme")];
+    const char       *name;
+    s3_cksum_algo_e   upload;
+
+    upload = s3_cksum_algo(ctx->rec.checksum.data, ctx->rec.checksum.len);
+
+    if (upload == S3_CKSUM_NONE || algo == upload) {
+        return algo;
+    }
+
+    if (algo == S3_CKSUM_NONE && ctx->rec.checksum_type.len
+        == sizeof("FULL_OBJECT") - 1
+        && ngx_strncmp(ctx->rec.checksum_type.data, "FULL_OBJECT",
+                       sizeof("FULL_OBJECT") - 1) == 0)
+    {
+        return upload;
+    }
+
+    name = s3_cksum_name(upload);
+    ngx_strlow(want, (u_char *) name, ngx_strlen(name) + 1);
+
+    name = (algo == S3_CKSUM_NONE) ? "null" : s3_cksum_name(algo);
+    ngx_strlow(got, (u_char *) name, ngx_strlen(name) + 1);
+
+    p = ngx_pnalloc(r->pool, sizeof("Checksum Type mismatch occurred, "
+                                    "expected checksum Type: , actual "
+                                    "checksum Type: ")
+                             + 2 * sizeof("crc64nvme"));
+    if (p == NULL) {
+        return S3_CKSUM_NONE;
+    }
+
+    ctx->message.data = p;
+    ctx->message.len = ngx_sprintf(p, "Checksum Type mismatch occurred, "
+                                   "expected checksum Type: %s, actual "
+                                   "checksum Type: %s", want, got) - p;
+
+    return S3_CKSUM_NONE;
 }
 
 

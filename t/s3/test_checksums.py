@@ -169,3 +169,75 @@ def test_boto3_mismatch(s3, alice, bucket):
         alice.put_object(Bucket=bucket, Key='bad', Body=b'body',
                          ChecksumSHA256=cksum('SHA256', b'other'))
     assert_not_stored(s3, bucket, 'bad')
+
+
+def mpu(s3, bucket, key, headers):
+    return s3raw.request(s3, s3.alice, 'POST', s3raw.object_path(bucket, key),
+                         query='uploads', headers=headers)
+
+
+def upload_part(s3, bucket, key, upload_id, body, headers):
+    return s3raw.request(s3, s3.alice, 'PUT', s3raw.object_path(bucket, key),
+                         query=f'partNumber=1&uploadId={upload_id}',
+                         body=body, headers=headers)
+
+
+def upload_id(r):
+    assert r.status == 200, r
+    return r.xml().find('{*}UploadId').text
+
+
+def test_create_upload_echoes_algorithm_and_type(s3, bucket):
+    r = mpu(s3, bucket, 'm', {'x-amz-checksum-algorithm': 'CRC32'})
+    assert r.status == 200, r
+    assert r.header('x-amz-checksum-algorithm') == 'CRC32'
+    assert r.header('x-amz-checksum-type') == 'COMPOSITE'
+    r = mpu(s3, bucket, 'm', {'x-amz-checksum-algorithm': 'CRC32C',
+                              'x-amz-checksum-type': 'FULL_OBJECT'})
+    assert r.header('x-amz-checksum-type') == 'FULL_OBJECT', r
+    r = mpu(s3, bucket, 'm', {'x-amz-checksum-algorithm': 'CRC64NVME'})
+    assert r.header('x-amz-checksum-type') == 'FULL_OBJECT', r
+    r = mpu(s3, bucket, 'm', {})
+    assert r.header('x-amz-checksum-algorithm') is None, r
+
+
+@pytest.mark.parametrize('algo,kind', [('SHA256', 'FULL_OBJECT'),
+                                       ('SHA1', 'FULL_OBJECT'),
+                                       ('CRC64NVME', 'COMPOSITE'),
+                                       ('CRC32', 'BOGUS')])
+def test_create_upload_bad_type(s3, bucket, algo, kind):
+    r = mpu(s3, bucket, 'm', {'x-amz-checksum-algorithm': algo,
+                              'x-amz-checksum-type': kind})
+    assert_raw_error(r, 'InvalidRequest', 400)
+
+
+def test_part_must_carry_the_upload_checksum(s3, bucket):
+    uid = upload_id(mpu(s3, bucket, 'm',
+                        {'x-amz-checksum-algorithm': 'CRC32'}))
+    body = b'part'
+    r = upload_part(s3, bucket, 'm', uid, body, {})
+    err = assert_raw_error(r, 'InvalidRequest', 400)
+    assert err['Message'] == ('Checksum Type mismatch occurred, expected '
+                              'checksum Type: crc32, actual checksum Type: '
+                              'null')
+    r = upload_part(s3, bucket, 'm', uid, body,
+                    {header('SHA1'): cksum('SHA1', body)})
+    assert_raw_error(r, 'InvalidRequest', 400)
+    r = upload_part(s3, bucket, 'm', uid, body,
+                    {header('CRC32'): cksum('CRC32', b'other')})
+    assert_raw_error(r, 'BadDigest', 400)
+    r = upload_part(s3, bucket, 'm', uid, body,
+                    {header('CRC32'): cksum('CRC32', body)})
+    assert r.status == 200, r
+    assert r.header(header('CRC32')) == cksum('CRC32', body)
+    assert_tmp_clean(s3)
+
+
+def test_full_object_part_checksum_is_computed(s3, bucket):
+    uid = upload_id(mpu(s3, bucket, 'm',
+                        {'x-amz-checksum-algorithm': 'CRC32C',
+                         'x-amz-checksum-type': 'FULL_OBJECT'}))
+    body = b'a part'
+    r = upload_part(s3, bucket, 'm', uid, body, {})
+    assert r.status == 200, r
+    assert r.header(header('CRC32C')) == cksum('CRC32C', body)
