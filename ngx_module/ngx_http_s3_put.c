@@ -112,6 +112,18 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_ENTITY_TOO_LARGE;
     }
 
+    if (ctx->payload_hash.len > sizeof("STREAMING-") - 1
+        && ngx_strncmp(ctx->payload_hash.data, "STREAMING-",
+                       sizeof("STREAMING-") - 1) == 0)
+    {
+        /* until the body filter decodes aws-chunked: never store framing */
+
+        ngx_str_set(&ctx->message, "A header you provided implies "
+                    "functionality that is not implemented "
+                    "(x-amz-content-sha256: STREAMING-*)");
+        return NGX_HTTP_S3_NOT_IMPLEMENTED;
+    }
+
     if (r->headers_in.content_range != NULL) {
         ngx_str_set(&ctx->message, "Content-Range is not supported by "
                     "PutObject.");
