@@ -40,6 +40,7 @@
 #define S3_STORE_INVALID_PART    17    /* complete: missing, other md5 */
 #define S3_STORE_TOO_SMALL       18    /* complete: a part under 5 MiB */
 #define S3_STORE_BAD_RANGE       19    /* copy: range outside the source */
+#define S3_STORE_PRECONDITION    20    /* put: a condition does not hold */
 
 #define S3_STORE_PART_MIN_SIZE   (5 * 1024 * 1024)
 #define S3_STORE_UPLOAD_BUF      32768 /* holds any upload record */
@@ -53,6 +54,20 @@ typedef struct {
     uint32_t          node_id;
     s3_hlc_t         *clock;          /* shared by the process's threads */
 } s3_store_t;
+
+
+/*
+ * A conditional put's condition on the version it replaces (If-None-Match,
+ * If-Match), checked under the key lock.
+ */
+typedef struct {
+    int               none_match;     /* "*": there must be no version */
+    int               match;          /* there must be a version ... */
+    int               match_any;      /* ... any ("*"), or one whose ETag
+                                         is md5 and nparts ("md5-N") */
+    unsigned char     md5[S3_MD5_LEN];
+    size_t            nparts;         /* 0: a single-part ETag */
+} s3_store_cond_t;
 
 
 /* CompleteMultipartUpload's list: one entry per part, ascending. */
@@ -131,6 +146,15 @@ int s3_store_sweep_tmp(const char *root);
  */
 int s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
     s3_record_t *rec);
+
+/*
+ * s3_store_put_object() if cond (NULL: none) holds for the current
+ * version, as one step under the key lock.  Returns as it does, or
+ * S3_STORE_PRECONDITION, or S3_STORE_NOT_FOUND (cond->match and no
+ * version); the temp file is then left to the caller.
+ */
+int s3_store_put_object_if(const s3_store_t *st, int fd,
+    const char *tmp_path, s3_record_t *rec, const s3_store_cond_t *cond);
 
 /*
  * Deletes an object.  Returns S3_OK, S3_STORE_NOT_FOUND (nothing was

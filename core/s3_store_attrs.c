@@ -141,7 +141,7 @@ s3_store_attrs_publish(const s3_store_t *st, int src, s3_record_t *rec,
     rc = s3_store_copy_bytes(src, 0, rec->size, fd, &pos, NULL);
 
     if (rc == S3_OK) {
-        rc = s3_store_put_locked(st, fd, tmp, rec, path);
+        rc = s3_store_put_locked(st, fd, tmp, rec, path, NULL);
     }
 
     s3_store_close(fd);

@@ -134,6 +134,13 @@ int s3_store_list(const char *root, const char *dir,
 int s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id);
 
 /*
+ * s3_store_object_hlc() that also checks cond (NULL: none) against the
+ * version: returns S3_STORE_PRECONDITION when it does not hold.
+ */
+int s3_store_object_cond(const char *path, const s3_store_cond_t *cond,
+    uint64_t *hlc, char *upload_id);
+
+/*
  * Removes parts/<id> and mpu/<id> of a bucket: the parts of a multipart
  * object that was replaced or deleted (the caller holds its key stripe).
  * Nothing is removed when id is "" (the old object had no parts) or is
@@ -144,12 +151,12 @@ void s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
     const char *id, const s3_str_t *keep);
 
 /*
- * s3_store_put_object() once the caller holds the key stripe and has set
- * rec->mtime_ms; path is where the object goes (modified during the call
- * and restored).
+ * s3_store_put_object_if() once the caller holds the key stripe and has
+ * set rec->mtime_ms; path is where the object goes (modified during the
+ * call and restored); cond may be NULL.
  */
 int s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
-    s3_record_t *rec, char *path);
+    s3_record_t *rec, char *path, const s3_store_cond_t *cond);
 
 /*
  * Copies len bytes at off of src to dst at *pos, advancing *pos: through

@@ -914,7 +914,7 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_s3_init(ngx_conf_t *cf)
 {
-    return ngx_http_s3_put_init(cf);
+    return ngx_http_s3_body_init(cf);
 }
 
 

@@ -301,7 +301,8 @@ ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
     }
 
     if (ngx_http_s3_overrides(r) != NGX_OK
-        || ngx_http_s3_tagging_count(r, rec) != NGX_OK)
+        || ngx_http_s3_tagging_count(r, rec) != NGX_OK
+        || ngx_http_s3_checksum_out(r, rec) != NGX_OK)
     {
         return NGX_ERROR;
     }
