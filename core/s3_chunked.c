@@ -84,6 +84,10 @@ static const unsigned char  s3_chunked_tchar[256] = {
 int
 s3_chunked_mode(const char *value, size_t len, s3_chunked_mode_e *mode)
 {
+    size_t  i;
+
+    /* 0 for the ECDSA (SigV4a) values */
+
     static const struct {
         s3_str_t            value;
         s3_chunked_mode_e   mode;
@@ -93,25 +97,26 @@ s3_chunked_mode(const char *value, size_t len, s3_chunked_mode_e *mode)
         { s3_string("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"),
           S3_CHUNKED_SIGNED_TRAILER },
         { s3_string("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
-          S3_CHUNKED_UNSIGNED_TRAILER }
+          S3_CHUNKED_UNSIGNED_TRAILER },
+        { s3_string("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"), 0 },
+        { s3_string("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"), 0 }
     };
 
-    size_t  i;
-
     for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (len == modes[i].value.len
-            && memcmp(value, modes[i].value.data, len) == 0)
+        if (len != modes[i].value.len
+            || memcmp(value, modes[i].value.data, len) != 0)
         {
-            *mode = modes[i].mode;
-            return S3_OK;
+            continue;
         }
-    }
 
-    if (len >= sizeof("STREAMING-") - 1
-        && memcmp(value, "STREAMING-", sizeof("STREAMING-") - 1) == 0)
-    {
-        errno = ENOTSUP;
-        return S3_ERR;
+        if (modes[i].mode == 0) {
+            errno = ENOTSUP;
+            return S3_ERR;
+        }
+
+        *mode = modes[i].mode;
+
+        return S3_OK;
     }
 
     return S3_DECLINED;

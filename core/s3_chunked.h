@@ -92,8 +92,8 @@ typedef struct {
 /*
  * The mode an x-amz-content-sha256 value asks for.  Returns S3_OK and sets
  * *mode; S3_DECLINED (s3_sigv4.h) when the value is no STREAMING- one
- * (a hex hash, UNSIGNED-PAYLOAD); S3_ERR (ENOTSUP) for the other
- * STREAMING- values (ECDSA), which are not implemented.
+ * (a hex hash, UNSIGNED-PAYLOAD, an unknown STREAMING- value); S3_ERR
+ * (ENOTSUP) for the two ECDSA (SigV4a) ones, which are not implemented.
  */
 int s3_chunked_mode(const char *value, size_t len, s3_chunked_mode_e *mode);
 

@@ -157,9 +157,13 @@ test_mode(void)
               && errno == ENOTSUP);
 
     errno = 0;
-    test_cond("a longer STREAMING- value is not supported",
-              MODE("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILERS") == S3_ERR
-              && errno == ENOTSUP);
+    test_cond("ECDSA with trailers is not supported",
+              MODE("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER")
+              == S3_ERR && errno == ENOTSUP);
+
+    test_cond("an unknown STREAMING- value is declined",
+              MODE("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILERS")
+              == S3_DECLINED);
 
     test_cond("lowercase is no STREAMING- value",
               MODE("streaming-aws4-hmac-sha256-payload") == S3_DECLINED);
