@@ -425,6 +425,16 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_LIST_UPLOADS:
         return ngx_http_s3_list_objects(r);    /* repld reads ?uploads */
 
+    case NGX_HTTP_S3_OP_COPY_OBJECT:
+        return ngx_http_s3_copy_object(r);
+
+    case NGX_HTTP_S3_OP_GET_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
+        return ngx_http_s3_get_tagging(r);
+
+    case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
+        return ngx_http_s3_delete_tagging(r);
+
     case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
         return ngx_http_s3_get_bucket_location(r);
 
@@ -434,19 +444,6 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
         return ngx_http_s3_put_bucket_acl(r);
 
-    case NGX_HTTP_S3_OP_COPY_OBJECT:
-    case NGX_HTTP_S3_OP_DELETE_OBJECTS:
-    case NGX_HTTP_S3_OP_GET_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
-    case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
-    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
-    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
-    case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NOT_IMPLEMENTED);
-
     case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
         return ngx_http_s3_get_bucket_cors(r);
 
@@ -455,6 +452,15 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     case NGX_HTTP_S3_OP_PREFLIGHT:
         return ngx_http_s3_preflight(r);
+
+    case NGX_HTTP_S3_OP_DELETE_OBJECTS:
+    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
+    case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
+    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
+    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
+    case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NOT_IMPLEMENTED);
 
     default:
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -928,7 +934,7 @@ ngx_http_s3_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    return ngx_http_s3_put_init(cf);
+    return ngx_http_s3_body_init(cf);
 }
 
 
