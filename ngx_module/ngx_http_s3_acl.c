@@ -3,7 +3,8 @@
  * Copyright (C) ngx_s3 developers
  *
  * Canned ACLs: x-amz-acl on the requests that create a bucket or an
- * object, GetBucketAcl, GetObjectAcl, PutBucketAcl.  Two ACLs exist here:
+ * object, Get- and PutBucketAcl, Get- and PutObjectAcl (x-amz-acl, or an
+ * AccessControlPolicy that grants one of them).  Two ACLs exist here:
  * private (the owner has FULL_CONTROL) and public-read (everyone may also
  * read), stored in the record's acl field ("public-read" or empty).  The
  * bucket's owner owns its objects.
@@ -31,6 +32,8 @@ typedef struct {
 
 static ngx_http_s3_err_e ngx_http_s3_acl_value(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_str_t *value, s3_str_t *acl);
+static ngx_int_t ngx_http_s3_acl_set(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
 static ngx_buf_t *ngx_http_s3_acl_xml(ngx_http_request_t *r,
     s3_str_t *owner, s3_str_t *acl);
 
@@ -187,7 +190,44 @@ ngx_http_s3_get_bucket_acl(ngx_http_request_t *r)
 
 
 ngx_int_t
-ngx_http_s3_put_bucket_acl(ngx_http_request_t *r)
+ngx_http_s3_get_object_acl(ngx_http_request_t *r)
+{
+    ngx_buf_t          *b;
+    ngx_file_t         *file;
+    s3_record_t         brec, rec;
+    ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &brec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+    if (file == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    err = ngx_http_s3_open_object(r, &ctx->bucket, &ctx->key, file, &rec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    b = ngx_http_s3_acl_xml(r, &brec.owner, &rec.acl);
+    if (b == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    return ngx_http_s3_send_xml(r, NGX_HTTP_OK, b);
+}
+
+
+/* PutBucketAcl, PutObjectAcl */
+
+ngx_int_t
+ngx_http_s3_put_acl(ngx_http_request_t *r)
 {
     s3_record_t         brec;
     ngx_http_s3_ctx_t  *ctx;
@@ -212,7 +252,18 @@ ngx_http_s3_put_bucket_acl(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
-    return ngx_http_s3_set_bucket_attrs(r, ctx);
+    return ngx_http_s3_acl_set(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_s3_acl_set(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    if (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_ACL) {
+        return ngx_http_s3_set_bucket_attrs(r, ctx);
+    }
+
+    return ngx_http_s3_set_object_attrs(r, ctx);
 }
 
 

@@ -480,8 +480,9 @@ ngx_http_s3_default_region(ngx_str_t *region)
 
 
 /*
- * Replaces the ACL (PutBucketAcl) or the CORS rules (Put- and
- * DeleteBucketCors) of the bucket with those of ctx->rec, in a task.
+ * Replaces the ACL (PutBucketAcl), the CORS rules (Put- and
+ * DeleteBucketCors) or the tags (Put- and DeleteBucketTagging) of the
+ * bucket with those of ctx->rec, in a task.
  */
 
 ngx_int_t
@@ -503,8 +504,21 @@ ngx_http_s3_bucket_attrs_run(ngx_http_s3_task_t *t)
 
     unsigned  which;
 
-    which = (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_ACL) ? S3_STORE_ATTR_ACL
-                                                      : S3_STORE_ATTR_CORS;
+    switch (ctx->op) {
+
+    case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
+        which = S3_STORE_ATTR_ACL;
+        break;
+
+    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
+    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
+        which = S3_STORE_ATTR_TAGS;
+        break;
+
+    default:
+        which = S3_STORE_ATTR_CORS;
+        break;
+    }
 
     t->rc = s3_store_set_bucket_attrs(&ctx->store, &ctx->rec, which);
 }
@@ -522,7 +536,8 @@ ngx_http_s3_bucket_attrs_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     case S3_OK:
         ngx_http_s3_notify(r);
         return ngx_http_s3_send_empty(r,
-                   (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_CORS)
+                   (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_CORS
+                    || ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING)
                    ? NGX_HTTP_NO_CONTENT : NGX_HTTP_OK);
 
     case S3_STORE_NO_BUCKET:

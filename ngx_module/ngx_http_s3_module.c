@@ -441,8 +441,12 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_GET_BUCKET_ACL:
         return ngx_http_s3_get_bucket_acl(r);
 
+    case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
+        return ngx_http_s3_get_object_acl(r);
+
     case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
-        return ngx_http_s3_put_bucket_acl(r);
+    case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
+        return ngx_http_s3_put_acl(r);
 
     case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
         return ngx_http_s3_get_bucket_cors(r);
@@ -455,8 +459,6 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     case NGX_HTTP_S3_OP_DELETE_OBJECTS:
     case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
     case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:

@@ -348,7 +348,8 @@ ngx_int_t ngx_http_s3_set_bucket_attrs(ngx_http_request_t *r,
 ngx_http_s3_err_e ngx_http_s3_acl_header(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_str_t *acl);
 ngx_int_t ngx_http_s3_get_bucket_acl(ngx_http_request_t *r);
-ngx_int_t ngx_http_s3_put_bucket_acl(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_get_object_acl(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_acl(ngx_http_request_t *r);
 
 /* ngx_http_s3_cors.c */
 ngx_int_t ngx_http_s3_cors_init(ngx_conf_t *cf);
@@ -407,6 +408,8 @@ ngx_int_t ngx_http_s3_upload_part_copy(ngx_http_request_t *r);
 /* ngx_http_s3_tagging.c */
 ngx_int_t ngx_http_s3_get_tagging(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_tagging(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_set_object_attrs(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
 ngx_http_s3_err_e ngx_http_s3_tagging_header(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 
