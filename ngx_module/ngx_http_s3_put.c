@@ -324,20 +324,12 @@ ngx_http_s3_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_module);
 
-    if (ctx == NULL || !(ctx->hashing || ctx->parsing)) {
+    if (ctx == NULL || !ctx->hashing) {
         return ngx_http_next_request_body_filter(r, in);
     }
 
     for (cl = in; cl; cl = cl->next) {
         b = cl->buf;
-
-        if (ctx->parsing) {
-            if (ngx_http_s3_complete_body(r, ctx, b) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            continue;
-        }
 
         if (b->in_file) {
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
