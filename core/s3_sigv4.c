@@ -40,6 +40,36 @@ typedef struct {
 } s3_sigv4_buf_t;
 
 
+/* a parameter of a presigned URL and what its malformed value means */
+typedef struct {
+    s3_str_t                 name;
+    s3_sigv4_query_error_e   error;
+} s3_sigv4_query_param_t;
+
+
+enum {
+    S3_SIGV4_Q_ALGORITHM = 0,
+    S3_SIGV4_Q_CREDENTIAL,
+    S3_SIGV4_Q_DATE,
+    S3_SIGV4_Q_EXPIRES,
+    S3_SIGV4_Q_SIGNED_HEADERS,
+    S3_SIGV4_Q_SIGNATURE,
+    S3_SIGV4_Q_TOKEN,
+    S3_SIGV4_Q_N
+};
+
+
+static const s3_sigv4_query_param_t  s3_sigv4_query_params[] = {
+    { s3_string("X-Amz-Algorithm"), S3_SIGV4_QUERY_ALGORITHM },
+    { s3_string("X-Amz-Credential"), S3_SIGV4_QUERY_CREDENTIAL },
+    { s3_string("X-Amz-Date"), S3_SIGV4_QUERY_DATE },
+    { s3_string("X-Amz-Expires"), S3_SIGV4_QUERY_EXPIRES },
+    { s3_string("X-Amz-SignedHeaders"), S3_SIGV4_QUERY_SIGNED_HEADERS },
+    { s3_string("X-Amz-Signature"), S3_SIGV4_QUERY_SIGNATURE },
+    { s3_string("X-Amz-Security-Token"), S3_SIGV4_QUERY_MISSING }
+};
+
+
 static void s3_sigv4_cursor_init(s3_sigv4_cursor_t *c, const char *p,
     size_t len, int encode_slash);
 static int s3_sigv4_cursor_next(s3_sigv4_cursor_t *c);
@@ -63,6 +93,10 @@ static int s3_sigv4_parse_credential(const char *p, size_t len,
     s3_sigv4_auth_t *auth);
 static int s3_sigv4_check_signed_headers(const char *p, size_t len);
 static int s3_sigv4_check_signature(const char *p, size_t len);
+static int s3_sigv4_query_collect(const char *query, size_t len,
+    char *buf, size_t size, s3_str_t *v, s3_sigv4_query_t *q);
+static int s3_sigv4_query_check(const s3_str_t *v, s3_sigv4_query_t *q);
+static int s3_sigv4_parse_expires(const s3_str_t *v, s3_sigv4_query_t *q);
 static int s3_sigv4_digits(const char *p, size_t len, int *out);
 static int s3_sigv4_eq(const char *p, size_t len, const char *lit);
 
@@ -761,6 +795,223 @@ s3_sigv4_check_signature(const char *p, size_t len)
             return S3_ERR;
         }
     }
+
+    return S3_OK;
+}
+
+
+int
+s3_sigv4_parse_query(const char *query, size_t len, char *buf, size_t size,
+    s3_sigv4_query_t *q)
+{
+    s3_str_t  v[S3_SIGV4_Q_N];
+
+    memset(q, 0, sizeof(s3_sigv4_query_t));
+    memset(v, 0, sizeof(v));
+
+    if (s3_sigv4_query_collect(query, len, buf, size, v, q) != S3_OK) {
+        return S3_ERR;
+    }
+
+    if (v[S3_SIGV4_Q_ALGORITHM].data == NULL) {
+        return S3_DECLINED;
+    }
+
+    if (s3_sigv4_query_check(v, q) != S3_OK) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+/*
+ * Decodes the value of every parameter s3_sigv4_query_params[] names into
+ * buf, v[i] pointing to it; names are compared as sent, case-sensitive,
+ * as S3 does.
+ */
+
+static int
+s3_sigv4_query_collect(const char *query, size_t len, char *buf,
+    size_t size, s3_str_t *v, s3_sigv4_query_t *q)
+{
+    size_t       i, used;
+    ssize_t      n;
+    const char  *p, *end, *amp, *eq;
+
+    used = 0;
+    p = query;
+    end = query + len;
+
+    for ( /* void */ ; p < end; p = amp + (amp < end)) {
+        amp = memchr(p, '&', end - p);
+        if (amp == NULL) {
+            amp = end;
+        }
+
+        eq = memchr(p, '=', amp - p);
+        if (eq == NULL) {
+            eq = amp;
+        }
+
+        for (i = 0; i < S3_SIGV4_Q_N; i++) {
+            if (s3_sigv4_eq(p, eq - p, s3_sigv4_query_params[i].name.data)) {
+                break;
+            }
+        }
+
+        if (i == S3_SIGV4_Q_N) {
+            continue;
+        }
+
+        if (v[i].data != NULL) {
+            q->error = S3_SIGV4_QUERY_MISSING;
+            errno = EINVAL;
+            return S3_ERR;
+        }
+
+        if (eq == amp) {
+            eq = amp - 1;                   /* "name" alone: empty value */
+        }
+
+        if (size - used < (size_t) (amp - eq - 1)) {
+            errno = ENOSPC;
+            return S3_ERR;
+        }
+
+        n = s3_uri_decode(buf + used, eq + 1, amp - eq - 1, 0);
+        if (n < 0) {
+            q->error = s3_sigv4_query_params[i].error;
+            errno = EINVAL;
+            return S3_ERR;
+        }
+
+        v[i].data = buf + used;
+        v[i].len = (size_t) n;
+        used += (size_t) n;
+    }
+
+    return S3_OK;
+}
+
+
+static int
+s3_sigv4_query_check(const s3_str_t *v, s3_sigv4_query_t *q)
+{
+    size_t  i;
+
+    if (!s3_sigv4_eq(v[S3_SIGV4_Q_ALGORITHM].data,
+                     v[S3_SIGV4_Q_ALGORITHM].len, S3_SIGV4_ALGORITHM))
+    {
+        q->error = S3_SIGV4_QUERY_ALGORITHM;
+        return S3_ERR;
+    }
+
+    for (i = 0; i < S3_SIGV4_Q_TOKEN; i++) {
+        if (v[i].data == NULL) {
+            q->error = S3_SIGV4_QUERY_MISSING;
+            return S3_ERR;
+        }
+    }
+
+    q->error = S3_SIGV4_QUERY_CREDENTIAL;
+
+    if (s3_sigv4_parse_credential(v[S3_SIGV4_Q_CREDENTIAL].data,
+                                  v[S3_SIGV4_Q_CREDENTIAL].len, &q->auth)
+        != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    q->error = S3_SIGV4_QUERY_DATE;
+
+    if (s3_sigv4_parse_date(v[S3_SIGV4_Q_DATE].data, v[S3_SIGV4_Q_DATE].len,
+                            &q->date)
+        != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    if (s3_sigv4_parse_expires(&v[S3_SIGV4_Q_EXPIRES], q) != S3_OK) {
+        return S3_ERR;
+    }
+
+    q->error = S3_SIGV4_QUERY_SIGNED_HEADERS;
+
+    if (s3_sigv4_check_signed_headers(v[S3_SIGV4_Q_SIGNED_HEADERS].data,
+                                      v[S3_SIGV4_Q_SIGNED_HEADERS].len)
+        != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    q->error = S3_SIGV4_QUERY_SIGNATURE;
+
+    if (s3_sigv4_check_signature(v[S3_SIGV4_Q_SIGNATURE].data,
+                                 v[S3_SIGV4_Q_SIGNATURE].len)
+        != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    q->error = S3_SIGV4_QUERY_NONE;
+    q->auth.signed_headers = v[S3_SIGV4_Q_SIGNED_HEADERS];
+    q->auth.signature = v[S3_SIGV4_Q_SIGNATURE];
+    q->amz_date = v[S3_SIGV4_Q_DATE];
+    q->token = v[S3_SIGV4_Q_TOKEN];
+
+    return S3_OK;
+}
+
+
+/* "-0" is 0; digits past the limit are only checked */
+
+static int
+s3_sigv4_parse_expires(const s3_str_t *v, s3_sigv4_query_t *q)
+{
+    int          negative;
+    size_t       i, len;
+    time_t       n;
+    const char  *p;
+
+    p = v->data;
+    len = v->len;
+    negative = (len > 0 && p[0] == '-');
+
+    if (negative) {
+        p++;
+        len--;
+    }
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            break;
+        }
+
+        if (n <= S3_SIGV4_MAX_EXPIRES) {
+            n = n * 10 + (p[i] - '0');
+        }
+    }
+
+    if (len == 0 || i < len) {
+        q->error = S3_SIGV4_QUERY_EXPIRES;
+        return S3_ERR;
+    }
+
+    if (negative && n != 0) {
+        q->error = S3_SIGV4_QUERY_EXPIRES_NEGATIVE;
+        return S3_ERR;
+    }
+
+    if (n > S3_SIGV4_MAX_EXPIRES) {
+        q->error = S3_SIGV4_QUERY_EXPIRES_WEEK;
+        return S3_ERR;
+    }
+
+    q->expires = n;
 
     return S3_OK;
 }

@@ -24,6 +24,7 @@
 #define S3_SIGV4_DATE_LEN       16     /* 20130524T000000Z */
 #define S3_SIGV4_MAX_PARAMS     128    /* query parameters we sort */
 #define S3_SIGV4_MAX_HEADERS    64     /* signed headers we accept */
+#define S3_SIGV4_MAX_EXPIRES    604800 /* a presigned URL lives a week */
 
 #define S3_SIGV4_UNSIGNED_PAYLOAD  "UNSIGNED-PAYLOAD"
 
@@ -39,6 +40,32 @@ typedef struct {
     s3_str_t          signed_headers;  /* "host;x-amz-date", as sent */
     s3_str_t          signature;       /* 64 lowercase hex digits */
 } s3_sigv4_auth_t;
+
+
+/* Why s3_sigv4_parse_query() refused a query. */
+typedef enum {
+    S3_SIGV4_QUERY_NONE = 0,
+    S3_SIGV4_QUERY_MISSING,            /* a parameter absent or repeated */
+    S3_SIGV4_QUERY_ALGORITHM,          /* not AWS4-HMAC-SHA256 */
+    S3_SIGV4_QUERY_CREDENTIAL,         /* not AK/DATE/REGION/SERVICE/... */
+    S3_SIGV4_QUERY_DATE,               /* not YYYYMMDDTHHMMSSZ */
+    S3_SIGV4_QUERY_EXPIRES,            /* not a number */
+    S3_SIGV4_QUERY_EXPIRES_NEGATIVE,
+    S3_SIGV4_QUERY_EXPIRES_WEEK,       /* over S3_SIGV4_MAX_EXPIRES */
+    S3_SIGV4_QUERY_SIGNED_HEADERS,     /* not lowercase, sorted, unique */
+    S3_SIGV4_QUERY_SIGNATURE           /* not 64 lowercase hex digits */
+} s3_sigv4_query_error_e;
+
+
+/* A presigned URL's parameters, decoded; slices point into a buffer. */
+typedef struct {
+    s3_sigv4_auth_t         auth;
+    s3_str_t                amz_date;  /* X-Amz-Date */
+    time_t                  date;      /* X-Amz-Date, parsed */
+    time_t                  expires;   /* X-Amz-Expires, seconds */
+    s3_str_t                token;     /* X-Amz-Security-Token, or empty */
+    s3_sigv4_query_error_e  error;     /* set when parsing fails */
+} s3_sigv4_query_t;
 
 
 /* What the canonical request is built from. */
@@ -64,6 +91,20 @@ typedef struct {
  */
 int s3_sigv4_parse_header(const char *value, size_t len,
     s3_sigv4_auth_t *auth);
+
+/*
+ * Parses the query-string form of SigV4 (presigned URLs): the raw query
+ * as sent, no '?'.  The parameters X-Amz-Algorithm, X-Amz-Credential,
+ * X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature and
+ * the optional X-Amz-Security-Token are percent-decoded into buf (len
+ * bytes always suffice) and q's slices point there.  Returns S3_OK;
+ * S3_DECLINED when the query has no X-Amz-Algorithm (not a presigned
+ * request); S3_ERR with errno EINVAL and q->error saying what is wrong,
+ * or ENOSPC when buf is too small.  X-Amz-Expires 0 parses: such a URL
+ * has expired when it is used.
+ */
+int s3_sigv4_parse_query(const char *query, size_t len, char *buf,
+    size_t size, s3_sigv4_query_t *q);
 
 /*
  * Parses an ISO 8601 basic timestamp "YYYYMMDDTHHMMSSZ" into *t (UTC).

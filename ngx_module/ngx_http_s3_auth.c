@@ -2,9 +2,11 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * AWS Signature Version 4 in the Authorization header, over core/s3_sigv4.
- * The canonical request is built from the request as it came on the wire:
- * raw method, raw path, raw query and the raw values of the signed headers.
+ * AWS Signature Version 4, in the Authorization header or in the query
+ * (presigned URLs), over core/s3_sigv4, and what a requester who does not
+ * own the bucket may read through canned ACLs.  The canonical request is
+ * built from the request as it came on the wire: raw method, raw path,
+ * raw query and the raw values of the signed headers.
  */
 
 
@@ -15,12 +17,23 @@
 #include "ngx_http_s3_module.h"
 
 
-static ngx_http_s3_err_e ngx_http_s3_auth_parse(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth);
-static ngx_http_s3_err_e ngx_http_s3_auth_date(ngx_http_request_t *r,
+static ngx_http_s3_err_e ngx_http_s3_auth_header(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, ngx_str_t *amz_date);
+static ngx_http_s3_err_e ngx_http_s3_auth_query(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, ngx_str_t *amz_date);
+static ngx_http_s3_err_e ngx_http_s3_auth_query_time(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_sigv4_query_t *q);
+static ngx_http_s3_err_e ngx_http_s3_auth_date(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_str_t *amz_date);
+static ngx_http_s3_err_e ngx_http_s3_auth_scope(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, ngx_str_t *amz_date,
+    ngx_uint_t presigned);
 static ngx_http_s3_err_e ngx_http_s3_auth_payload(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx);
+    ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, ngx_uint_t presigned);
+static ngx_int_t ngx_http_s3_auth_streaming(ngx_str_t *value,
+    ngx_uint_t *sign);
+static ngx_uint_t ngx_http_s3_auth_signs(s3_sigv4_auth_t *auth,
+    ngx_str_t *name);
 static ngx_http_s3_err_e ngx_http_s3_auth_user(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, s3_record_t *user);
 static ngx_http_s3_err_e ngx_http_s3_auth_canonical(ngx_http_request_t *r,
@@ -31,36 +44,91 @@ static ngx_http_s3_err_e ngx_http_s3_auth_values(ngx_http_request_t *r,
 static ngx_int_t ngx_http_s3_auth_header_value(ngx_http_request_t *r,
     u_char *name, size_t len, s3_str_t *value);
 static ngx_http_s3_err_e ngx_http_s3_auth_verify(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, s3_record_t *user,
-    ngx_str_t *amz_date, ngx_str_t *canon);
+    s3_sigv4_auth_t *auth, s3_record_t *user, ngx_str_t *amz_date,
+    ngx_str_t *canon, u_char *key);
+static ngx_http_s3_err_e ngx_http_s3_auth_signing(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, ngx_str_t *amz_date,
+    u_char *key);
 static void ngx_http_s3_signing_key(ngx_http_request_t *r,
     s3_sigv4_auth_t *auth, s3_record_t *user, u_char *key);
+static ngx_uint_t ngx_http_s3_acl_reads(ngx_http_s3_ctx_t *ctx,
+    s3_str_t *acl);
 
 
 static ngx_str_t  ngx_http_s3_x_amz_date = ngx_string("x-amz-date");
 static ngx_str_t  ngx_http_s3_x_amz_sha256 =
     ngx_string("x-amz-content-sha256");
+static ngx_str_t  ngx_http_s3_x_amz_token = ngx_string("x-amz-security-token");
+
+
+/* indexed by s3_sigv4_query_error_e; empty: the table's message */
+
+static ngx_str_t  ngx_http_s3_query_errors[] = {
+    ngx_null_string,
+    ngx_null_string,
+    ngx_string("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\""),
+    ngx_string("Error parsing the X-Amz-Credential parameter; the "
+               "Credential is mal-formed; expecting \"<YOUR-AKID>/YYYYMMDD/"
+               "REGION/SERVICE/aws4_request\"."),
+    ngx_string("X-Amz-Date must be in the ISO8601 Long Format "
+               "\"yyyyMMdd'T'HHmmss'Z'\""),
+    ngx_string("X-Amz-Expires should be a number"),
+    ngx_string("X-Amz-Expires must be non-negative"),
+    ngx_string("X-Amz-Expires must be less than a week (in seconds); that "
+               "is, the given X-Amz-Expires must be less than 604800 "
+               "seconds"),
+    ngx_string("X-Amz-SignedHeaders must be lowercase header names, "
+               "sorted and separated by ';'"),
+    ngx_null_string
+};
 
 
 ngx_http_s3_err_e
 ngx_http_s3_authenticate(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
+    u_char              key[S3_SIGV4_KEY_LEN];
     ngx_str_t           amz_date, canon;
+    ngx_uint_t          presigned;
     s3_record_t         user;
     s3_sigv4_auth_t     auth;
     ngx_http_s3_err_e   err;
 
-    err = ngx_http_s3_auth_parse(r, ctx, &auth);
+    presigned = ngx_http_s3_query_arg(ctx, "X-Amz-Algorithm", NULL);
+
+    if (r->headers_in.authorization == NULL && !presigned) {
+        ctx->anonymous = 1;
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (r->headers_in.authorization != NULL && presigned) {
+        ngx_str_set(&ctx->message, "Only one auth mechanism allowed; only "
+                    "the X-Amz-Algorithm query parameter, Signature query "
+                    "string parameter or the Authorization header should "
+                    "be specified");
+        return NGX_HTTP_S3_INVALID_ARGUMENT;
+    }
+
+    if (ngx_http_s3_find_header(r, ngx_http_s3_x_amz_token.data,
+                                ngx_http_s3_x_amz_token.len)
+        != NULL)
+    {
+        ngx_str_set(&ctx->message, "The provided token is malformed or "
+                    "otherwise invalid.");
+        return NGX_HTTP_S3_ACCESS_DENIED;
+    }
+
+    err = presigned ? ngx_http_s3_auth_query(r, ctx, &auth, &amz_date)
+                    : ngx_http_s3_auth_header(r, ctx, &auth, &amz_date);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
 
-    err = ngx_http_s3_auth_date(r, ctx, &auth, &amz_date);
+    err = ngx_http_s3_auth_scope(r, ctx, &auth, &amz_date, presigned);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
 
-    err = ngx_http_s3_auth_payload(r, ctx);
+    err = ngx_http_s3_auth_payload(r, ctx, &auth, presigned);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
@@ -75,7 +143,12 @@ ngx_http_s3_authenticate(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return err;
     }
 
-    err = ngx_http_s3_auth_verify(r, ctx, &auth, &user, &amz_date, &canon);
+    err = ngx_http_s3_auth_verify(r, &auth, &user, &amz_date, &canon, key);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
+    err = ngx_http_s3_auth_signing(r, ctx, &auth, &amz_date, key);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
@@ -88,33 +161,13 @@ ngx_http_s3_authenticate(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
 
 static ngx_http_s3_err_e
-ngx_http_s3_auth_parse(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    s3_sigv4_auth_t *auth)
+ngx_http_s3_auth_header(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_sigv4_auth_t *auth, ngx_str_t *amz_date)
 {
-    int                      rc;
-    u_char                  *p;
-    ngx_table_elt_t         *h;
-    ngx_http_s3_loc_conf_t  *slcf;
+    int               rc;
+    ngx_table_elt_t  *h;
 
     h = r->headers_in.authorization;
-
-    if (h == NULL) {
-        if (ctx->query.len > sizeof("X-Amz-Signature=") - 1
-            && ngx_strlcasestrn(ctx->query.data,
-                                ctx->query.data + ctx->query.len,
-                                (u_char *) "X-Amz-Signature=",
-                                sizeof("X-Amz-Signature=") - 2)
-               != NULL)
-        {
-            ngx_str_set(&ctx->message,
-                        "Presigned URLs are not implemented yet.");
-            return NGX_HTTP_S3_NOT_IMPLEMENTED;
-        }
-
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "s3 anonymous request denied");
-        return NGX_HTTP_S3_ACCESS_DENIED;
-    }
 
     rc = s3_sigv4_parse_header((char *) h->value.data, h->value.len, auth);
 
@@ -131,32 +184,90 @@ ngx_http_s3_auth_parse(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_AUTH_HEADER_MALFORMED;
     }
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_s3_module);
+    return ngx_http_s3_auth_date(r, ctx, amz_date);
+}
 
-    if (auth->region.len != slcf->region.len
-        || ngx_strncmp(auth->region.data, slcf->region.data,
-                       slcf->region.len) != 0)
-    {
-        p = ngx_pnalloc(r->pool, 128 + auth->region.len + slcf->region.len);
-        if (p == NULL) {
+
+static ngx_http_s3_err_e
+ngx_http_s3_auth_query(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_sigv4_auth_t *auth, ngx_str_t *amz_date)
+{
+    int                rc;
+    u_char            *buf;
+    ngx_err_t          err;
+    s3_sigv4_query_t   q;
+
+    buf = ngx_pnalloc(r->pool, ctx->query.len);
+    if (buf == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    rc = s3_sigv4_parse_query((char *) ctx->query.data, ctx->query.len,
+                              (char *) buf, ctx->query.len, &q);
+
+    if (rc != S3_OK) {
+        err = ngx_errno;
+
+        if (rc != S3_ERR || err != NGX_EINVAL) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, err,
+                          "s3_sigv4_parse_query() failed");
             return NGX_HTTP_S3_INTERNAL_ERROR;
         }
 
-        ctx->message.data = p;
-        ctx->message.len = ngx_sprintf(p, "The authorization header is "
-                                       "malformed; the region '%*s' is "
-                                       "wrong; expecting '%V'",
-                                       auth->region.len, auth->region.data,
-                                       &slcf->region)
-                           - p;
-        return NGX_HTTP_S3_AUTH_HEADER_MALFORMED;
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 malformed presigned query \"%V\", error %d",
+                      &ctx->query, (int) q.error);
+
+        if (q.error == S3_SIGV4_QUERY_SIGNATURE) {
+            return NGX_HTTP_S3_SIGNATURE_DOES_NOT_MATCH;
+        }
+
+        ctx->message = ngx_http_s3_query_errors[q.error];
+        return NGX_HTTP_S3_AUTH_QUERY_ERROR;
     }
 
-    if (auth->service.len != 2 || ngx_strncmp(auth->service.data, "s3", 2))
-    {
-        ngx_str_set(&ctx->message, "The authorization header is malformed; "
-                    "incorrect service. This endpoint belongs to \"s3\".");
-        return NGX_HTTP_S3_AUTH_HEADER_MALFORMED;
+    if (q.token.len != 0) {
+        ngx_str_set(&ctx->message, "The provided token is malformed or "
+                    "otherwise invalid.");
+        return NGX_HTTP_S3_ACCESS_DENIED;
+    }
+
+    *auth = q.auth;
+    amz_date->data = (u_char *) q.amz_date.data;
+    amz_date->len = q.amz_date.len;
+
+    return ngx_http_s3_auth_query_time(r, ctx, &q);
+}
+
+
+/*
+ * A presigned URL is valid from X-Amz-Date (give or take the clock skew
+ * allowed) until X-Amz-Expires seconds later, excluded, as in S3, where a
+ * URL signed to expire in 0 seconds is refused.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_auth_query_time(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_sigv4_query_t *q)
+{
+    time_t                   now;
+    ngx_http_s3_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_s3_module);
+    now = ngx_time();
+
+    if (q->date > now + slcf->clock_skew) {
+        ngx_str_set(&ctx->message, "Request is not yet valid");
+        return NGX_HTTP_S3_ACCESS_DENIED;
+    }
+
+    if (now >= q->date + q->expires) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 presigned URL of %*s expired %T s ago",
+                      q->amz_date.len, q->amz_date.data,
+                      now - q->date - q->expires);
+        ngx_str_set(&ctx->message, "Request has expired");
+        return NGX_HTTP_S3_ACCESS_DENIED;
     }
 
     return NGX_HTTP_S3_OK;
@@ -165,7 +276,7 @@ ngx_http_s3_auth_parse(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 
 static ngx_http_s3_err_e
 ngx_http_s3_auth_date(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    s3_sigv4_auth_t *auth, ngx_str_t *amz_date)
+    ngx_str_t *amz_date)
 {
     time_t                   t;
     ngx_tm_t                 tm;
@@ -220,27 +331,101 @@ ngx_http_s3_auth_date(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_REQUEST_TIME_TOO_SKEWED;
     }
 
-    if (auth->date.len != 8 || amz_date->len < 8
-        || ngx_strncmp(auth->date.data, amz_date->data, 8) != 0)
-    {
-        ngx_str_set(&ctx->message, "The authorization header is malformed; "
-                    "Invalid credential date. Date is not the same as "
-                    "X-Amz-Date.");
-        return NGX_HTTP_S3_AUTH_HEADER_MALFORMED;
-    }
-
     return NGX_HTTP_S3_OK;
 }
 
 
+/* The credential scope: our region, "s3", the day of the request's date. */
+
 static ngx_http_s3_err_e
-ngx_http_s3_auth_payload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+ngx_http_s3_auth_scope(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_sigv4_auth_t *auth, ngx_str_t *amz_date, ngx_uint_t presigned)
+{
+    u_char                  *p;
+    ngx_str_t                what;
+    ngx_http_s3_err_e        err;
+    ngx_http_s3_loc_conf_t  *slcf;
+
+    if (presigned) {
+        ngx_str_set(&what, "Error parsing the X-Amz-Credential parameter; ");
+        err = NGX_HTTP_S3_AUTH_QUERY_ERROR;
+
+    } else {
+        ngx_str_set(&what, "The authorization header is malformed; ");
+        err = NGX_HTTP_S3_AUTH_HEADER_MALFORMED;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_s3_module);
+
+    if (auth->region.len != slcf->region.len
+        || ngx_strncmp(auth->region.data, slcf->region.data,
+                       slcf->region.len) != 0)
+    {
+        p = ngx_pnalloc(r->pool, 128 + auth->region.len + slcf->region.len);
+        if (p == NULL) {
+            return NGX_HTTP_S3_INTERNAL_ERROR;
+        }
+
+        ctx->message.data = p;
+        ctx->message.len = ngx_sprintf(p, "%Vthe region '%*s' is wrong; "
+                                       "expecting '%V'", &what,
+                                       auth->region.len, auth->region.data,
+                                       &slcf->region)
+                           - p;
+        return err;
+    }
+
+    if (auth->service.len == 2 && ngx_strncmp(auth->service.data, "s3", 2)
+                                  == 0
+        && auth->date.len == 8 && amz_date->len >= 8
+        && ngx_strncmp(auth->date.data, amz_date->data, 8) == 0)
+    {
+        return NGX_HTTP_S3_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, 128);
+    if (p == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ctx->message.data = p;
+    ctx->message.len = ngx_sprintf(p, "%V%s", &what,
+                                   (auth->service.len != 2
+                                    || ngx_strncmp(auth->service.data, "s3",
+                                                   2) != 0)
+                                   ? "incorrect service. This endpoint "
+                                     "belongs to \"s3\"."
+                                   : "Invalid credential date. Date is not "
+                                     "the same as X-Amz-Date.")
+                       - p;
+    return err;
+}
+
+
+/*
+ * The payload hash the signature covers: x-amz-content-sha256 as sent;
+ * for a presigned URL UNSIGNED-PAYLOAD unless that header is signed.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_auth_payload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_sigv4_auth_t *auth, ngx_uint_t presigned)
 {
     u_char            digest[S3_SHA256_LEN];
+    ngx_int_t         rc;
+    ngx_uint_t        sign;
     ngx_table_elt_t  *h;
 
     h = ngx_http_s3_find_header(r, ngx_http_s3_x_amz_sha256.data,
                                 ngx_http_s3_x_amz_sha256.len);
+
+    if (presigned
+        && (h == NULL || !ngx_http_s3_auth_signs(auth,
+                                                 &ngx_http_s3_x_amz_sha256)))
+    {
+        ngx_str_set(&ctx->payload_hash, S3_SIGV4_UNSIGNED_PAYLOAD);
+        return NGX_HTTP_S3_OK;
+    }
 
     if (h == NULL) {
         ngx_str_set(&ctx->message, "Missing required header for this "
@@ -265,14 +450,19 @@ ngx_http_s3_auth_payload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_OK;
     }
 
-    if (h->value.len > 10
-        && ngx_strncmp(h->value.data, "STREAMING-", 10) == 0)
-    {
+    rc = presigned ? NGX_DECLINED
+                   : ngx_http_s3_auth_streaming(&h->value, &sign);
+
+    if (rc == NGX_OK) {
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (rc == NGX_ERROR) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3 payload \"%V\" is not implemented", &h->value);
         ngx_str_set(&ctx->message, "A header you provided implies "
                     "functionality that is not implemented "
-                    "(x-amz-content-sha256: STREAMING-*)");
+                    "(x-amz-content-sha256: STREAMING-AWS4-ECDSA-*)");
         return NGX_HTTP_S3_NOT_IMPLEMENTED;
     }
 
@@ -285,6 +475,66 @@ ngx_http_s3_auth_payload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
                 "or a valid sha256 value.");
 
     return NGX_HTTP_S3_INVALID_ARGUMENT;
+}
+
+
+/*
+ * An aws-chunked payload (s3_chunked.h): NGX_OK and *sign set when its
+ * chunks are signed, NGX_DECLINED for no such value, NGX_ERROR for the
+ * ECDSA ones, which are not implemented.  The values are compared here
+ * until s3_chunked_mode() lands with the decoder.
+ */
+
+static ngx_int_t
+ngx_http_s3_auth_streaming(ngx_str_t *value, ngx_uint_t *sign)
+{
+    ngx_uint_t  i;
+
+    static ngx_str_t  modes[] = {
+        ngx_string("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+        ngx_string("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
+        ngx_string("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"),
+        ngx_string("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"),
+        ngx_string("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER")
+    };
+
+    for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (value->len == modes[i].len
+            && ngx_strncmp(value->data, modes[i].data, modes[i].len) == 0)
+        {
+            *sign = (i > 0);
+            return (i < 3) ? NGX_OK : NGX_ERROR;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* Whether name is one of the signed headers. */
+
+static ngx_uint_t
+ngx_http_s3_auth_signs(s3_sigv4_auth_t *auth, ngx_str_t *name)
+{
+    u_char  *p, *last, *end;
+
+    p = (u_char *) auth->signed_headers.data;
+    last = p + auth->signed_headers.len;
+
+    for ( /* void */ ; p < last; p = end + 1) {
+        end = ngx_strlchr(p, last, ';');
+        if (end == NULL) {
+            end = last;
+        }
+
+        if ((size_t) (end - p) == name->len
+            && ngx_strncmp(p, name->data, name->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -500,13 +750,12 @@ ngx_http_s3_auth_header_value(ngx_http_request_t *r, u_char *name,
 
 
 static ngx_http_s3_err_e
-ngx_http_s3_auth_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    s3_sigv4_auth_t *auth, s3_record_t *user, ngx_str_t *amz_date,
-    ngx_str_t *canon)
+ngx_http_s3_auth_verify(ngx_http_request_t *r, s3_sigv4_auth_t *auth,
+    s3_record_t *user, ngx_str_t *amz_date, ngx_str_t *canon, u_char *key)
 {
     size_t   size;
     ssize_t  n;
-    u_char  *sts, key[S3_SIGV4_KEY_LEN], sig[S3_SIGV4_SIG_HEX_LEN];
+    u_char  *sts, sig[S3_SIGV4_SIG_HEX_LEN];
 
     size = sizeof(S3_SIGV4_ALGORITHM "\n\n\n/aws4_request///")
            + amz_date->len + auth->date.len + auth->region.len
@@ -540,6 +789,55 @@ ngx_http_s3_auth_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                       auth->access_key.len, auth->access_key.data);
         return NGX_HTTP_S3_SIGNATURE_DOES_NOT_MATCH;
     }
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * A body sent as STREAMING-AWS4-HMAC-SHA256-PAYLOAD(-TRAILER) has every
+ * chunk signed with the request's key, chained from its signature.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_auth_signing(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_sigv4_auth_t *auth, ngx_str_t *amz_date, u_char *key)
+{
+    ngx_uint_t              sign;
+    ngx_http_s3_signing_t  *s;
+
+    if (ngx_http_s3_auth_streaming(&ctx->payload_hash, &sign) != NGX_OK
+        || !sign)
+    {
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (amz_date->len != S3_SIGV4_DATE_LEN
+        || auth->date.len + auth->region.len + auth->service.len
+           + sizeof("///aws4_request") - 1 > S3_CHUNKED_MAX_SCOPE)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 scope of region \"%*s\" too long to sign chunks",
+                      auth->region.len, auth->region.data);
+        return NGX_HTTP_S3_INVALID_REQUEST;
+    }
+
+    s = ngx_palloc(r->pool, sizeof(ngx_http_s3_signing_t));
+    if (s == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ngx_memcpy(s->key, key, S3_SIGV4_KEY_LEN);
+    ngx_memcpy(s->seed, auth->signature.data, S3_SIGV4_SIG_HEX_LEN);
+    ngx_memcpy(s->date, amz_date->data, S3_SIGV4_DATE_LEN);
+
+    s->scope_len = ngx_sprintf(s->scope, "%*s/%*s/%*s/aws4_request",
+                               auth->date.len, auth->date.data,
+                               auth->region.len, auth->region.data,
+                               auth->service.len, auth->service.data)
+                   - s->scope;
+
+    ctx->signing = s;
 
     return NGX_HTTP_S3_OK;
 }
@@ -612,4 +910,138 @@ ngx_http_s3_auth_init_process(ngx_cycle_t *cycle,
     smcf->next_key = 0;
 
     return NGX_OK;
+}
+
+
+/*
+ * What a requester who does not own the bucket may do: a CORS preflight,
+ * and the reads an ACL may grant.  Anything else is refused before the
+ * operation starts; the ACLs are checked by ngx_http_s3_auth_bucket() and
+ * ngx_http_s3_auth_object().
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_auth_anonymous(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    switch (ctx->op) {
+
+    case NGX_HTTP_S3_OP_PREFLIGHT:
+    case NGX_HTTP_S3_OP_LIST_OBJECTS:
+    case NGX_HTTP_S3_OP_GET_OBJECT:
+    case NGX_HTTP_S3_OP_HEAD_OBJECT:
+        return NGX_HTTP_S3_OK;
+
+    default:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 anonymous operation %d denied", (int) ctx->op);
+        return NGX_HTTP_S3_ACCESS_DENIED;
+    }
+}
+
+
+/*
+ * For a requester who does not own the bucket rec: listing needs the
+ * bucket's ACL to grant reading (as READ on a bucket grants s3:ListBucket
+ * in S3), an object read waits for the object's ACL.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_auth_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_record_t *rec)
+{
+    switch (ctx->op) {
+
+    case NGX_HTTP_S3_OP_PREFLIGHT:
+    case NGX_HTTP_S3_OP_GET_OBJECT:
+    case NGX_HTTP_S3_OP_HEAD_OBJECT:
+        return NGX_HTTP_S3_OK;
+
+    case NGX_HTTP_S3_OP_LIST_OBJECTS:
+        if (ngx_http_s3_acl_reads(ctx, &rec->acl)) {
+            return NGX_HTTP_S3_OK;
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "s3 user \"%V\" does not own bucket \"%V\"",
+                  &ctx->user, &ctx->bucket);
+
+    return NGX_HTTP_S3_ACCESS_DENIED;
+}
+
+
+/*
+ * GetObject and HeadObject by a requester who does not own the bucket
+ * brec: err is what opening the object gave, rec its record.  The object's
+ * ACL must grant reading; a missing key is NoSuchKey only to one who may
+ * list the bucket, as in S3.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_auth_object(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_record_t *brec, s3_record_t *rec, ngx_http_s3_err_e err)
+{
+    if (ngx_http_s3_owns(ctx, brec)) {
+        return err;
+    }
+
+    if (err == NGX_HTTP_S3_OK) {
+        if (ngx_http_s3_acl_reads(ctx, &rec->acl)) {
+            return NGX_HTTP_S3_OK;
+        }
+
+    } else if (err == NGX_HTTP_S3_NO_SUCH_KEY) {
+        if (ngx_http_s3_acl_reads(ctx, &brec->acl)) {
+            return err;
+        }
+
+    } else {
+        return err;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "s3 user \"%V\" may not read \"%V\" in bucket \"%V\"",
+                  &ctx->user, &ctx->key, &ctx->bucket);
+
+    return NGX_HTTP_S3_ACCESS_DENIED;
+}
+
+
+ngx_uint_t
+ngx_http_s3_owns(ngx_http_s3_ctx_t *ctx, s3_record_t *brec)
+{
+    return !ctx->anonymous
+           && brec->owner.len == ctx->user.len
+           && ngx_strncmp(brec->owner.data, ctx->user.data, ctx->user.len)
+              == 0;
+}
+
+
+/* Whether a canned ACL grants reading to the requester. */
+
+static ngx_uint_t
+ngx_http_s3_acl_reads(ngx_http_s3_ctx_t *ctx, s3_str_t *acl)
+{
+    ngx_uint_t  i;
+
+    static ngx_str_t  everyone[] = {
+        ngx_string("public-read"),
+        ngx_string("public-read-write"),
+        ngx_string("authenticated-read")      /* not anonymous */
+    };
+
+    for (i = 0; i < sizeof(everyone) / sizeof(everyone[0]); i++) {
+        if (acl->len == everyone[i].len
+            && ngx_strncmp(acl->data, everyone[i].data, acl->len) == 0)
+        {
+            return (i < 2 || !ctx->anonymous);
+        }
+    }
+
+    return 0;
 }

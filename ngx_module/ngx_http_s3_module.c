@@ -234,6 +234,11 @@ ngx_http_s3_handler(ngx_http_request_t *r)
     }
 
     err = ngx_http_s3_dispatch(r, ctx);
+
+    if (err == NGX_HTTP_S3_OK && ctx->anonymous) {
+        err = ngx_http_s3_auth_anonymous(r, ctx);
+    }
+
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

@@ -296,6 +296,14 @@ ngx_http_s3_err_e ngx_http_s3_authenticate(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 ngx_int_t ngx_http_s3_auth_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
+ngx_http_s3_err_e ngx_http_s3_auth_anonymous(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_uint_t ngx_http_s3_owns(ngx_http_s3_ctx_t *ctx, s3_record_t *brec);
+ngx_http_s3_err_e ngx_http_s3_auth_bucket(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
+ngx_http_s3_err_e ngx_http_s3_auth_object(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_record_t *brec, s3_record_t *rec,
+    ngx_http_s3_err_e err);
 
 /* ngx_http_s3_cache.c */
 ngx_int_t ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,

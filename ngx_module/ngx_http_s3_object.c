@@ -80,6 +80,7 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
     }
 
     err = ngx_http_s3_open_object(r, ctx, file, &rec);
+    err = ngx_http_s3_auth_object(r, ctx, &brec, &rec, err);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

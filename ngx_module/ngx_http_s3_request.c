@@ -267,8 +267,9 @@ ngx_http_s3_query_arg(ngx_http_s3_ctx_t *ctx, char *name, ngx_str_t *value)
  * The start every operation on a bucket or its objects shares: a body the
  * operation does not read is discarded (NGX_HTTP_S3_DISCARD_BODY), a
  * change is refused by a worker without a journal (NGX_HTTP_S3_CHANGE),
- * and the bucket must exist and belong to the requester; its record goes
- * to brec.
+ * and the bucket must exist and belong to the requester, or its ACL let
+ * the requester read (ngx_http_s3_auth_bucket()); its record goes to
+ * brec.
  */
 
 ngx_http_s3_err_e
@@ -310,14 +311,9 @@ ngx_http_s3_check_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                                  (char *) ctx->bucket.data);
     }
 
-    if (rec->owner.len != ctx->user.len
-        || ngx_strncmp(rec->owner.data, ctx->user.data, ctx->user.len) != 0)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "s3 user \"%V\" does not own bucket \"%V\"",
-                      &ctx->user, &ctx->bucket);
-        return NGX_HTTP_S3_ACCESS_DENIED;
+    if (ngx_http_s3_owns(ctx, rec)) {
+        return NGX_HTTP_S3_OK;
     }
 
-    return NGX_HTTP_S3_OK;
+    return ngx_http_s3_auth_bucket(r, ctx, rec);
 }

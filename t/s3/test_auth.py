@@ -153,3 +153,28 @@ def test_payload_hash_header_must_be_signed_value(s3, bucket):
                       body=b'abc', after_sign=tamper)
     assert_raw_error(r, 'SignatureDoesNotMatch', 403)
     assert_not_stored(s3, bucket, 'h')
+
+
+def test_streaming_payloads_pass_authentication(s3, alice, bucket):
+    # aws-chunked bodies are decoded after authentication: the signed
+    # STREAMING- values are accepted here (a GET has no body to decode)
+    alice.put_object(Bucket=bucket, Key='s', Body=b'streamed')
+    for value in ('STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+                  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+                  'STREAMING-UNSIGNED-PAYLOAD-TRAILER'):
+        r = s3raw.request(s3, s3.alice, 'GET', s3raw.object_path(bucket, 's'),
+                          payload_hash=value)
+        assert r.status == 200, (value, r)
+        assert r.body == b'streamed'
+
+
+def test_ecdsa_streaming_payload_is_not_implemented(s3, bucket):
+    r = s3raw.request(s3, s3.alice, 'GET', s3raw.object_path(bucket, 's'),
+                      payload_hash='STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD')
+    assert_raw_error(r, 'NotImplemented', 501)
+
+
+def test_unknown_streaming_payload_is_invalid(s3, bucket):
+    r = s3raw.request(s3, s3.alice, 'GET', s3raw.object_path(bucket, 's'),
+                      payload_hash='STREAMING-SOMETHING-ELSE')
+    assert_raw_error(r, 'InvalidArgument', 400)

@@ -4,8 +4,10 @@
  *
  * Vectors from the AWS documentation: the four S3 examples of "Signature
  * Calculations for the Authorization Header: Transferring Payload in a
- * Single Chunk (AWS Signature Version 4)" and the key of "Examples of how
- * to derive a signing key for Signature Version 4".
+ * Single Chunk (AWS Signature Version 4)", the key of "Examples of how
+ * to derive a signing key for Signature Version 4" and the presigned
+ * "Example: GET Object" of "Authenticating Requests: Using Query
+ * Parameters (AWS Signature Version 4)".
  */
 
 
@@ -47,6 +49,9 @@ static void test_signing_key(void);
 static void test_parse_header(void);
 static void test_parse_date(void);
 static void test_canonical_details(void);
+static void test_presigned_example(void);
+static void test_parse_query(void);
+static int test_query(const char *query, s3_sigv4_query_t *q);
 static ssize_t test_canon(const char *path, const char *query,
     const char *sh, const s3_str_t *values, char *buf, size_t size);
 
@@ -165,6 +170,8 @@ main(void)
     test_parse_header();
     test_parse_date();
     test_canonical_details();
+    test_presigned_example();
+    test_parse_query();
 
     return test_report("test_sigv4");
 }
@@ -476,3 +483,188 @@ test_canonical_details(void)
               test_canon("/a", "X-Amz-Signature=1&p=1", "host", v + 1, buf,
                          4096) > 0);
 }
+
+
+#define PRESIGNED_QUERY                                                       \
+    "X-Amz-Algorithm=AWS4-HMAC-SHA256"                                        \
+    "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3"      \
+    "%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400"         \
+    "&X-Amz-SignedHeaders=host"                                               \
+    "&X-Amz-Signature="                                                       \
+    "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+
+
+static void
+test_presigned_example(void)
+{
+    char                 buf[sizeof(PRESIGNED_QUERY)], canon[1024];
+    char                 sts[512], sig[S3_SIGV4_SIG_HEX_LEN];
+    ssize_t              n, m;
+    s3_str_t             host = s3_string(HOST);
+    unsigned char        key[S3_SIGV4_KEY_LEN];
+    s3_sigv4_query_t     q;
+    s3_sigv4_request_t   req;
+
+    test_section("presigned GET Object");
+
+    test_cond("query parses",
+              s3_sigv4_parse_query(PRESIGNED_QUERY,
+                                   sizeof(PRESIGNED_QUERY) - 1, buf,
+                                   sizeof(buf), &q)
+              == S3_OK);
+    test_mem("access key decoded", q.auth.access_key.data,
+             q.auth.access_key.len, "AKIAIOSFODNN7EXAMPLE");
+    test_mem("scope date", q.auth.date.data, q.auth.date.len, "20130524");
+    test_mem("region", q.auth.region.data, q.auth.region.len, "us-east-1");
+    test_mem("service", q.auth.service.data, q.auth.service.len, "s3");
+    test_mem("signed headers", q.auth.signed_headers.data,
+             q.auth.signed_headers.len, "host");
+    test_mem("amz date", q.amz_date.data, q.amz_date.len, AMZ_DATE);
+    test_cond("date parsed", q.date == 1369353600);
+    test_cond("expires 86400", q.expires == 86400);
+    test_cond("no token", q.token.len == 0);
+
+    req.method.data = "GET";
+    req.method.len = 3;
+    req.path.data = "/test.txt";
+    req.path.len = 9;
+    req.query.data = PRESIGNED_QUERY;
+    req.query.len = sizeof(PRESIGNED_QUERY) - 1;
+    req.signed_headers = q.auth.signed_headers;
+    req.header_values = &host;
+    req.payload_hash.data = S3_SIGV4_UNSIGNED_PAYLOAD;
+    req.payload_hash.len = sizeof(S3_SIGV4_UNSIGNED_PAYLOAD) - 1;
+
+    n = s3_sigv4_canonical_request(&req, canon, sizeof(canon));
+    test_mem("canonical request", canon, n,
+             "GET\n/test.txt\n"
+             "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
+             "AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2F"
+             "aws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400"
+             "&X-Amz-SignedHeaders=host\n"
+             "host:" HOST "\n\nhost\nUNSIGNED-PAYLOAD");
+
+    m = s3_sigv4_string_to_sign(&q.auth, q.amz_date.data, q.amz_date.len,
+                                canon, n, sts, sizeof(sts));
+    test_mem("string to sign", sts, m,
+             "AWS4-HMAC-SHA256\n" AMZ_DATE "\n"
+             "20130524/us-east-1/s3/aws4_request\n"
+             "3bfa292879f6447bbcda7001decf97f4"
+             "a54dc650c8942174ae0a9121cf58ad04");
+
+    s3_sigv4_signing_key(SECRET, sizeof(SECRET) - 1, &q.auth, key);
+    s3_sigv4_signature(key, sts, m, sig);
+    test_mem("signature is AWS's", sig, sizeof(sig),
+             "aeeed9bbccd4d02ee5c0109b86d86835"
+             "f995330da4c265957d157751f604d404");
+    test_cond("signature matches the parsed one",
+              memcmp(sig, q.auth.signature.data, sizeof(sig)) == 0);
+}
+
+
+static int
+test_query(const char *query, s3_sigv4_query_t *q)
+{
+    char  buf[1024];
+
+    errno = 0;
+
+    return s3_sigv4_parse_query(query, strlen(query), buf, sizeof(buf), q);
+}
+
+
+#define ALG   "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+#define CRED  "&X-Amz-Credential=AK%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+#define DATE  "&X-Amz-Date=20130524T000000Z"
+#define EXP   "&X-Amz-Expires="
+#define SH    "&X-Amz-SignedHeaders=host%3Bx-amz-date"
+#define SIG   "&X-Amz-Signature="                                             \
+              "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+#define Q(exp)  ALG CRED DATE EXP exp SH SIG
+
+#define QUERY_ERR(descr, query, e)                                            \
+    test_cond(descr, test_query(query, &q) == S3_ERR && errno == EINVAL       \
+                     && q.error == e)
+
+
+static void
+test_parse_query(void)
+{
+    char              small[8];
+    s3_sigv4_query_t  q;
+
+    test_section("parse query");
+
+    test_cond("parameters in any order, with others",
+              test_query("uploadId=1" SH SIG EXP "3600" DATE CRED "&" ALG
+                         "&X-Amz-Security-Token=a%2Bb", &q) == S3_OK
+              && q.expires == 3600);
+    test_mem("signed headers decoded", q.auth.signed_headers.data,
+             q.auth.signed_headers.len, "host;x-amz-date");
+    test_mem("token decoded", q.token.data, q.token.len, "a+b");
+
+    test_cond("no X-Amz-Algorithm is declined",
+              test_query("list-type=2&X-Amz-Signature=ab", &q)
+              == S3_DECLINED);
+    test_cond("empty query is declined", test_query("", &q) == S3_DECLINED);
+    test_cond("lowercase name is not the parameter",
+              test_query("x-amz-algorithm=AWS4-HMAC-SHA256", &q)
+              == S3_DECLINED);
+
+    test_cond("expires 0 parses", test_query(Q("0"), &q) == S3_OK
+                                  && q.expires == 0);
+    test_cond("expires a week parses", test_query(Q("604800"), &q) == S3_OK
+                                       && q.expires == 604800);
+
+    QUERY_ERR("other algorithm", "X-Amz-Algorithm=AWS4-HMAC-SHA1" CRED DATE
+              EXP "1" SH SIG, S3_SIGV4_QUERY_ALGORITHM);
+    QUERY_ERR("algorithm checked before the rest",
+              "X-Amz-Algorithm=x", S3_SIGV4_QUERY_ALGORITHM);
+    QUERY_ERR("missing credential", ALG DATE EXP "1" SH SIG,
+              S3_SIGV4_QUERY_MISSING);
+    QUERY_ERR("missing date", ALG CRED EXP "1" SH SIG,
+              S3_SIGV4_QUERY_MISSING);
+    QUERY_ERR("missing expires", ALG CRED DATE SH SIG,
+              S3_SIGV4_QUERY_MISSING);
+    QUERY_ERR("missing signed headers", ALG CRED DATE EXP "1" SIG,
+              S3_SIGV4_QUERY_MISSING);
+    QUERY_ERR("missing signature", ALG CRED DATE EXP "1" SH,
+              S3_SIGV4_QUERY_MISSING);
+    QUERY_ERR("repeated parameter", Q("1") DATE, S3_SIGV4_QUERY_MISSING);
+    QUERY_ERR("credential not decoded: one part",
+              ALG "&X-Amz-Credential=AK/20130524/us-east-1/s3" DATE EXP "1"
+              SH SIG, S3_SIGV4_QUERY_CREDENTIAL);
+    QUERY_ERR("bad escape in credential",
+              ALG "&X-Amz-Credential=AK%2" DATE EXP "1" SH SIG,
+              S3_SIGV4_QUERY_CREDENTIAL);
+    QUERY_ERR("date not ISO 8601 basic",
+              ALG CRED "&X-Amz-Date=2013-05-24" EXP "1" SH SIG,
+              S3_SIGV4_QUERY_DATE);
+    QUERY_ERR("expires not a number", Q("1h"), S3_SIGV4_QUERY_EXPIRES);
+    QUERY_ERR("expires empty", Q(""), S3_SIGV4_QUERY_EXPIRES);
+    QUERY_ERR("expires negative", Q("-1"), S3_SIGV4_QUERY_EXPIRES_NEGATIVE);
+    QUERY_ERR("expires a week and a second", Q("604801"),
+              S3_SIGV4_QUERY_EXPIRES_WEEK);
+    QUERY_ERR("expires past any integer",
+              Q("99999999999999999999999999"), S3_SIGV4_QUERY_EXPIRES_WEEK);
+    QUERY_ERR("uppercase signed header",
+              ALG CRED DATE EXP "1" "&X-Amz-SignedHeaders=Host" SIG,
+              S3_SIGV4_QUERY_SIGNED_HEADERS);
+    QUERY_ERR("short signature",
+              ALG CRED DATE EXP "1" SH "&X-Amz-Signature=abc",
+              S3_SIGV4_QUERY_SIGNATURE);
+
+    test_cond("small buffer is ENOSPC",
+              s3_sigv4_parse_query(Q("1"), sizeof(Q("1")) - 1, small,
+                                   sizeof(small), &q) == S3_ERR
+              && errno == ENOSPC);
+}
+
+#undef QUERY_ERR
+#undef Q
+#undef SIG
+#undef SH
+#undef EXP
+#undef DATE
+#undef CRED
+#undef ALG
