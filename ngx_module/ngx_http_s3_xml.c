@@ -21,6 +21,13 @@ static ngx_http_s3_err_e ngx_http_s3_xml_body_verify(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, u_char *buf, size_t len);
 static ngx_http_s3_err_e ngx_http_s3_xml_body_md5(ngx_http_request_t *r,
     ngx_table_elt_t *h, u_char *buf, size_t len);
+static ngx_http_s3_err_e ngx_http_s3_xml_body_cksum(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_table_elt_t *h, u_char *buf, size_t len);
+static ngx_http_s3_err_e ngx_http_s3_cksum_header(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_table_elt_t **found);
+static ngx_http_s3_err_e ngx_http_s3_xml_body_error(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_err_e err, const char *fmt,
+    const char *name);
 
 
 /*
@@ -187,9 +194,10 @@ ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status)
 
 /*
  * Reads the request body whole, up to max bytes, into one buffer of the
- * request pool, checks it against x-amz-content-sha256 and Content-MD5,
- * then finalizes the request with what handler returns for it.  A larger
- * body is MalformedXML, as S3 answers a document it will not take.
+ * request pool, checks it against x-amz-content-sha256, Content-MD5 and
+ * an x-amz-checksum-<algorithm> header, then finalizes the request with
+ * what handler returns for it.  A larger body is MalformedXML, as S3
+ * answers a document it will not take.
  */
 
 ngx_int_t
@@ -226,20 +234,30 @@ ngx_http_s3_read_xml_body(ngx_http_request_t *r, size_t max,
 
 /*
  * The same for requests S3 wants an integrity check on (DeleteObjects):
- * without a Content-MD5 the request is refused before its body is read.
+ * without a Content-MD5 or an x-amz-checksum-<algorithm> header the
+ * request is refused before its body is read.
  */
 
 ngx_int_t
 ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r, size_t max,
     ngx_http_s3_xml_body_pt handler)
 {
+    ngx_table_elt_t    *h;
     ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
 
-    if (ngx_http_s3_find_header(r, (u_char *) "content-md5",
-                                sizeof("content-md5") - 1)
-        == NULL)
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    err = ngx_http_s3_cksum_header(r, ctx, &h);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    if (h == NULL
+        && ngx_http_s3_find_header(r, (u_char *) "content-md5",
+                                   sizeof("content-md5") - 1)
+           == NULL)
     {
-        ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
         ngx_str_set(&ctx->message,
                     "Missing required header for this request: Content-MD5");
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_REQUEST);
@@ -349,8 +367,9 @@ static ngx_http_s3_err_e
 ngx_http_s3_xml_body_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     u_char *buf, size_t len)
 {
-    u_char            sha256[S3_SHA256_LEN], declared[S3_SHA256_LEN];
-    ngx_table_elt_t  *h;
+    u_char              sha256[S3_SHA256_LEN], declared[S3_SHA256_LEN];
+    ngx_table_elt_t    *h;
+    ngx_http_s3_err_e   err;
 
     if (ctx->check_sha256) {
         s3_sha256(buf, len, sha256);
@@ -368,10 +387,19 @@ ngx_http_s3_xml_body_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                                 sizeof("content-md5") - 1);
 
     if (h != NULL) {
-        return ngx_http_s3_xml_body_md5(r, h, buf, len);
+        err = ngx_http_s3_xml_body_md5(r, h, buf, len);
+        if (err != NGX_HTTP_S3_OK) {
+            return err;
+        }
     }
 
-    return NGX_HTTP_S3_OK;
+    err = ngx_http_s3_cksum_header(r, ctx, &h);
+
+    if (err != NGX_HTTP_S3_OK || h == NULL) {
+        return err;
+    }
+
+    return ngx_http_s3_xml_body_cksum(r, ctx, h, buf, len);
 }
 
 
@@ -419,4 +447,120 @@ ngx_http_s3_xml_body_md5(ngx_http_request_t *r, ngx_table_elt_t *h,
     }
 
     return NGX_HTTP_S3_OK;
+}
+
+
+static ngx_http_s3_err_e
+ngx_http_s3_xml_body_cksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_table_elt_t *h, u_char *buf, size_t len)
+{
+    s3_cksum_t       c;
+    s3_cksum_algo_e  algo;
+    u_char           sum[S3_CKSUM_MAX_LEN], declared[S3_CKSUM_MAX_LEN];
+
+    algo = s3_cksum_header_algo((char *) h->lowcase_key, h->key.len);
+
+    if (s3_cksum_decode(algo, (char *) h->value.data, h->value.len,
+                        declared)
+        != S3_OK)
+    {
+        return ngx_http_s3_xml_body_error(r, ctx,
+                                          NGX_HTTP_S3_INVALID_REQUEST,
+                                          "Value for %s header is invalid.",
+                                          s3_cksum_header(algo));
+    }
+
+    if (s3_cksum_init(&c, algo) != S3_OK) {
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
+                      "s3_cksum_init() failed");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    if (s3_cksum_update(&c, buf, len) != S3_OK
+        || s3_cksum_final(&c, sum) != S3_OK)
+    {
+        s3_cksum_free(&c);
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                      "s3_cksum_final() failed");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    if (ngx_memcmp(sum, declared, s3_cksum_len(algo)) != 0) {
+        return ngx_http_s3_xml_body_error(r, ctx, NGX_HTTP_S3_BAD_DIGEST,
+                                          "The %s you specified did not "
+                                          "match the calculated checksum.",
+                                          s3_cksum_name(algo));
+    }
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * The request's x-amz-checksum-<algorithm> header into *found, NULL if
+ * there is none; two are InvalidRequest.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_cksum_header(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_table_elt_t **found)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    *found = NULL;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NGX_HTTP_S3_OK;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (s3_cksum_header_algo((char *) h[i].lowcase_key, h[i].key.len)
+            == S3_CKSUM_NONE)
+        {
+            continue;
+        }
+
+        if (*found != NULL) {
+            ngx_str_set(&ctx->message, "Expecting a single x-amz-checksum- "
+                        "header. Multiple checksum Types are not allowed.");
+            return NGX_HTTP_S3_INVALID_REQUEST;
+        }
+
+        *found = &h[i];
+    }
+}
+
+
+static ngx_http_s3_err_e
+ngx_http_s3_xml_body_error(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_err_e err, const char *fmt, const char *name)
+{
+    size_t   len;
+    u_char  *p;
+
+    len = ngx_strlen(fmt) + ngx_strlen(name);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ctx->message.data = p;
+    ctx->message.len = ngx_sprintf(p, fmt, name) - p;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "s3 XML body: %V", &ctx->message);
+
+    return err;
 }

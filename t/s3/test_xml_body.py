@@ -5,6 +5,7 @@ strictly (core/s3_xml.c)."""
 
 import base64
 import hashlib
+import zlib
 
 import pytest
 
@@ -147,3 +148,31 @@ def test_entities_and_prefixes(s3, alice, bucket):
     r = post(s3, bucket, 'ent', uid, body)
     assert r.status == 200, r
     assert r.xml().find(NS + 'ETag').text == mp_etag([b'one'])
+
+
+def crc32_b64(data):
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, 'big')).decode()
+
+
+def test_checksum_header_checked(s3, alice, bucket):
+    uid, etags = start(alice, bucket, 'crc', [b'one'])
+    body = doc(etags)
+    r = post(s3, bucket, 'crc', uid, body,
+             headers={'x-amz-checksum-crc32': crc32_b64(body + b' ')})
+    err = assert_raw_error(r, 'BadDigest', 400)
+    assert err['Message'] == ('The CRC32 you specified did not match the '
+                              'calculated checksum.')
+    r = post(s3, bucket, 'crc', uid, body,
+             headers={'x-amz-checksum-crc32': 'AAAA'})
+    err = assert_raw_error(r, 'InvalidRequest', 400)
+    assert err['Message'] == ('Value for x-amz-checksum-crc32 header is '
+                              'invalid.')
+    sha = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    r = post(s3, bucket, 'crc', uid, body,
+             headers={'x-amz-checksum-crc32': crc32_b64(body),
+                      'x-amz-checksum-sha256': sha})
+    err = assert_raw_error(r, 'InvalidRequest', 400)
+    assert 'Multiple checksum Types' in err['Message']
+    r = post(s3, bucket, 'crc', uid, body,
+             headers={'x-amz-checksum-sha256': sha})
+    assert r.status == 200, r
