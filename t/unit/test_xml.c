@@ -107,7 +107,9 @@ test_einval(int rc)
 static void
 test_complete_docs(void)
 {
-    int  rc;
+    int              rc;
+    char             doc[256];
+    s3_cksum_algo_e  algo;
 
     test_section("CompleteMultipartUpload");
 
@@ -150,6 +152,22 @@ test_complete_docs(void)
               rc == S3_OK && complete.nparts == 1
               && parts[0].number == 10000
               && parts[0].cksum_algo == S3_CKSUM_SHA256);
+
+    for (algo = S3_CKSUM_CRC32; algo <= S3_CKSUM_SHA256; algo++) {
+        snprintf(doc, sizeof(doc), "<CompleteMultipartUpload><Part>"
+                 "<PartNumber>1</PartNumber><ETag>e</ETag><%s>v</%s>"
+                 "</Part></CompleteMultipartUpload>",
+                 s3_cksum_element(algo), s3_cksum_element(algo));
+
+        if (test_complete(doc, 8) != S3_OK
+            || parts[0].cksum_algo != algo)
+        {
+            printf("        element: %s\n", s3_cksum_element(algo));
+            test_cond("a Checksum* element of s3_cksum.h", 0);
+        }
+    }
+
+    test_cond("every Checksum* element of s3_cksum.h is known", 1);
 
     rc = test_complete("<s3:CompleteMultipartUpload xmlns:s3=\"urn:x\">"
                        "<s3:Part><s3:PartNumber>0</s3:PartNumber>"
