@@ -205,6 +205,11 @@ typedef struct {
 } ngx_http_s3_loc_conf_t;
 
 
+/* an XML body read whole: what finalizes the request */
+typedef ngx_int_t (*ngx_http_s3_xml_body_pt)(ngx_http_request_t *r,
+    u_char *buf, size_t len);
+
+
 typedef struct {
     ngx_http_s3_op_e           op;
     ngx_str_t                  bucket;        /* decoded */
@@ -225,6 +230,10 @@ typedef struct {
     /* a body we read ourselves: ngx_http_s3_body_t */
     void                      *body;
 
+    /* ngx_http_s3_read_xml_body() */
+    ngx_http_s3_xml_body_pt    xml_handler;
+    size_t                     xml_max;
+
     /* ListObjects: ngx_http_s3_list_ctx_t */
     void                      *list;
 
@@ -238,7 +247,6 @@ typedef struct {
     s3_record_t                rec;
     s3_store_cond_t           *cond;          /* If-Match, If-None-Match */
     unsigned                   check_sha256:1;
-    unsigned                   parsing:1;     /* complete: XML body */
     unsigned                   anonymous:1;   /* no credentials were sent */
 } ngx_http_s3_ctx_t;
 
@@ -374,6 +382,8 @@ ngx_int_t ngx_http_s3_range(ngx_http_request_t *r, off_t size,
 ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);
 ngx_http_s3_err_e ngx_http_s3_put_headers(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
+    u_char *md5, ngx_uint_t *sent);
 
 /* ngx_http_s3_body.c */
 ngx_int_t ngx_http_s3_body_init(ngx_conf_t *cf);
@@ -398,8 +408,6 @@ ngx_int_t ngx_http_s3_list_parts(ngx_http_request_t *r);
 
 /* ngx_http_s3_complete.c */
 ngx_int_t ngx_http_s3_complete_upload(ngx_http_request_t *r);
-ngx_int_t ngx_http_s3_complete_body(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_buf_t *b);
 
 /* ngx_http_s3_copy.c */
 ngx_int_t ngx_http_s3_copy_object(ngx_http_request_t *r);
@@ -447,6 +455,10 @@ u_char *ngx_http_s3_xml_time(u_char *p, uint64_t ms);
 ngx_int_t ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
 ngx_int_t ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status);
+ngx_int_t ngx_http_s3_read_xml_body(ngx_http_request_t *r, size_t max,
+    ngx_http_s3_xml_body_pt handler);
+ngx_int_t ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r, size_t max,
+    ngx_http_s3_xml_body_pt handler);
 
 /* ngx_http_s3_task.c */
 ngx_int_t ngx_http_s3_task_post(ngx_http_request_t *r,
