@@ -16,11 +16,14 @@
 #include <ngx_http.h>
 
 #include "ngx_http_s3_module.h"
+#include "s3_xml.h"
 
 
 #define NGX_HTTP_S3_ACL_PUBLIC_READ  "public-read"
 #define NGX_HTTP_S3_ALL_USERS                                                \
     "http://acs.amazonaws.com/groups/global/AllUsers"
+#define NGX_HTTP_S3_ACL_BODY         65536
+#define NGX_HTTP_S3_ACL_GRANTS       100      /* S3's limit */
 
 
 typedef struct {
@@ -32,6 +35,10 @@ typedef struct {
 
 static ngx_http_s3_err_e ngx_http_s3_acl_value(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_str_t *value, s3_str_t *acl);
+static ngx_int_t ngx_http_s3_acl_parse(ngx_http_request_t *r, u_char *buf,
+    size_t len);
+static ngx_http_s3_err_e ngx_http_s3_acl_grants(ngx_http_s3_ctx_t *ctx,
+    s3_xml_acl_t *doc, s3_str_t *acl);
 static ngx_int_t ngx_http_s3_acl_set(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 static ngx_buf_t *ngx_http_s3_acl_xml(ngx_http_request_t *r,
@@ -224,7 +231,7 @@ ngx_http_s3_get_object_acl(ngx_http_request_t *r)
 }
 
 
-/* PutBucketAcl, PutObjectAcl */
+/* PutBucketAcl, PutObjectAcl: x-amz-acl, or an AccessControlPolicy body */
 
 ngx_int_t
 ngx_http_s3_put_acl(ngx_http_request_t *r)
@@ -240,19 +247,112 @@ ngx_http_s3_put_acl(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
-    if (ctx->rec.acl.data == NULL) {
-        ngx_str_set(&ctx->message, "Only the x-amz-acl header is "
-                    "supported yet, not an AccessControlPolicy body.");
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NOT_IMPLEMENTED);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_CHANGE
+                               |(ctx->rec.acl.data ? NGX_HTTP_S3_DISCARD_BODY
+                                                   : 0),
+                               &brec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
     }
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY
-                                       |NGX_HTTP_S3_CHANGE, &brec);
+    if (ctx->rec.acl.data == NULL) {
+        return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_ACL_BODY,
+                                         ngx_http_s3_acl_parse);
+    }
+
+    return ngx_http_s3_acl_set(r, ctx);
+}
+
+
+static ngx_int_t
+ngx_http_s3_acl_parse(ngx_http_request_t *r, u_char *buf, size_t len)
+{
+    s3_xml_acl_t        doc;
+    ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    doc.max = NGX_HTTP_S3_ACL_GRANTS;
+    doc.grants = ngx_palloc(r->pool, doc.max * sizeof(s3_xml_grant_t));
+    if (doc.grants == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    if (s3_xml_parse_acl((char *) buf, len, &doc) != S3_OK) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_MALFORMED_ACL);
+    }
+
+    err = ngx_http_s3_acl_grants(ctx, &doc, &ctx->rec.acl);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
     return ngx_http_s3_acl_set(r, ctx);
+}
+
+
+/*
+ * The canned ACL the grants amount to: the owner's FULL_CONTROL, plus
+ * AllUsers READ for public-read.  Any other grant is not implemented.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_acl_grants(ngx_http_s3_ctx_t *ctx, s3_xml_acl_t *doc,
+    s3_str_t *acl)
+{
+    size_t           i;
+    ngx_uint_t       owner, all_users;
+    s3_xml_grant_t  *g;
+
+    owner = 0;
+    all_users = 0;
+
+    for (i = 0; i < doc->ngrants; i++) {
+        g = &doc->grants[i];
+
+        if (g->id.len == ctx->user.len
+            && ngx_strncmp(g->id.data, ctx->user.data, g->id.len) == 0
+            && g->permission.len == sizeof("FULL_CONTROL") - 1
+            && ngx_strncmp(g->permission.data, "FULL_CONTROL",
+                           g->permission.len) == 0)
+        {
+            owner = 1;
+            continue;
+        }
+
+        if (g->uri.len == sizeof(NGX_HTTP_S3_ALL_USERS) - 1
+            && ngx_strncmp(g->uri.data, NGX_HTTP_S3_ALL_USERS, g->uri.len)
+               == 0
+            && g->permission.len == sizeof("READ") - 1
+            && ngx_strncmp(g->permission.data, "READ", g->permission.len)
+               == 0)
+        {
+            all_users = 1;
+            continue;
+        }
+
+        owner = 0;
+        break;
+    }
+
+    if (!owner) {
+        ngx_str_set(&ctx->message, "Only the ACLs of the canned private "
+                    "and public-read are supported: the owner's "
+                    "FULL_CONTROL grant, and an AllUsers READ grant.");
+        return NGX_HTTP_S3_NOT_IMPLEMENTED;
+    }
+
+    if (all_users) {
+        acl->data = NGX_HTTP_S3_ACL_PUBLIC_READ;
+        acl->len = sizeof(NGX_HTTP_S3_ACL_PUBLIC_READ) - 1;
+
+    } else {
+        acl->data = "";
+        acl->len = 0;
+    }
+
+    return NGX_HTTP_S3_OK;
 }
 
 

@@ -12,6 +12,10 @@
 #include <ngx_http.h>
 
 #include "ngx_http_s3_module.h"
+#include "s3_xml.h"
+
+
+#define NGX_HTTP_S3_CREATE_BUCKET_BODY  4096
 
 
 typedef struct {
@@ -39,6 +43,10 @@ static int ngx_libc_cdecl ngx_http_s3_bucket_cmp(const void *one,
     const void *two);
 static ngx_buf_t *ngx_http_s3_list_buckets_xml(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_http_s3_bucket_list_t *list);
+static ngx_int_t ngx_http_s3_create_bucket_parse(ngx_http_request_t *r,
+    u_char *buf, size_t len);
+static ngx_http_s3_err_e ngx_http_s3_check_location(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_str_t *location);
 static void ngx_http_s3_create_bucket_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_create_bucket_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
@@ -257,14 +265,80 @@ ngx_http_s3_create_bucket(ngx_http_request_t *r)
     ctx->rec.owner.data = (char *) ctx->user.data;
     ctx->rec.owner.len = ctx->user.len;
 
-    /* a CreateBucketConfiguration may come: the region is ours anyway */
+    return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_CREATE_BUCKET_BODY,
+                                     ngx_http_s3_create_bucket_parse);
+}
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
+
+/* The body, empty or a CreateBucketConfiguration naming our region. */
+
+static ngx_int_t
+ngx_http_s3_create_bucket_parse(ngx_http_request_t *r, u_char *buf,
+    size_t len)
+{
+    ngx_http_s3_ctx_t       *ctx;
+    ngx_http_s3_err_e        err;
+    s3_xml_create_bucket_t   doc;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    if (s3_xml_parse_create_bucket((char *) buf, len, &doc) != S3_OK) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_MALFORMED_XML);
+    }
+
+    err = ngx_http_s3_check_location(r, ctx, &doc.location);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
     }
 
     return ngx_http_s3_task_post(r, ngx_http_s3_create_bucket_run,
                                  ngx_http_s3_create_bucket_done, ctx);
+}
+
+
+/*
+ * As S3: no LocationConstraint, or the endpoint's region, is fine, but
+ * us-east-1 is never named (InvalidLocationConstraint); another region
+ * is IllegalLocationConstraintException.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_check_location(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_str_t *location)
+{
+    u_char                  *p;
+    ngx_http_s3_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_s3_module);
+
+    if (location->len == 0) {
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (location->len == slcf->region.len
+        && ngx_strncmp(location->data, slcf->region.data, location->len)
+           == 0)
+    {
+        return ngx_http_s3_default_region(&slcf->region)
+               ? NGX_HTTP_S3_INVALID_LOCATION : NGX_HTTP_S3_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, location->len
+                             + sizeof("The  location constraint is "
+                                      "incompatible for the region specific "
+                                      "endpoint this request was sent to."));
+    if (p == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ctx->message.data = p;
+    ctx->message.len = ngx_sprintf(p, "The %*s location constraint is "
+                                   "incompatible for the region specific "
+                                   "endpoint this request was sent to.",
+                                   location->len, location->data)
+                       - p;
+
+    return NGX_HTTP_S3_ILLEGAL_LOCATION;
 }
 
 

@@ -193,6 +193,53 @@ def test_completed_upload_keeps_acl(s3, alice, bucket):
         == PUBLIC_READ
 
 
+@pytest.mark.parametrize('target', ['bucket', 'object'])
+def test_put_acl_policy(s3, alice, bucket, target):
+    kw = {'Bucket': bucket}
+    if target == 'object':
+        alice.put_object(Bucket=bucket, Key='k', Body=b'x')
+        kw['Key'] = 'k'
+    put = getattr(alice, f'put_{target}_acl')
+    get = getattr(alice, f'get_{target}_acl')
+    owner = {'ID': 'alice', 'DisplayName': 'alice'}
+    put(AccessControlPolicy={'Owner': owner,
+                             'Grants': [OWNER_GRANT, READ_GRANT]}, **kw)
+    assert grants(get(**kw)) == PUBLIC_READ
+    put(AccessControlPolicy={'Owner': owner, 'Grants': [OWNER_GRANT]},
+        **kw)
+    assert grants(get(**kw)) == PRIVATE
+
+
+@pytest.mark.parametrize('extra', [
+    [{'Grantee': {'Type': 'CanonicalUser', 'ID': 'bob'},
+      'Permission': 'READ'}],
+    [{'Grantee': {'Type': 'Group', 'URI': ALL_USERS},
+      'Permission': 'WRITE'}],
+    [{'Grantee': {'Type': 'Group', 'URI':
+                  'http://acs.amazonaws.com/groups/global/AuthenticatedUsers'},
+      'Permission': 'READ'}],
+])
+def test_put_acl_policy_unsupported(s3, alice, bucket, extra):
+    owner = {'ID': 'alice', 'DisplayName': 'alice'}
+    with s3_error('NotImplemented', 501) as ei:
+        alice.put_bucket_acl(Bucket=bucket, AccessControlPolicy={
+            'Owner': owner, 'Grants': [OWNER_GRANT] + extra})
+    assert 'public-read' in ei.value.response['Error']['Message']
+    assert grants(alice.get_bucket_acl(Bucket=bucket)) == PRIVATE
+
+
+def test_put_acl_policy_without_owner_grant(s3, alice, bucket):
+    with s3_error('NotImplemented', 501):
+        alice.put_bucket_acl(Bucket=bucket, AccessControlPolicy={
+            'Owner': {'ID': 'alice'}, 'Grants': [READ_GRANT]})
+
+
+def test_put_acl_malformed(s3, bucket):
+    r = s3raw.request(s3, s3.alice, 'PUT', f'/{bucket}', query='acl=',
+                      body=b'<AccessControlPolicy><Owner>')
+    assert_raw_error(r, 'MalformedACLError', 400)
+
+
 def test_object_acl_cli(s3, tmp_path, alice, bucket):
     from test_cli import aws
     import json

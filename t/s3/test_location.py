@@ -39,6 +39,44 @@ def test_location_anonymous(s3, bucket):
     assert_raw_error(r, 'AccessDenied', 403)
 
 
+def create(s3, name, location):
+    body = ('<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/'
+            f'2006-03-01/"><LocationConstraint>{location}'
+            '</LocationConstraint></CreateBucketConfiguration>').encode()
+    return s3raw.request(s3, s3.alice, 'PUT', f'/{name}', body=body)
+
+
+def test_create_with_empty_configuration(s3, alice):
+    name = unique_bucket()
+    r = create(s3, name, '')
+    assert r.status == 200, r
+    assert alice.get_bucket_location(Bucket=name)['LocationConstraint'] \
+        is None
+
+
+def test_create_naming_us_east_1(s3, alice):
+    # S3 never takes us-east-1 as a LocationConstraint
+    name = unique_bucket()
+    assert_raw_error(create(s3, name, 'us-east-1'),
+                     'InvalidLocationConstraint', 400)
+    with s3_error('NoSuchBucket', 404):
+        alice.get_bucket_location(Bucket=name)
+
+
+def test_create_in_other_region(s3, alice):
+    name = unique_bucket()
+    with s3_error('IllegalLocationConstraintException', 400) as ei:
+        alice.create_bucket(Bucket=name, CreateBucketConfiguration={
+            'LocationConstraint': 'eu-west-1'})
+    assert 'eu-west-1' in ei.value.response['Error']['Message']
+    with s3_error('NoSuchBucket', 404):
+        alice.get_bucket_location(Bucket=name)
+
+
+def test_create_malformed_configuration(s3):
+    r = s3raw.request(s3, s3.alice, 'PUT', f'/{unique_bucket()}',
+                      body=b'<CreateBucketConfiguration><Location')
+    assert_raw_error(r, 'MalformedXML', 400)
 @pytest.mark.parametrize('method,key,query', [
     ('GET', 'k', 'tagging='),
     ('POST', '', 'delete='),
