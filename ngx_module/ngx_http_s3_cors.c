@@ -29,6 +29,10 @@ static ngx_int_t ngx_http_s3_cors_list(ngx_http_request_t *r,
     s3_cors_rule_t *rule, s3_xml_cors_kind_e kind, char *name);
 static ngx_int_t ngx_http_s3_cors_add(ngx_http_request_t *r, char *name,
     u_char *value, size_t len);
+static ngx_int_t ngx_http_s3_cors_parse(ngx_http_request_t *r, u_char *buf,
+    size_t len);
+static ngx_http_s3_err_e ngx_http_s3_cors_invalid(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, int rc, s3_str_t *bad);
 static ngx_buf_t *ngx_http_s3_cors_xml(ngx_http_request_t *r,
     s3_str_t *cors);
 static ngx_int_t ngx_http_s3_cors_rules_xml(s3_str_t *cors, u_char **p,
@@ -362,6 +366,142 @@ ngx_http_s3_get_bucket_cors(ngx_http_request_t *r)
     }
 
     return ngx_http_s3_send_xml(r, NGX_HTTP_OK, b);
+}
+
+
+/* S3 takes a CORS configuration of 64 KB at most */
+
+ngx_int_t
+ngx_http_s3_put_bucket_cors(ngx_http_request_t *r)
+{
+    s3_record_t         rec;
+    ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_CHANGE, &rec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    return ngx_http_s3_read_xml_body_md5(r, S3_CORS_MAX_LEN,
+                                         ngx_http_s3_cors_parse);
+}
+
+
+static ngx_int_t
+ngx_http_s3_cors_parse(ngx_http_request_t *r, u_char *buf, size_t len)
+{
+    int                 rc;
+    char               *cors;
+    size_t              n;
+    s3_str_t            bad;
+    s3_xml_cors_t       doc;
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    /* one rule over the limit, to tell it from a document that is bad */
+
+    doc.max_rules = S3_CORS_MAX_RULES + 1;
+    doc.rules = ngx_palloc(r->pool,
+                           doc.max_rules * sizeof(s3_xml_cors_rule_t));
+
+    /* the shortest value is "<ID/>" */
+
+    doc.max_values = len / (sizeof("<ID/>") - 1) + 1;
+    doc.values = ngx_palloc(r->pool,
+                            doc.max_values * sizeof(s3_xml_cors_value_t));
+
+    /* values, two bytes of overhead each, are shorter than their XML */
+
+    cors = ngx_pnalloc(r->pool, len + 1);
+
+    if (doc.rules == NULL || doc.values == NULL || cors == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    if (s3_xml_parse_cors((char *) buf, len, &doc) != S3_OK) {
+        if (ngx_errno == E2BIG) {
+            return ngx_http_s3_send_error(r,
+                       ngx_http_s3_cors_invalid(r, ctx, S3_CORS_TOO_MANY,
+                                                NULL));
+        }
+
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_MALFORMED_XML);
+    }
+
+    if (doc.nrules == 0) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_MALFORMED_XML);
+    }
+
+    rc = s3_cors_encode(&doc, cors, len + 1, &n, &bad);
+
+    if (rc != S3_OK) {
+        return ngx_http_s3_send_error(r,
+                   ngx_http_s3_cors_invalid(r, ctx, rc, &bad));
+    }
+
+    ctx->rec.cors.data = cors;
+    ctx->rec.cors.len = n;
+
+    return ngx_http_s3_set_bucket_attrs(r, ctx);
+}
+
+
+/* The error, and its message, of a configuration s3_cors_encode() refused */
+
+static ngx_http_s3_err_e
+ngx_http_s3_cors_invalid(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    int rc, s3_str_t *bad)
+{
+    u_char  *p;
+    char    *fmt;
+
+    switch (rc) {
+
+    case S3_CORS_TOO_MANY:
+        ngx_str_set(&ctx->message, "The CORS configuration may hold 100 "
+                    "rules at most.");
+        return NGX_HTTP_S3_MALFORMED_XML;
+
+    case S3_CORS_BAD_MAX_AGE:
+        return NGX_HTTP_S3_MALFORMED_XML;
+
+    case S3_CORS_BAD_METHOD:
+        fmt = "Found unsupported HTTP method in CORS config. Unsupported "
+              "method is %*s";
+        break;
+
+    case S3_CORS_BAD_ORIGIN:
+        fmt = "AllowedOrigin \"%*s\" can not have more than one wildcard.";
+        break;
+
+    case S3_CORS_BAD_HEADER:
+        fmt = "AllowedHeader \"%*s\" can not have more than one wildcard.";
+        break;
+
+    case S3_CORS_BAD_ID:
+        ngx_str_set(&ctx->message, "ID length should not exceed allowed "
+                    "limit of 255");
+        return NGX_HTTP_S3_INVALID_ARGUMENT;
+
+    default:
+        return ngx_http_s3_errno(r->connection->log, ngx_errno,
+                                 "s3_cors_encode()",
+                                 (char *) ctx->bucket.data);
+    }
+
+    p = ngx_pnalloc(r->pool, ngx_strlen(fmt) + bad->len);
+    if (p == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ctx->message.data = p;
+    ctx->message.len = ngx_sprintf(p, fmt, bad->len, bad->data) - p;
+
+    return NGX_HTTP_S3_INVALID_REQUEST;
 }
 
 

@@ -448,6 +448,9 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
         return ngx_http_s3_put_acl(r);
 
+    case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
+        return ngx_http_s3_put_bucket_cors(r);
+
     case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
         return ngx_http_s3_get_bucket_cors(r);
 
@@ -461,7 +464,6 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
     case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
-    case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_NOT_IMPLEMENTED);
 
     default:

@@ -363,6 +363,7 @@ ngx_int_t ngx_http_s3_put_acl(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_cors_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_s3_preflight(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_get_bucket_cors(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_bucket_cors(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_bucket_cors(ngx_http_request_t *r);
 
 /* ngx_http_s3_object.c */
