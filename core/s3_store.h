@@ -23,6 +23,7 @@
 
 
 #include "s3_core.h"
+#include "s3_cksum.h"
 #include "s3_hlc.h"
 #include "s3_journal.h"
 #include "s3_record.h"
@@ -97,6 +98,9 @@ typedef struct {
     uint64_t          size;
     uint64_t          mtime_ms;
     unsigned char     md5[S3_MD5_LEN];
+    s3_cksum_algo_e   checksum;       /* NONE: the part has none */
+    size_t            checksum_len;
+    char              checksum_value[S3_CKSUM_B64_MAX_LEN];  /* base64 */
 } s3_store_part_info_t;
 
 

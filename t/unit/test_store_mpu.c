@@ -41,8 +41,9 @@ static void test_copy(const s3_store_t *st);
 static void test_abort_sweep(const s3_store_t *st);
 
 
-static char  *big;
-static int    tmps;
+static char            *big;
+static int              tmps;
+static s3_cksum_algo_e  test_algo;   /* what test_part() gives its parts */
 
 
 int
@@ -122,10 +123,12 @@ static int
 test_part(const s3_store_t *st, const char *key, const char *id,
     uint32_t number, const char *data, size_t len, unsigned char *md5)
 {
-    int          fd, rc;
-    char         tmp[PATH_MAX];
-    s3_digest_t  d;
-    s3_record_t  rec;
+    int             fd, rc;
+    char            tmp[PATH_MAX], b64[S3_CKSUM_B64_MAX_LEN];
+    s3_cksum_t      c;
+    s3_digest_t     d;
+    s3_record_t     rec;
+    unsigned char   raw[S3_CKSUM_MAX_LEN];
 
     snprintf(tmp, sizeof(tmp), "%s/tmp/part.%d", st->root, tmps++);
 
@@ -152,6 +155,18 @@ test_part(const s3_store_t *st, const char *key, const char *id,
 
     if (md5 != NULL) {
         memcpy(md5, rec.md5, S3_MD5_LEN);
+    }
+
+    if (test_algo != S3_CKSUM_NONE) {
+        s3_cksum_init(&c, test_algo);
+        s3_cksum_update(&c, data, len);
+        s3_cksum_final(&c, raw);
+
+        rec.checksum.data = s3_cksum_name(test_algo);
+        rec.checksum.len = strlen(rec.checksum.data);
+        rec.checksum_value.data = b64;
+        rec.checksum_value.len = s3_base64_encode(b64, raw,
+                                                  s3_cksum_len(test_algo));
     }
 
     rc = s3_store_commit_part(st, fd, tmp, &rec);
@@ -279,8 +294,10 @@ test_parts(const s3_store_t *st)
     test_cond("part 3", test_part(st, "k", id, 3, "three", 5, NULL)
                         == S3_OK);
     test_cond("part 2", test_part(st, "k", id, 2, "two", 3, NULL) == S3_OK);
-    test_cond("part 2 again", test_part(st, "k", id, 2, "TWO!", 4, NULL)
-                              == S3_OK);
+    test_algo = S3_CKSUM_CRC32;
+    test_cond("part 2 again, with a CRC32",
+              test_part(st, "k", id, 2, "TWO!", 4, NULL) == S3_OK);
+    test_algo = S3_CKSUM_NONE;
     test_cond("part of another key is NO_UPLOAD",
               test_part(st, "other", id, 1, "x", 1, NULL)
               == S3_STORE_NO_UPLOAD);
@@ -299,6 +316,11 @@ test_parts(const s3_store_t *st)
                                   &truncated) == S3_OK
               && n == 2 && truncated && info[0].number == 1
               && info[1].number == 2 && info[1].size == 4);
+    test_cond("list: the part's checksum",
+              info[0].checksum == S3_CKSUM_NONE && info[0].checksum_len == 0
+              && info[1].checksum == S3_CKSUM_CRC32
+              && info[1].checksum_len == 8
+              && memcmp(info[1].checksum_value, "N1A8SA==", 8) == 0);
     test_cond("list after 2",
               s3_store_list_parts(st->root, &b, &sid, 2, info, 2, &n,
                                   &truncated) == S3_OK
