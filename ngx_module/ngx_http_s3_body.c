@@ -451,16 +451,6 @@ ngx_http_s3_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_module);
 
-    if (ctx != NULL && ctx->parsing) {
-        for (cl = in; cl; cl = cl->next) {
-            if (ngx_http_s3_complete_body(r, ctx, cl->buf) != NGX_OK) {
-                return NGX_ERROR;
-            }
-        }
-
-        return ngx_http_next_request_body_filter(r, in);
-    }
-
     if (ctx == NULL || ctx->body == NULL) {
         return ngx_http_next_request_body_filter(r, in);
     }

@@ -204,6 +204,11 @@ typedef struct {
 } ngx_http_s3_loc_conf_t;
 
 
+/* an XML body read whole: what finalizes the request */
+typedef ngx_int_t (*ngx_http_s3_xml_body_pt)(ngx_http_request_t *r,
+    u_char *buf, size_t len);
+
+
 typedef struct {
     ngx_http_s3_op_e           op;
     ngx_str_t                  bucket;        /* decoded */
@@ -224,6 +229,10 @@ typedef struct {
     /* a body we read ourselves: ngx_http_s3_body_t */
     void                      *body;
 
+    /* ngx_http_s3_read_xml_body() */
+    ngx_http_s3_xml_body_pt    xml_handler;
+    size_t                     xml_max;
+
     /* ListObjects: ngx_http_s3_list_ctx_t */
     void                      *list;
 
@@ -237,7 +246,6 @@ typedef struct {
     s3_record_t                rec;
     s3_store_cond_t           *cond;          /* If-Match, If-None-Match */
     unsigned                   check_sha256:1;
-    unsigned                   parsing:1;     /* complete: XML body */
     unsigned                   anonymous:1;   /* no credentials were sent */
 } ngx_http_s3_ctx_t;
 
@@ -390,8 +398,6 @@ ngx_int_t ngx_http_s3_list_parts(ngx_http_request_t *r);
 
 /* ngx_http_s3_complete.c */
 ngx_int_t ngx_http_s3_complete_upload(ngx_http_request_t *r);
-ngx_int_t ngx_http_s3_complete_body(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_buf_t *b);
 
 /* ngx_http_s3_copy.c */
 ngx_int_t ngx_http_s3_copy_object(ngx_http_request_t *r);
@@ -437,6 +443,10 @@ u_char *ngx_http_s3_xml_time(u_char *p, uint64_t ms);
 ngx_int_t ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
 ngx_int_t ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status);
+ngx_int_t ngx_http_s3_read_xml_body(ngx_http_request_t *r, size_t max,
+    ngx_http_s3_xml_body_pt handler);
+ngx_int_t ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r, size_t max,
+    ngx_http_s3_xml_body_pt handler);
 
 /* ngx_http_s3_task.c */
 ngx_int_t ngx_http_s3_task_post(ngx_http_request_t *r,
