@@ -374,6 +374,8 @@ ngx_int_t ngx_http_s3_range(ngx_http_request_t *r, off_t size,
 ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);
 ngx_http_s3_err_e ngx_http_s3_put_headers(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
+    u_char *md5, ngx_uint_t *sent);
 
 /* ngx_http_s3_body.c */
 ngx_int_t ngx_http_s3_body_init(ngx_conf_t *cf);

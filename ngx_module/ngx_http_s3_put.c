@@ -26,8 +26,6 @@ static ngx_int_t ngx_http_s3_put_keep_header(ngx_http_request_t *r,
     ngx_table_elt_t *h, ngx_str_t *value);
 static ngx_int_t ngx_http_s3_put_encoding(ngx_http_request_t *r,
     ngx_str_t *value);
-static ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
-    u_char *md5);
 static void ngx_http_s3_put_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_s3_put_commit(ngx_http_request_t *r);
 static ngx_http_s3_err_e ngx_http_s3_put_verify(ngx_http_request_t *r,
@@ -100,6 +98,7 @@ static ngx_http_s3_err_e
 ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     u_char             md5[S3_MD5_LEN];
+    ngx_uint_t         sent;
     s3_record_t        brec;
     ngx_http_s3_err_e  err;
 
@@ -117,7 +116,7 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_NOT_IMPLEMENTED;
     }
 
-    err = ngx_http_s3_content_md5(r, md5);
+    err = ngx_http_s3_content_md5(r, md5, &sent);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
@@ -414,19 +413,30 @@ ngx_http_s3_put_encoding(ngx_http_request_t *r, ngx_str_t *value)
 }
 
 
-static ngx_http_s3_err_e
-ngx_http_s3_content_md5(ngx_http_request_t *r, u_char *md5)
+/*
+ * Decodes Content-MD5 into md5[S3_MD5_LEN]; *sent tells whether the
+ * request had one.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_content_md5(ngx_http_request_t *r, u_char *md5, ngx_uint_t *sent)
 {
     ngx_str_t         dst;
     ngx_table_elt_t  *h;
 
+    /* 24 characters without padding decode to 18 bytes */
+    u_char            decoded[S3_MD5_LEN + 2];
+
     h = ngx_http_s3_find_header(r, (u_char *) "content-md5",
                                 sizeof("content-md5") - 1);
+
+    *sent = (h != NULL);
+
     if (h == NULL) {
         return NGX_HTTP_S3_OK;
     }
 
-    dst.data = md5;
+    dst.data = decoded;
 
     if (h->value.len != ngx_base64_encoded_length(S3_MD5_LEN)
         || ngx_decode_base64(&dst, &h->value) != NGX_OK
@@ -436,6 +446,8 @@ ngx_http_s3_content_md5(ngx_http_request_t *r, u_char *md5)
                       "s3 invalid Content-MD5 \"%V\"", &h->value);
         return NGX_HTTP_S3_INVALID_DIGEST;
     }
+
+    ngx_memcpy(md5, decoded, S3_MD5_LEN);
 
     return NGX_HTTP_S3_OK;
 }
@@ -498,13 +510,12 @@ static ngx_http_s3_err_e
 ngx_http_s3_put_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     u_char             md5[S3_MD5_LEN];
+    ngx_uint_t         sent;
     ngx_http_s3_err_e  err;
 
-    err = ngx_http_s3_content_md5(r, md5);
+    err = ngx_http_s3_content_md5(r, md5, &sent);
 
-    if (err == NGX_HTTP_S3_OK
-        && ngx_http_s3_find_header(r, (u_char *) "content-md5",
-                                   sizeof("content-md5") - 1) != NULL
+    if (err == NGX_HTTP_S3_OK && sent
         && ngx_memcmp(md5, ctx->rec.md5, S3_MD5_LEN) != 0)
     {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

@@ -65,6 +65,8 @@ def test_put_content_md5_mismatch_is_bad_digest(s3, alice, bucket):
     'not base64!',                        # not base64 at all
     'AAAA',                               # base64, 3 bytes: not an MD5
     'AAAAAAAAAAAAAAAAAAAAAAAAAAAA',       # 21 bytes
+    '////////////////////////',           # 24 characters, no padding:
+                                          # 18 bytes, once a stack overflow
 ])
 def test_put_content_md5_invalid_is_invalid_digest(s3, bucket, value):
     r = s3raw.request(s3, s3.alice, 'PUT',
