@@ -428,11 +428,15 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
         return ngx_http_s3_get_tagging(r);
 
+    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
+        return ngx_http_s3_put_tagging(r);
+
     case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
         return ngx_http_s3_delete_tagging(r);
 
     case NGX_HTTP_S3_OP_DELETE_OBJECTS:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
+        return ngx_http_s3_delete_objects(r);
+
     case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
     case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
     case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
