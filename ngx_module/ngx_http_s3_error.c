@@ -156,6 +156,11 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
         "The XML you provided was not well-formed or did not validate "
         "against our published schema."),
 
+    ngx_http_s3_error(NGX_HTTP_S3_MALFORMED_TRAILER,
+        "MalformedTrailerError", 400,
+        "The request contained trailing data that was not well-formed or "
+        "did not conform to our published schema."),
+
     ngx_http_s3_error(NGX_HTTP_S3_MALFORMED_XML,
         "MalformedXML", 400,
         "The XML you provided was not well-formed or did not validate "

@@ -79,6 +79,7 @@ typedef enum {
     NGX_HTTP_S3_INVALID_URI,
     NGX_HTTP_S3_KEY_TOO_LONG,
     NGX_HTTP_S3_MALFORMED_ACL,
+    NGX_HTTP_S3_MALFORMED_TRAILER,
     NGX_HTTP_S3_MALFORMED_XML,
     NGX_HTTP_S3_METADATA_TOO_LARGE,
     NGX_HTTP_S3_METHOD_NOT_ALLOWED,
@@ -266,8 +267,10 @@ typedef struct {
     ngx_temp_file_t            temp;          /* the decoded bytes; fd
                                                  NGX_INVALID_FILE once
                                                  removed after an error */
-    u_char                    *pending;       /* read, not yet written */
-    size_t                     pending_len;
+    struct iovec               pending[NGX_IOVS_PREALLOCATE];
+                                              /* read, not yet written */
+    ngx_uint_t                 npending;
+    off_t                      sent;          /* bytes as sent */
     off_t                      received;      /* decoded bytes */
     ngx_http_s3_err_e          error;         /* the answer once the body
                                                  has ended: swallowing */
@@ -276,9 +279,16 @@ typedef struct {
     s3_cksum_t                 cksum;         /* flexible checksum; algo
                                                  NONE: none asked for */
     u_char                     expected[S3_CKSUM_MAX_LEN];
+
+    /* aws-chunked: the decoder, else NULL */
+    s3_chunked_t              *chunked;
+    off_t                      declared;      /* x-amz-decoded-content-length */
+    ngx_str_t                  trailer;       /* x-amz-trailer, lowercase */
+
     unsigned                   reading:1;
     unsigned                   check_sha256:1;
     unsigned                   verify:1;      /* expected was sent */
+    unsigned                   done:1;        /* aws-chunked: its end */
 } ngx_http_s3_body_t;
 
 

@@ -676,10 +676,14 @@ ngx_http_s3_list_parts_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
                  NGX_HTTP_S3_XMLNS "\"></ListPartsResult>")
           + 512 + m->bucket.len + 6 * m->key.len + S3_UPLOAD_ID_LEN
           + 4 * 6 * ctx->user.len
+          + sizeof("<ChecksumAlgorithm></ChecksumAlgorithm><ChecksumType>"
+                   "</ChecksumType>")
+          + ctx->rec.checksum.len + ctx->rec.checksum_type.len
           + m->n * (sizeof("<Part><PartNumber></PartNumber><LastModified>"
                            "</LastModified><ETag></ETag><Size></Size>"
-                           "</Part>")
-                    + 8 + 24 + 2 * 6 + 2 * S3_MD5_LEN + NGX_OFF_T_LEN);
+                           "<ChecksumCRC64NVME></ChecksumCRC64NVME></Part>")
+                    + 8 + 24 + 2 * 6 + 2 * S3_MD5_LEN + NGX_OFF_T_LEN
+                    + S3_CKSUM_B64_MAX_LEN);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -707,8 +711,20 @@ ngx_http_s3_list_parts_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
     p = ngx_http_s3_xml_element(p, "DisplayName", ctx->user.data,
                                 ctx->user.len);
 
-    p = ngx_sprintf(p, "</Owner><StorageClass>STANDARD</StorageClass>"
-                    "<PartNumberMarker>%uD</PartNumberMarker>"
+    p = ngx_cpymem(p, "</Owner><StorageClass>STANDARD</StorageClass>",
+                   sizeof("</Owner><StorageClass>STANDARD</StorageClass>")
+                   - 1);
+
+    if (ctx->rec.checksum.len != 0) {
+        p = ngx_http_s3_xml_element(p, "ChecksumAlgorithm",
+                                    (u_char *) ctx->rec.checksum.data,
+                                    ctx->rec.checksum.len);
+        p = ngx_http_s3_xml_element(p, "ChecksumType",
+                                    (u_char *) ctx->rec.checksum_type.data,
+                                    ctx->rec.checksum_type.len);
+    }
+
+    p = ngx_sprintf(p, "<PartNumberMarker>%uD</PartNumberMarker>"
                     "<NextPartNumberMarker>%uD</NextPartNumberMarker>"
                     "<MaxParts>%uz</MaxParts>"
                     "<IsTruncated>%s</IsTruncated>",
@@ -723,7 +739,16 @@ ngx_http_s3_list_parts_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
         p = ngx_http_s3_xml_element(p, "ETag", etag,
                                     ngx_http_s3_etag(etag, m->info[i].md5, 0)
                                     - etag);
-        p = ngx_sprintf(p, "<Size>%uL</Size></Part>", m->info[i].size);
+        p = ngx_sprintf(p, "<Size>%uL</Size>", m->info[i].size);
+
+        if (m->info[i].checksum != S3_CKSUM_NONE) {
+            p = ngx_http_s3_xml_element(p,
+                             (char *) s3_cksum_element(m->info[i].checksum),
+                             (u_char *) m->info[i].checksum_value,
+                             m->info[i].checksum_len);
+        }
+
+        p = ngx_cpymem(p, "</Part>", sizeof("</Part>") - 1);
     }
 
     b->last = ngx_cpymem(p, "</ListPartsResult>",

@@ -22,7 +22,10 @@ static ngx_http_s3_err_e ngx_http_s3_put_check(ngx_http_request_t *r,
 static ngx_http_s3_err_e ngx_http_s3_put_cond(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 static ngx_http_s3_err_e ngx_http_s3_storage_class(ngx_http_request_t *r);
-static ngx_uint_t ngx_http_s3_put_keep_header(ngx_table_elt_t *h);
+static ngx_int_t ngx_http_s3_put_keep_header(ngx_http_request_t *r,
+    ngx_table_elt_t *h, ngx_str_t *value);
+static ngx_int_t ngx_http_s3_put_encoding(ngx_http_request_t *r,
+    ngx_str_t *value);
 static void ngx_http_s3_put_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_s3_put_commit(ngx_http_request_t *r);
 static ngx_http_s3_err_e ngx_http_s3_put_verify(ngx_http_request_t *r,
@@ -105,22 +108,6 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     if (r->headers_in.content_length_n < 0 && !r->headers_in.chunked) {
         return NGX_HTTP_S3_MISSING_CONTENT_LENGTH;
-    }
-
-    if (r->headers_in.content_length_n > NGX_HTTP_S3_MAX_OBJECT_SIZE) {
-        return NGX_HTTP_S3_ENTITY_TOO_LARGE;
-    }
-
-    if (ctx->payload_hash.len > sizeof("STREAMING-") - 1
-        && ngx_strncmp(ctx->payload_hash.data, "STREAMING-",
-                       sizeof("STREAMING-") - 1) == 0)
-    {
-        /* until the body filter decodes aws-chunked: never store framing */
-
-        ngx_str_set(&ctx->message, "A header you provided implies "
-                    "functionality that is not implemented "
-                    "(x-amz-content-sha256: STREAMING-*)");
-        return NGX_HTTP_S3_NOT_IMPLEMENTED;
     }
 
     if (r->headers_in.content_range != NULL) {
@@ -231,6 +218,7 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     char             *buf;
     size_t            len, meta;
+    ngx_str_t         value;
     ngx_uint_t        i;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
@@ -261,21 +249,23 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
             i = 0;
         }
 
-        switch (ngx_http_s3_put_keep_header(&h[i])) {
+        switch (ngx_http_s3_put_keep_header(r, &h[i], &value)) {
+
+        case NGX_ERROR:
+            return NGX_HTTP_S3_INTERNAL_ERROR;
 
         case 0:
             continue;
 
         case 2:
-            meta += h[i].key.len - (sizeof("x-amz-meta-") - 1)
-                    + h[i].value.len;
+            meta += h[i].key.len - (sizeof("x-amz-meta-") - 1) + value.len;
             break;
         }
 
         if (meta > NGX_HTTP_S3_MAX_META_SIZE
             || s3_record_add_header(buf, &len, NGX_HTTP_S3_HEADERS_SIZE,
                                     (char *) h[i].lowcase_key, h[i].key.len,
-                                    (char *) h[i].value.data, h[i].value.len)
+                                    (char *) value.data, value.len)
                != S3_OK)
         {
             return NGX_HTTP_S3_METADATA_TOO_LARGE;
@@ -316,12 +306,18 @@ ngx_http_s3_storage_class(ngx_http_request_t *r)
 }
 
 
-/* returns 0 for a header we drop, 1 to keep, 2 for x-amz-meta-* */
+/*
+ * Returns 0 for a header we drop, 1 to keep with *value, 2 for
+ * x-amz-meta-*, NGX_ERROR.
+ */
 
-static ngx_uint_t
-ngx_http_s3_put_keep_header(ngx_table_elt_t *h)
+static ngx_int_t
+ngx_http_s3_put_keep_header(ngx_http_request_t *r, ngx_table_elt_t *h,
+    ngx_str_t *value)
 {
     ngx_str_t  *s;
+
+    *value = h->value;
 
     if (h->key.len > sizeof("x-amz-meta-") - 1
         && ngx_strncmp(h->lowcase_key, "x-amz-meta-",
@@ -342,14 +338,78 @@ ngx_http_s3_put_keep_header(ngx_table_elt_t *h)
         return 0;
     }
 
-    if (h->value.len == sizeof("aws-chunked") - 1
-        && ngx_strncasecmp(h->value.data, (u_char *) "aws-chunked",
-                           h->value.len) == 0)
+    if (h->key.len == sizeof("content-encoding") - 1
+        && ngx_strncmp(h->lowcase_key, "content-encoding",
+                       sizeof("content-encoding") - 1) == 0
+        && ngx_strlcasestrn(value->data, value->data + value->len,
+                            (u_char *) "aws-chunked",
+                            sizeof("aws-chunked") - 1 - 1)
+           != NULL)
     {
-        return 0;
+        return ngx_http_s3_put_encoding(r, value);
     }
 
     return 1;
+}
+
+
+/*
+ * Content-Encoding without the aws-chunked the body was sent in:
+ * "aws-chunked,gzip" is stored "gzip", "aws-chunked" not at all.
+ */
+
+static ngx_int_t
+ngx_http_s3_put_encoding(ngx_http_request_t *r, ngx_str_t *value)
+{
+    u_char  *p, *last, *start, *end, *out;
+    size_t   n;
+
+    out = ngx_pnalloc(r->pool, value->len);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = 0;
+    p = value->data;
+    last = p + value->len;
+
+    while (p < last) {
+        start = p;
+        end = ngx_strlchr(p, last, ',');
+
+        if (end == NULL) {
+            end = last;
+        }
+
+        p = end + 1;
+
+        while (start < end && (*start == ' ' || *start == '\t')) {
+            start++;
+        }
+
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+
+        if (start == end
+            || (end - start == sizeof("aws-chunked") - 1
+                && ngx_strncasecmp(start, (u_char *) "aws-chunked",
+                                   sizeof("aws-chunked") - 1) == 0))
+        {
+            continue;
+        }
+
+        if (n != 0) {
+            out[n++] = ',';
+        }
+
+        n = ngx_cpymem(out + n, start, end - start) - out;
+    }
+
+    value->data = out;
+    value->len = n;
+
+    return (n != 0) ? 1 : 0;
 }
 
 
