@@ -47,6 +47,8 @@
 
 #define S3_STORE_PART_MIN_SIZE   (5 * 1024 * 1024)
 #define S3_STORE_UPLOAD_BUF      32768 /* holds any upload record */
+/* holds any bucket record */
+#define S3_STORE_BUCKET_BUF      (S3_RECORD_MAX_LEN + S3_RECORD_TRAILER_LEN)
 
 
 typedef struct {
@@ -192,6 +194,12 @@ int s3_store_create_bucket(const s3_store_t *st, const char *bucket,
     size_t bucket_len, const char *owner, size_t owner_len);
 
 /*
+ * As s3_store_create_bucket(), the bucket rec->bucket owned by rec->owner
+ * with the attributes of rec (acl, tags, cors).
+ */
+int s3_store_create_bucket_rec(const s3_store_t *st, const s3_record_t *rec);
+
+/*
  * Deletes an empty bucket.  Returns S3_OK, S3_STORE_NO_BUCKET,
  * S3_STORE_BUCKET_NOT_EMPTY, or S3_ERR with errno.
  */
@@ -199,8 +207,10 @@ int s3_store_delete_bucket(const s3_store_t *st, const char *bucket,
     size_t bucket_len);
 
 /*
- * Reads a bucket's record into buf (S3_RECORD_READ_LEN bytes suffice).
- * Returns S3_OK, S3_STORE_NO_BUCKET, or S3_ERR with errno.
+ * Reads a bucket's record into buf (S3_STORE_BUCKET_BUF bytes suffice;
+ * S3_RECORD_READ_LEN for a bucket without CORS rules or tags).  Returns
+ * S3_OK, S3_STORE_NO_BUCKET, or S3_ERR with errno (ENOBUFS: buf is too
+ * small for this record).
  */
 int s3_store_read_bucket(const char *root, const char *bucket,
     size_t bucket_len, unsigned char *buf, size_t size, s3_record_t *rec);

@@ -125,6 +125,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     rec->bucket = c->bucket;
     rec->key = c->key;
     rec->headers = up.headers;
+    rec->acl = up.acl;
     rec->tags = up.tags;
     rec->upload_id.data = id;
     rec->upload_id.len = S3_UPLOAD_ID_LEN;
@@ -137,6 +138,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     /* only the numbers outlive the call */
 
     memset(&rec->headers, 0, sizeof(s3_str_t));
+    memset(&rec->acl, 0, sizeof(s3_str_t));
     memset(&rec->tags, 0, sizeof(s3_str_t));
     memset(&rec->upload_id, 0, sizeof(s3_str_t));
 

@@ -56,11 +56,13 @@ typedef enum {
     NGX_HTTP_S3_AUTH_HEADER_MALFORMED,
     NGX_HTTP_S3_AUTH_QUERY_ERROR,
     NGX_HTTP_S3_BAD_DIGEST,
+    NGX_HTTP_S3_BAD_REQUEST,
     NGX_HTTP_S3_BUCKET_EXISTS,
     NGX_HTTP_S3_BUCKET_OWNED,
     NGX_HTTP_S3_BUCKET_NOT_EMPTY,
     NGX_HTTP_S3_ENTITY_TOO_LARGE,
     NGX_HTTP_S3_ENTITY_TOO_SMALL,
+    NGX_HTTP_S3_ILLEGAL_LOCATION,
     NGX_HTTP_S3_INCOMPLETE_BODY,
     NGX_HTTP_S3_INSUFFICIENT_STORAGE,
     NGX_HTTP_S3_INTERNAL_ERROR,
@@ -359,6 +361,23 @@ ngx_int_t ngx_http_s3_list_buckets(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_create_bucket(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_head_bucket(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_get_bucket_location(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_set_bucket_attrs(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_acl.c */
+ngx_http_s3_err_e ngx_http_s3_acl_header(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_str_t *acl);
+ngx_int_t ngx_http_s3_get_bucket_acl(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_get_object_acl(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_acl(ngx_http_request_t *r);
+
+/* ngx_http_s3_cors.c */
+ngx_int_t ngx_http_s3_cors_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_s3_preflight(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_get_bucket_cors(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_bucket_cors(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_delete_bucket_cors(ngx_http_request_t *r);
 
 /* ngx_http_s3_object.c */
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
@@ -415,6 +434,8 @@ ngx_int_t ngx_http_s3_delete_objects(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_get_tagging(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_put_tagging(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_tagging(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_set_object_attrs(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
 ngx_http_s3_err_e ngx_http_s3_tagging_header(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 

@@ -46,18 +46,6 @@ static ngx_int_t ngx_http_s3_list_parts_xml(ngx_http_request_t *r,
     ngx_http_s3_mpu_ctx_t *m);
 
 
-static ngx_str_t  ngx_http_s3_acls[] = {
-    ngx_string("private"),
-    ngx_string("public-read"),
-    ngx_string("public-read-write"),
-    ngx_string("authenticated-read"),
-    ngx_string("aws-exec-read"),
-    ngx_string("bucket-owner-read"),
-    ngx_string("bucket-owner-full-control"),
-    ngx_null_string
-};
-
-
 static ngx_str_t  ngx_http_s3_checksums[] = {
     ngx_string("CRC32"),
     ngx_string("CRC32C"),
@@ -267,24 +255,7 @@ ngx_http_s3_create_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     rec->headers = ctx->rec.headers;
     rec->tags = ctx->rec.tags;
 
-    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-acl",
-                                sizeof("x-amz-acl") - 1);
-    if (h != NULL) {
-        for (s = ngx_http_s3_acls; s->len; s++) {
-            if (s->len == h->value.len
-                && ngx_strncmp(s->data, h->value.data, s->len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (s->len == 0) {
-            return NGX_HTTP_S3_INVALID_ARGUMENT;
-        }
-
-        rec->acl.data = (char *) s->data;
-        rec->acl.len = s->len;
-    }
+    rec->acl = ctx->rec.acl;
 
     h = ngx_http_s3_find_header(r, (u_char *) "x-amz-checksum-algorithm",
                                 sizeof("x-amz-checksum-algorithm") - 1);

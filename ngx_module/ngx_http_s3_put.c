@@ -216,12 +216,13 @@ ngx_http_s3_put_cond(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 ngx_http_s3_err_e
 ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    char             *buf;
-    size_t            len, meta;
-    ngx_str_t         value;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    char               *buf;
+    size_t              len, meta;
+    ngx_str_t           value;
+    ngx_uint_t          i;
+    ngx_list_part_t    *part;
+    ngx_table_elt_t    *h;
+    ngx_http_s3_err_e   err;
 
     if (ngx_http_s3_storage_class(r) != NGX_HTTP_S3_OK) {
         return NGX_HTTP_S3_INVALID_STORAGE_CLASS;
@@ -274,6 +275,11 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     ctx->rec.headers.data = buf;
     ctx->rec.headers.len = len;
+
+    err = ngx_http_s3_acl_header(r, ctx, &ctx->rec.acl);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
 
     return ngx_http_s3_tagging_header(r, ctx);
 }
