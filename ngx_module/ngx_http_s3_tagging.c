@@ -6,7 +6,8 @@
  * DeleteObjectTagging, their bucket twins, and the x-amz-tagging header
  * of PutObject, CreateMultipartUpload and CopyObject.  Tags are kept in
  * the record's tags field as "key\0value\0" pairs; an object's change is
- * s3_store_set_object_attrs() in a thread task.
+ * s3_store_set_object_attrs() in a thread task, a bucket's
+ * s3_store_set_bucket_attrs() in ngx_http_s3_set_bucket_attrs()'s.
  */
 
 
@@ -385,6 +386,13 @@ ngx_http_s3_put_tagging(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
+    /* S3 wants an integrity check on a bucket's tags, not on an object's */
+
+    if (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING) {
+        return ngx_http_s3_read_xml_body_md5(r, NGX_HTTP_S3_TAGGING_MAX_BODY,
+                                             ngx_http_s3_tagging_parse);
+    }
+
     return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_TAGGING_MAX_BODY,
                                      ngx_http_s3_tagging_parse);
 }
@@ -437,11 +445,15 @@ ngx_http_s3_tagging_parse(ngx_http_request_t *r, u_char *buf, size_t len)
     ctx->rec.tags.data = tags.buf;
     ctx->rec.tags.len = tags.len;
 
+    if (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING) {
+        return ngx_http_s3_set_bucket_attrs(r, ctx);
+    }
+
     return ngx_http_s3_set_object_attrs(r, ctx);
 }
 
 
-/* DeleteObjectTagging */
+/* DeleteObjectTagging, DeleteBucketTagging */
 
 ngx_int_t
 ngx_http_s3_delete_tagging(ngx_http_request_t *r)
@@ -459,6 +471,10 @@ ngx_http_s3_delete_tagging(ngx_http_request_t *r)
     }
 
     ngx_memzero(&ctx->rec.tags, sizeof(s3_str_t));
+
+    if (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING) {
+        return ngx_http_s3_set_bucket_attrs(r, ctx);
+    }
 
     return ngx_http_s3_set_object_attrs(r, ctx);
 }

@@ -4,7 +4,8 @@
 import time
 
 from lib import s3raw
-from lib.checks import assert_raw_error, assert_stored, etag, s3_error
+from lib.checks import (assert_raw_error, assert_stored, etag, md5_b64,
+                        s3_error)
 
 
 def tagset(resp):
@@ -243,3 +244,87 @@ def test_put_object_tagging_multipart(s3, alice, bucket):
     assert got['Body'].read() == b'aatail'
     listed = alice.list_objects_v2(Bucket=bucket, Prefix='mp')['Contents']
     assert listed[0]['ETag'] == before['ETag']
+
+
+# PutBucketTagging, DeleteBucketTagging
+
+def put_bucket_tags(client, bucket, tags):
+    return client.put_bucket_tagging(
+        Bucket=bucket,
+        Tagging={'TagSet': [{'Key': k, 'Value': v} for k, v in tags]})
+
+
+def test_bucket_tagging_round_trip(s3, alice, bucket):
+    alice.put_object(Bucket=bucket, Key='o', Body=b'o')
+    r = put_bucket_tags(alice, bucket, [('team', 'storage'), ('e', ''),
+                                        ('caf\u00e9', 'x/y@z')])
+    assert r['ResponseMetadata']['HTTPStatusCode'] == 200
+    assert tagset(alice.get_bucket_tagging(Bucket=bucket)) == \
+        {'team': 'storage', 'e': '', 'caf\u00e9': 'x/y@z'}
+    # replaced whole; the objects keep theirs, and the bucket its objects
+    put_bucket_tags(alice, bucket, [('only', '1')])
+    assert tagset(alice.get_bucket_tagging(Bucket=bucket)) == {'only': '1'}
+    assert tagset(alice.get_object_tagging(Bucket=bucket, Key='o')) == {}
+    assert alice.get_object(Bucket=bucket, Key='o')['Body'].read() == b'o'
+    r = alice.delete_bucket_tagging(Bucket=bucket)
+    assert r['ResponseMetadata']['HTTPStatusCode'] == 204
+    with s3_error('NoSuchTagSet', 404):
+        alice.get_bucket_tagging(Bucket=bucket)
+    # deleting no tags is no error
+    r = alice.delete_bucket_tagging(Bucket=bucket)
+    assert r['ResponseMetadata']['HTTPStatusCode'] == 204
+
+
+def test_bucket_tagging_fifty(s3, alice, bucket):
+    tags = [(f'key-{i:02d}', 'v' * 256) for i in range(50)]
+    put_bucket_tags(alice, bucket, tags)
+    assert tagset(alice.get_bucket_tagging(Bucket=bucket)) == dict(tags)
+    with s3_error('InvalidTag', 400):
+        put_bucket_tags(alice, bucket, tags + [('one-more', 'v')])
+    assert tagset(alice.get_bucket_tagging(Bucket=bucket)) == dict(tags)
+    # every worker sees them, whatever bucket record it had cached
+    for _ in range(6):
+        fresh = s3.client(s3.alice)
+        assert tagset(fresh.get_bucket_tagging(Bucket=bucket)) == dict(tags)
+
+
+def test_bucket_tagging_invalid(s3, alice, bucket):
+    put_bucket_tags(alice, bucket, [('keep', '1')])
+    for tags in ([('aws:x', '1')], [('a', '1'), ('a', '2')],
+                 [('k' * 129, 'v')], [('k', 'v' * 257)], [('k', 'a|b')]):
+        with s3_error('InvalidTag', 400):
+            put_bucket_tags(alice, bucket, tags)
+    path = f'/{bucket}'
+    for body in (b'', b'<Tagging/>', b'<Other/>'):
+        r = s3raw.request(s3, s3.alice, 'PUT', path, query='tagging',
+                          body=body, headers={'Content-MD5': md5_b64(body)})
+        assert_raw_error(r, 'MalformedXML', 400)
+    body = (b'<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag>'
+            b'</TagSet></Tagging>')
+    r = s3raw.request(s3, s3.alice, 'PUT', path, query='tagging', body=body)
+    err = assert_raw_error(r, 'InvalidRequest', 400)
+    assert 'Content-MD5' in err['Message']
+    r = s3raw.request(s3, s3.alice, 'PUT', path, query='tagging', body=body,
+                      headers={'Content-MD5': md5_b64(b'other')})
+    assert_raw_error(r, 'BadDigest', 400)
+    assert tagset(alice.get_bucket_tagging(Bucket=bucket)) == {'keep': '1'}
+    r = s3raw.request(s3, s3.alice, 'PUT', path, query='tagging', body=body,
+                      headers={'Content-MD5': md5_b64(body)})
+    assert r.status == 200, r
+    assert tagset(alice.get_bucket_tagging(Bucket=bucket)) == {'a': 'b'}
+
+
+def test_bucket_tagging_denied_and_missing(s3, alice, bob, bucket,
+                                           new_bucket_name):
+    put_bucket_tags(alice, bucket, [('a', '1')])
+    with s3_error('AccessDenied', 403):
+        put_bucket_tags(bob, bucket, [('b', '2')])
+    with s3_error('AccessDenied', 403):
+        bob.delete_bucket_tagging(Bucket=bucket)
+    with s3_error('AccessDenied', 403):
+        bob.get_bucket_tagging(Bucket=bucket)
+    assert tagset(alice.get_bucket_tagging(Bucket=bucket)) == {'a': '1'}
+    with s3_error('NoSuchBucket', 404):
+        put_bucket_tags(alice, new_bucket_name, [('a', '1')])
+    with s3_error('NoSuchBucket', 404):
+        alice.delete_bucket_tagging(Bucket=new_bucket_name)
