@@ -44,6 +44,7 @@ static uint32_t s3_crc32c_sse42(uint32_t crc, const unsigned char *p,
 static pthread_once_t   s3_md_once = PTHREAD_ONCE_INIT;
 static EVP_MD          *s3_md_md5;
 static EVP_MD          *s3_md_sha256;
+static EVP_MD          *s3_md_sha1;
 
 
 /* reflected CRC32C table, polynomial 0x82f63b78 */
@@ -282,6 +283,9 @@ s3_md(s3_digest_algo_e algo)
 
     case S3_DIGEST_SHA256:
         return (s3_md_sha256 != NULL) ? s3_md_sha256 : EVP_sha256();
+
+    case S3_DIGEST_SHA1:
+        return (s3_md_sha1 != NULL) ? s3_md_sha1 : EVP_sha1();
     }
 
     return NULL;
@@ -293,6 +297,7 @@ s3_md_fetch(void)
 {
     s3_md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
     s3_md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    s3_md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 }
 
 

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * Digests and checksums: MD5 and SHA-256 through OpenSSL's EVP interface,
+ * Digests and checksums: MD5, SHA-1 and SHA-256 through OpenSSL's EVP,
  * HMAC-SHA256 for SigV4, CRC32C (Castagnoli) for the store's framing, and
  * hexadecimal conversion.
  */
@@ -16,12 +16,14 @@
 
 
 #define S3_MD5_LEN         16
+#define S3_SHA1_LEN        20
 #define S3_SHA256_LEN      32
 
 
 typedef enum {
     S3_DIGEST_MD5 = 1,
-    S3_DIGEST_SHA256
+    S3_DIGEST_SHA256,
+    S3_DIGEST_SHA1                   /* for S3's flexible checksums */
 } s3_digest_algo_e;
 
 
@@ -41,8 +43,8 @@ int s3_digest_init(s3_digest_t *d, s3_digest_algo_e algo);
 int s3_digest_update(s3_digest_t *d, const void *data, size_t len);
 
 /*
- * Writes the digest (16 bytes for MD5, 32 for SHA-256) to out and releases
- * the context.  Returns S3_OK or S3_ERR (EINVAL).
+ * Writes the digest (16 bytes for MD5, 20 for SHA-1, 32 for SHA-256) to
+ * out and releases the context.  Returns S3_OK or S3_ERR (EINVAL).
  */
 int s3_digest_final(s3_digest_t *d, unsigned char *out);
 

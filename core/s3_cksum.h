@@ -38,7 +38,7 @@ typedef enum {
 
 typedef struct {
     s3_cksum_algo_e   algo;
-    uint64_t          crc;            /* CRC state, unreflected as kept */
+    uint64_t          crc;            /* CRC so far, as s3_crc32() gives */
     void             *ctx;            /* SHA: EVP_MD_CTX *, owned */
 } s3_cksum_t;
 
