@@ -203,7 +203,11 @@ step('get-checksum-mode-enabled', async () => {
     sameBytes(body, data, 'GET');
     equal(r.ChecksumCRC32, crc, 'ChecksumCRC32');
 
-    const { r: plain } = await getBytes(s3, B, 'ck');
+    /* the SDK asks for checksums on every GET unless told otherwise */
+    const c = client({ responseChecksumValidation: 'WHEN_REQUIRED' });
+    const seen = wireHeaders(c);
+    const { r: plain } = await getBytes(c, B, 'ck');
+    equal(seen['x-amz-checksum-mode'], undefined, 'x-amz-checksum-mode sent');
     equal(plain.ChecksumCRC32, undefined, 'ChecksumCRC32 without the mode');
 });
 
