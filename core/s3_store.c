@@ -474,21 +474,14 @@ s3_store_put_object_if(const s3_store_t *st, int fd, const char *tmp_path,
     s3_record_t *rec, const s3_store_cond_t *cond)
 {
     int   lfd, rc;
-    char  rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    char  path[PATH_MAX];
 
     if (rec->kind != S3_RECORD_OBJECT) {
         errno = EINVAL;
         return S3_ERR;
     }
 
-    if (s3_place_object(rel, sizeof(rel), rec->bucket.data, rec->bucket.len,
-                        rec->key.data, rec->key.len) == -1
-        || s3_store_path(path, st->root, rel) != S3_OK)
-    {
-        return S3_ERR;
-    }
-
-    lfd = s3_store_lock_key(st->root, &rec->bucket, &rec->key);
+    lfd = s3_store_lock_object(st, rec, path);
     if (lfd == -1) {
         return S3_ERR;
     }
@@ -500,6 +493,28 @@ s3_store_put_object_if(const s3_store_t *st, int fd, const char *tmp_path,
     s3_store_close(lfd);
 
     return rc;
+}
+
+
+/*
+ * Takes the key stripe of rec's object, whose file's path goes to
+ * path[PATH_MAX].  Returns the lock's descriptor, or -1 with errno.
+ */
+
+int
+s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec,
+    char *path)
+{
+    char  rel[S3_PLACE_MAX_LEN];
+
+    if (s3_place_object(rel, sizeof(rel), rec->bucket.data, rec->bucket.len,
+                        rec->key.data, rec->key.len) == -1
+        || s3_store_path(path, st->root, rel) != S3_OK)
+    {
+        return -1;
+    }
+
+    return s3_store_lock_key(st->root, &rec->bucket, &rec->key);
 }
 
 
