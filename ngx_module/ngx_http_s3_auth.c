@@ -552,7 +552,7 @@ ngx_http_s3_auth_user(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_INVALID_ACCESS_KEY_ID;
     }
 
-    rc = ngx_http_s3_read_user(r, ctx->store.root,
+    rc = ngx_http_s3_read_user(r, ctx->root,
                                (u_char *) auth->access_key.data,
                                auth->access_key.len, user);
 

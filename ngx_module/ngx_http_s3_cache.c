@@ -35,10 +35,12 @@ struct ngx_http_s3_cache_s {
 };
 
 
-static int ngx_http_s3_cache_read(ngx_http_request_t *r, u_char *path,
-    s3_record_kind_e kind, s3_record_t *rec);
-static int ngx_http_s3_cache_file(ngx_http_request_t *r, u_char *path,
-    struct stat *st, s3_record_kind_e kind, s3_record_t *rec);
+static int ngx_http_s3_cache_read(ngx_http_request_t *r,
+    ngx_http_s3_root_t *root, u_char *path, s3_record_kind_e kind,
+    s3_record_t *rec);
+static int ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir,
+    u_char *path, u_char *name, struct stat *st, s3_record_kind_e kind,
+    s3_record_t *rec);
 static int ngx_http_s3_cache_decode(u_char *buf, size_t len,
     s3_record_kind_e kind, s3_record_t *rec);
 static ngx_http_s3_cache_t *ngx_http_s3_cache_entry(ngx_http_request_t *r,
@@ -64,7 +66,7 @@ ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
 
 
 int
-ngx_http_s3_read_user(ngx_http_request_t *r, const char *root,
+ngx_http_s3_read_user(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *ak, size_t len, s3_record_t *rec)
 {
     u_char   name[S3_PLACE_MAX_LEN], path[NGX_MAX_PATH];
@@ -75,19 +77,19 @@ ngx_http_s3_read_user(ngx_http_request_t *r, const char *root,
         return S3_ERR;
     }
 
-    if (ngx_snprintf(path, sizeof(path), "%s/%s%Z", root, name)
+    if (ngx_snprintf(path, sizeof(path), "%V/%s%Z", &root->path, name)
         == path + sizeof(path))
     {
         ngx_set_errno(NGX_ENAMETOOLONG);
         return S3_ERR;
     }
 
-    return ngx_http_s3_cache_read(r, path, S3_RECORD_USER, rec);
+    return ngx_http_s3_cache_read(r, root, path, S3_RECORD_USER, rec);
 }
 
 
 int
-ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
+ngx_http_s3_read_bucket(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *bucket, size_t len, s3_record_t *rec)
 {
     int      rc;
@@ -100,14 +102,14 @@ ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
         return S3_ERR;
     }
 
-    if (ngx_snprintf(path, sizeof(path), "%s/%s%Z", root, name)
+    if (ngx_snprintf(path, sizeof(path), "%V/%s%Z", &root->path, name)
         == path + sizeof(path))
     {
         ngx_set_errno(NGX_ENAMETOOLONG);
         return S3_ERR;
     }
 
-    rc = ngx_http_s3_cache_read(r, path, S3_RECORD_BUCKET, rec);
+    rc = ngx_http_s3_cache_read(r, root, path, S3_RECORD_BUCKET, rec);
 
     return (rc == S3_STORE_NOT_FOUND) ? S3_STORE_NO_BUCKET : rc;
 }
@@ -116,19 +118,22 @@ ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
 /*
  * Returns S3_OK with rec decoded from a copy in r->pool (the cache entry
  * may be reused while the request waits), S3_STORE_NOT_FOUND, or S3_ERR
- * with errno set.
+ * with errno set.  path is root's path, '/', the record's name; the
+ * system calls take the name, relative to root's directory.
  */
 
 static int
-ngx_http_s3_cache_read(ngx_http_request_t *r, u_char *path,
-    s3_record_kind_e kind, s3_record_t *rec)
+ngx_http_s3_cache_read(ngx_http_request_t *r, ngx_http_s3_root_t *root,
+    u_char *path, s3_record_kind_e kind, s3_record_t *rec)
 {
     size_t                len;
-    u_char               *buf;
+    u_char               *buf, *name;
     struct stat           st;
     ngx_http_s3_cache_t  *e;
 
-    if (stat((char *) path, &st) == -1) {
+    name = path + root->path.len + 1;
+
+    if (fstatat(root->fd, (char *) name, &st, 0) == -1) {
         return (ngx_errno == NGX_ENOENT || ngx_errno == NGX_ENOTDIR)
                ? S3_STORE_NOT_FOUND : S3_ERR;
     }
@@ -137,7 +142,8 @@ ngx_http_s3_cache_read(ngx_http_request_t *r, u_char *path,
     e = ngx_http_s3_cache_entry(r, path, len);
 
     if (e == NULL || !ngx_http_s3_cache_same(e, path, len, &st)) {
-        return ngx_http_s3_cache_file(r, path, &st, kind, rec);
+        return ngx_http_s3_cache_file(r, root->fd, path, name, &st, kind,
+                                      rec);
     }
 
     buf = ngx_pnalloc(r->pool, (size_t) st.st_size);
@@ -155,8 +161,8 @@ ngx_http_s3_cache_read(ngx_http_request_t *r, u_char *path,
 /* Reads the file and, when it is small enough, keeps it in the cache. */
 
 static int
-ngx_http_s3_cache_file(ngx_http_request_t *r, u_char *path,
-    struct stat *st, s3_record_kind_e kind, s3_record_t *rec)
+ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir, u_char *path,
+    u_char *name, struct stat *st, s3_record_kind_e kind, s3_record_t *rec)
 {
     int                   rc;
     u_char               *buf;
@@ -165,7 +171,7 @@ ngx_http_s3_cache_file(ngx_http_request_t *r, u_char *path,
     ngx_err_t             err;
     ngx_http_s3_cache_t  *e;
 
-    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    fd = openat(dir, (char *) name, O_RDONLY | O_CLOEXEC);
     if (fd == NGX_INVALID_FILE) {
         return (ngx_errno == NGX_ENOENT) ? S3_STORE_NOT_FOUND : S3_ERR;
     }

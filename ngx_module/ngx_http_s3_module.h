@@ -137,6 +137,8 @@ typedef enum {
 /* one per distinct s3_store path; journal is per worker */
 typedef struct {
     ngx_str_t                  path;          /* absolute, NUL-terminated */
+    ngx_fd_t                   fd;            /* the directory, for
+                                                 openat(): shorter walks */
     uint32_t                   node_id;
     s3_journal_t              *journal;       /* NULL: read-only worker */
 
@@ -215,6 +217,7 @@ typedef struct {
     u_char                     request_id[NGX_HTTP_S3_REQUEST_ID_LEN];
 
     s3_store_t                 store;
+    ngx_http_s3_root_t        *root;          /* the store's directory */
 
     /* STREAMING-AWS4-HMAC-SHA256-*: set by authentication, else NULL */
     ngx_http_s3_signing_t     *signing;
@@ -300,9 +303,9 @@ ngx_http_s3_err_e ngx_http_s3_auth_object(ngx_http_request_t *r,
 /* ngx_http_s3_cache.c */
 ngx_int_t ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
-int ngx_http_s3_read_user(ngx_http_request_t *r, const char *root,
+int ngx_http_s3_read_user(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *ak, size_t len, s3_record_t *rec);
-int ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
+int ngx_http_s3_read_bucket(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *bucket, size_t len, s3_record_t *rec);
 
 /* ngx_http_s3_bucket.c */
