@@ -206,6 +206,15 @@ class Nginx:
             return []
         return [int(p) for p in text.split()]
 
+    def cpu_ns(self):
+        """CPU time the workers have run, ns (schedstat: exact, where the
+        tick counts of /proc/PID/stat are 10 ms)."""
+        total = 0
+        for pid in self.workers():
+            with open(f'/proc/{pid}/schedstat') as f:
+                total += int(f.read().split()[0])
+        return total
+
     def peak_rss(self):
         """VmHWM of each worker, MiB."""
         out = []
@@ -411,11 +420,16 @@ class Bench:
                    f'-d{SECONDS}s', '--timeout', '30s', '--latency',
                    '-s', str(REPLAY), f'http://127.0.0.1:{port}/', '--',
                    str(reqs), body]
+        ngx = self.plain if side == 'b' else self.s3
+        cpu = ngx.cpu_ns()
         p = subprocess.run(cmd, capture_output=True, text=True,
                            timeout=SECONDS + 120)
+        cpu = ngx.cpu_ns() - cpu
         if p.returncode != 0:
             raise RuntimeError(f'wrk failed: {p.stderr}{p.stdout}')
-        return parse_wrk(p.stdout)
+        r = parse_wrk(p.stdout)
+        r['cpu_us'] = cpu / 1000 / r['requests'] if r['requests'] else 0
+        return r
 
     def run(self):
         total = ROUNDS * sum(3 if w[1] == 'PUT' else 2 for w in WORKLOADS)
@@ -433,7 +447,8 @@ class Bench:
                     self.results.setdefault((name, side), []).append(r)
                     log(f'round {rnd + 1} {name:<10} {side}: '
                         f'{r["rps"]:>10,.0f} req/s  p50 {r["p50"]:.2f} ms'
-                        f'  p99 {r["p99"]:.2f} ms')
+                        f'  p99 {r["p99"]:.2f} ms'
+                        f'  worker CPU {r["cpu_us"]:.1f} us/req')
 
     def rows(self):
         """(measure, ngx_s3, nginx, ratio, notes) rows."""
@@ -447,8 +462,11 @@ class Bench:
             mark = '' if ratio >= target else '  MISSED'
             p50a = statistics.median(r['p50'] for r in a)
             p50b = statistics.median(r['p50'] for r in b)
+            cpua = statistics.median(r['cpu_us'] for r in a)
+            cpub = statistics.median(r['cpu_us'] for r in b)
             notes = [f'{nkeys} key{"s" if nkeys > 1 else ""}',
-                     f'p50 {p50a:.2f} / {p50b:.2f} ms']
+                     f'p50 {p50a:.2f} / {p50b:.2f} ms',
+                     f'worker CPU {cpua:.1f} / {cpub:.1f} us/req']
             if size >= MIB:
                 notes.append(f'{ra * size / MIB:,.0f} / '
                              f'{rb * size / MIB:,.0f} MiB/s')
@@ -487,7 +505,10 @@ def parse_wrk(out):
     r = {'non2xx': 0, 'errors': {}}
     for line in out.splitlines():
         line = line.strip()
-        if line.startswith('Requests/sec:'):
+        m = re.match(r'(\d+) requests in', line)
+        if m:
+            r['requests'] = int(m.group(1))
+        elif line.startswith('Requests/sec:'):
             r['rps'] = float(line.split()[1])
         elif line.startswith('Non-2xx or 3xx responses:'):
             r['non2xx'] = int(line.split(':')[1])
@@ -499,7 +520,7 @@ def parse_wrk(out):
             r['p50'] = parse_ms(line.split()[1])
         elif line.startswith('99%'):
             r['p99'] = parse_ms(line.split()[1])
-    if 'rps' not in r or 'p50' not in r:
+    if 'rps' not in r or 'p50' not in r or 'requests' not in r:
         raise RuntimeError(f'cannot read wrk output:\n{out}')
     return r
 
