@@ -15,6 +15,14 @@
 #include "ngx_http_s3_module.h"
 
 
+/*
+ * The first read of an object's tail: a record without user metadata is
+ * 120-200 bytes; a larger one costs a second pread().  S3_RECORD_READ_LEN
+ * (4 KiB) copied the whole of a 4 KiB object for nothing.
+ */
+#define NGX_HTTP_S3_RECORD_FIRST_READ  512
+
+
 typedef struct {
     ngx_str_t                  name;          /* as stored, lowercase */
     ngx_str_t                  out;           /* as sent */
@@ -203,7 +211,7 @@ ngx_http_s3_read_record(ngx_http_request_t *r, ngx_file_t *file, off_t size,
     ngx_http_s3_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
-    len = S3_RECORD_READ_LEN;
+    len = NGX_HTTP_S3_RECORD_FIRST_READ;
 
     for ( ;; ) {
         buf = ngx_pnalloc(r->pool, len);
