@@ -7,8 +7,16 @@
  * pread and a close.  A cached record is used for as long as stat() finds
  * the same file (device, inode, size, mtime): records are only ever
  * replaced by rename, so any change of a record is a change of the file's
- * identity, and a removed user or bucket is noticed by the very next
- * request.  One stat() instead of four system calls.
+ * identity.  One stat() instead of four system calls.
+ *
+ * The stat() itself is skipped while the worker's clock (ngx_current_msec,
+ * updated once per turn of the event loop) still reads the millisecond of
+ * the last check and the worker has finished no task since: under load,
+ * the requests of one turn share one check per record.  So a change made
+ * by another worker or by s3ctl is seen by every request this worker
+ * reads from the next millisecond on (from the next turn of its event
+ * loop when a turn takes longer; with timer_resolution, when its clock
+ * next moves).  A change made by this worker's own tasks is seen at once.
  */
 
 
@@ -31,6 +39,8 @@ struct ngx_http_s3_cache_s {
     ino_t                      ino;
     off_t                      size;
     struct timespec            mtime;
+    ngx_msec_t                 checked;       /* ngx_current_msec then */
+    ngx_uint_t                 generation;    /* smcf->cache_generation */
     u_char                     record[NGX_HTTP_S3_CACHE_RECORD];
 };
 
@@ -45,6 +55,11 @@ static int ngx_http_s3_cache_decode(u_char *buf, size_t len,
     s3_record_kind_e kind, s3_record_t *rec);
 static ngx_http_s3_cache_t *ngx_http_s3_cache_entry(ngx_http_request_t *r,
     u_char *path, size_t len);
+static ngx_uint_t ngx_http_s3_cache_generation(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_s3_cache_fresh(ngx_http_request_t *r,
+    ngx_http_s3_cache_t *e, u_char *path, size_t len);
+static int ngx_http_s3_cache_copy(ngx_http_request_t *r,
+    ngx_http_s3_cache_t *e, s3_record_kind_e kind, s3_record_t *rec);
 static ngx_uint_t ngx_http_s3_cache_same(ngx_http_s3_cache_t *e,
     u_char *path, size_t len, struct stat *st);
 static void ngx_http_s3_cache_store(ngx_http_s3_cache_t *e, u_char *path,
@@ -62,6 +77,22 @@ ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A task of this worker has finished: it may have changed a record, which
+ * the requests that follow must see without waiting for the clock.
+ */
+
+void
+ngx_http_s3_cache_changed(ngx_http_request_t *r)
+{
+    ngx_http_s3_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
+
+    smcf->cache_generation++;
 }
 
 
@@ -127,9 +158,16 @@ ngx_http_s3_cache_read(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *path, s3_record_kind_e kind, s3_record_t *rec)
 {
     size_t                len;
-    u_char               *buf, *name;
+    u_char               *name;
     struct stat           st;
     ngx_http_s3_cache_t  *e;
+
+    len = ngx_strlen(path);
+    e = ngx_http_s3_cache_entry(r, path, len);
+
+    if (e != NULL && ngx_http_s3_cache_fresh(r, e, path, len)) {
+        return ngx_http_s3_cache_copy(r, e, kind, rec);
+    }
 
     name = path + root->path.len + 1;
 
@@ -138,23 +176,35 @@ ngx_http_s3_cache_read(ngx_http_request_t *r, ngx_http_s3_root_t *root,
                ? S3_STORE_NOT_FOUND : S3_ERR;
     }
 
-    len = ngx_strlen(path);
-    e = ngx_http_s3_cache_entry(r, path, len);
-
     if (e == NULL || !ngx_http_s3_cache_same(e, path, len, &st)) {
         return ngx_http_s3_cache_file(r, root->fd, path, name, &st, kind,
                                       rec);
     }
 
-    buf = ngx_pnalloc(r->pool, (size_t) st.st_size);
+    e->checked = ngx_current_msec;
+    e->generation = ngx_http_s3_cache_generation(r);
+
+    return ngx_http_s3_cache_copy(r, e, kind, rec);
+}
+
+
+/* rec decoded from a copy of the entry's record in r->pool */
+
+static int
+ngx_http_s3_cache_copy(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
+    s3_record_kind_e kind, s3_record_t *rec)
+{
+    u_char  *buf;
+
+    buf = ngx_pnalloc(r->pool, (size_t) e->size);
     if (buf == NULL) {
         ngx_set_errno(NGX_ENOMEM);
         return S3_ERR;
     }
 
-    ngx_memcpy(buf, e->record, (size_t) st.st_size);
+    ngx_memcpy(buf, e->record, (size_t) e->size);
 
-    return ngx_http_s3_cache_decode(buf, (size_t) st.st_size, kind, rec);
+    return ngx_http_s3_cache_decode(buf, (size_t) e->size, kind, rec);
 }
 
 
@@ -209,6 +259,7 @@ ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir, u_char *path,
 
     if (rc == S3_OK && e != NULL && n <= NGX_HTTP_S3_CACHE_RECORD) {
         ngx_http_s3_cache_store(e, path, ngx_strlen(path), st, buf);
+        e->generation = ngx_http_s3_cache_generation(r);
     }
 
     return rc;
@@ -250,6 +301,30 @@ ngx_http_s3_cache_entry(ngx_http_request_t *r, u_char *path, size_t len)
 
 
 static ngx_uint_t
+ngx_http_s3_cache_generation(ngx_http_request_t *r)
+{
+    ngx_http_s3_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
+
+    return smcf->cache_generation;
+}
+
+
+/* checked in this millisecond, and no task of the worker finished since */
+
+static ngx_uint_t
+ngx_http_s3_cache_fresh(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
+    u_char *path, size_t len)
+{
+    return e->checked == ngx_current_msec
+           && e->generation == ngx_http_s3_cache_generation(r)
+           && e->path_len == len
+           && ngx_memcmp(e->path, path, len) == 0;
+}
+
+
+static ngx_uint_t
 ngx_http_s3_cache_same(ngx_http_s3_cache_t *e, u_char *path, size_t len,
     struct stat *st)
 {
@@ -273,5 +348,6 @@ ngx_http_s3_cache_store(ngx_http_s3_cache_t *e, u_char *path, size_t len,
     e->ino = st->st_ino;
     e->size = st->st_size;
     e->mtime = st->st_mtim;
+    e->checked = ngx_current_msec;
     ngx_memcpy(e->record, record, (size_t) st->st_size);
 }

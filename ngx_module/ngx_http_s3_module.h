@@ -190,6 +190,7 @@ typedef struct {
     ngx_uint_t                 next_key;
     ngx_socket_t               hint_fd;       /* -1: no hints */
     ngx_http_s3_cache_t       *cache;         /* user and bucket records */
+    ngx_uint_t                 cache_generation; /* tasks finished */
 } ngx_http_s3_main_conf_t;
 
 
@@ -303,6 +304,7 @@ ngx_http_s3_err_e ngx_http_s3_auth_object(ngx_http_request_t *r,
 /* ngx_http_s3_cache.c */
 ngx_int_t ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
+void ngx_http_s3_cache_changed(ngx_http_request_t *r);
 int ngx_http_s3_read_user(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *ak, size_t len, s3_record_t *rec);
 int ngx_http_s3_read_bucket(ngx_http_request_t *r, ngx_http_s3_root_t *root,
