@@ -157,10 +157,11 @@ typedef struct {
 
 typedef struct {
     u_char                     access_key[S3_ACCESS_KEY_MAX_LEN];
-    u_char                     secret_hash[S3_SHA256_LEN];
+    u_char                     secret[64];    /* longer ones: not cached */
     u_char                     date[8];
     u_char                     region[64];
     size_t                     access_key_len;
+    size_t                     secret_len;
     size_t                     region_len;
     u_char                     key[S3_SIGV4_KEY_LEN];
 } ngx_http_s3_signing_key_t;
