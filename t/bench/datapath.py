@@ -207,12 +207,17 @@ class Nginx:
         return [int(p) for p in text.split()]
 
     def cpu_ns(self):
-        """CPU time the workers have run, ns (schedstat: exact, where the
-        tick counts of /proc/PID/stat are 10 ms)."""
+        """CPU time the workers and their thread pools have run, ns
+        (schedstat: exact, where the ticks of /proc/PID/stat are 10 ms).
+        A thread that ended in between is not counted: nginx's pool
+        threads live as long as their worker."""
         total = 0
         for pid in self.workers():
-            with open(f'/proc/{pid}/schedstat') as f:
-                total += int(f.read().split()[0])
+            for task in Path(f'/proc/{pid}/task').iterdir():
+                try:
+                    total += int((task / 'schedstat').read_text().split()[0])
+                except FileNotFoundError:
+                    pass
         return total
 
     def peak_rss(self):
