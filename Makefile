@@ -9,7 +9,7 @@ SANITIZE = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 
 .PHONY: all deps build module module-asan repld unit unit-asan lint \
-        test test-asan test-release run bench clean
+        test test-asan test-release fuzz fuzz-check run bench clean
 
 all: build
 
@@ -37,10 +37,21 @@ unit-asan: deps
 lint:
 	@auto/lint
 
+# libFuzzer over the parsers of core/: `make fuzz` runs each target for
+# FUZZ_SECONDS (120); `make fuzz-check`, part of `make test`, replays the
+# regression inputs and seeds and fuzzes for 60 seconds in all.
+FUZZ_SECONDS ?= 120
+
+fuzz: deps
+	@$(MAKE) -s -C t/fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-check: deps
+	@$(MAKE) -s -C t/fuzz check
+
 # The suite runs twice: once against a module built with AddressSanitizer
 # and UndefinedBehaviorSanitizer (preloaded into Debian's nginx), then
 # against the release module, whose pytest summary ends the output.
-test: build lint unit unit-asan test-asan test-release
+test: build lint unit unit-asan fuzz-check test-asan test-release
 
 test-asan: module-asan
 	NGX_S3_MODULE=build/nginx-asan/objs/ngx_http_s3_module.so \

@@ -9,8 +9,10 @@
  *       <hex size>;chunk-signature=<64 hex>\r\n<data>\r\n ...
  *       0;chunk-signature=<64 hex>\r\n\r\n
  *   STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
- *       the same, then after the final chunk
+ *       the same up to 0;chunk-signature=<64 hex>\r\n, then
  *       <name>:<value>\r\n ... x-amz-trailer-signature:<64 hex>\r\n\r\n
+ *       (SDKs send no blank line before the trailers, AWS's example
+ *       does: both pass)
  *   STREAMING-UNSIGNED-PAYLOAD-TRAILER
  *       <hex size>\r\n<data>\r\n ... 0\r\n<name>:<value>\r\n ... \r\n
  *
@@ -23,7 +25,8 @@
  * caller learns of a bad chunk at that chunk's end.
  *
  * It is a push parser over the buffers a request body arrives in: no
- * allocation, bounded state, any split of the input.
+ * allocation but OpenSSL's digest context per signed chunk, bounded state,
+ * any split of the input.
  */
 
 
@@ -51,10 +54,12 @@ typedef enum {
 
 
 typedef enum {
-    S3_CHUNKED_E_NONE = 0,
+    S3_CHUNKED_E_NONE = 0,            /* OpenSSL failed: errno says why */
     S3_CHUNKED_E_MALFORMED,           /* framing: IncompleteBody */
     S3_CHUNKED_E_SIGNATURE,           /* SignatureDoesNotMatch */
-    S3_CHUNKED_E_TOO_BIG              /* a line or the trailers too long */
+    S3_CHUNKED_E_TOO_BIG              /* a chunk over 5 GiB or its size in
+                                         more than 16 hex digits, a line or
+                                         the trailers too long */
 } s3_chunked_error_e;
 
 
@@ -71,7 +76,7 @@ typedef struct {
     s3_digest_t         chunk;        /* sha256 of the current chunk */
 
     /* framing */
-    int                 state;
+    int                 state;        /* S3_CHUNKED_ST_* in s3_chunked.c */
     uint64_t            left;         /* data bytes left in the chunk */
     uint64_t            decoded;      /* data bytes returned so far */
     char                sig[S3_SIGV4_SIG_HEX_LEN];  /* the chunk's */
@@ -87,8 +92,8 @@ typedef struct {
 /*
  * The mode an x-amz-content-sha256 value asks for.  Returns S3_OK and sets
  * *mode; S3_DECLINED (s3_sigv4.h) when the value is no STREAMING- one
- * (a hex hash, UNSIGNED-PAYLOAD); S3_ERR (ENOTSUP) for the other
- * STREAMING- values (ECDSA), which are not implemented.
+ * (a hex hash, UNSIGNED-PAYLOAD, an unknown STREAMING- value); S3_ERR
+ * (ENOTSUP) for the two ECDSA (SigV4a) ones, which are not implemented.
  */
 int s3_chunked_mode(const char *value, size_t len, s3_chunked_mode_e *mode);
 
@@ -114,7 +119,8 @@ void s3_chunked_free(s3_chunked_t *ck);
  *   S3_AGAIN  when all the input is consumed: call again with more;
  *   S3_DONE   at the end of the body (final chunk, trailers, checked);
  *             input after it is an error the caller sees by *pos != last;
- *   S3_ERR    with ck->error set; the body must be refused.
+ *   S3_ERR    with ck->error set; the body must be refused, and every
+ *             later call returns S3_ERR again.
  */
 int s3_chunked_parse(s3_chunked_t *ck, const unsigned char **pos,
     const unsigned char *last, const unsigned char **data, size_t *len);

@@ -21,8 +21,8 @@
 #include "s3_store_int.h"
 
 
-static int s3_store_put_locked(const s3_store_t *st, int fd,
-    const char *tmp_path, s3_record_t *rec, char *path);
+static int s3_store_cond_holds(const s3_store_cond_t *cond,
+    const s3_record_t *rec);
 static int s3_store_rename_into(const s3_store_t *st, const char *tmp,
     char *path);
 static int s3_store_delete_locked(const s3_store_t *st,
@@ -467,6 +467,14 @@ int
 s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
     s3_record_t *rec)
 {
+    return s3_store_put_object_if(st, fd, tmp_path, rec, NULL);
+}
+
+
+int
+s3_store_put_object_if(const s3_store_t *st, int fd, const char *tmp_path,
+    s3_record_t *rec, const s3_store_cond_t *cond)
+{
     int   lfd, rc;
     char  rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
 
@@ -487,7 +495,9 @@ s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
         return S3_ERR;
     }
 
-    rc = s3_store_put_locked(st, fd, tmp_path, rec, path);
+    rec->mtime_ms = s3_store_now_ms();
+
+    rc = s3_store_put_locked(st, fd, tmp_path, rec, path, cond);
 
     s3_store_close(lfd);
 
@@ -495,9 +505,9 @@ s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
 }
 
 
-static int
+int
 s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
-    s3_record_t *rec, char *path)
+    s3_record_t *rec, char *path, const s3_store_cond_t *cond)
 {
     int                 rc;
     char                tmp[PATH_MAX], old[S3_UPLOAD_ID_LEN + 1];
@@ -509,13 +519,15 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
         return rc;
     }
 
-    rc = s3_store_object_hlc(path, &floor, old);
-    if (rc == S3_ERR) {
-        return S3_ERR;
+    rc = s3_store_object_cond(path, cond, &floor, old);
+
+    if (rc == S3_ERR || rc == S3_STORE_PRECONDITION
+        || (rc == S3_STORE_NOT_FOUND && cond != NULL && cond->match))
+    {
+        return rc;
     }
 
     rec->hlc = s3_hlc_next(st->clock, floor);
-    rec->mtime_ms = s3_store_now_ms();
     rec->origin = st->node_id;
 
     if (s3_store_append_record(fd, rec, st->fsync) != S3_OK) {
@@ -644,6 +656,14 @@ s3_store_bucket_exists(const char *root, const s3_str_t *bucket)
 int
 s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id)
 {
+    return s3_store_object_cond(path, NULL, hlc, upload_id);
+}
+
+
+int
+s3_store_object_cond(const char *path, const s3_store_cond_t *cond,
+    uint64_t *hlc, char *upload_id)
+{
     s3_record_t    rec;
     unsigned char  buf[S3_RECORD_MAX_LEN + S3_RECORD_TRAILER_LEN];
 
@@ -655,7 +675,18 @@ s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id)
             return S3_STORE_NOT_FOUND;
         }
 
-        return (errno == EINVAL) ? S3_OK : S3_ERR;
+        if (errno != EINVAL) {
+            return S3_ERR;
+        }
+
+        /* a torn record: a version whose ETag is unknown */
+
+        return (cond != NULL && (cond->none_match || cond->match))
+               ? S3_STORE_PRECONDITION : S3_OK;
+    }
+
+    if (cond != NULL && !s3_store_cond_holds(cond, &rec)) {
+        return S3_STORE_PRECONDITION;
     }
 
     *hlc = rec.hlc;
@@ -668,6 +699,22 @@ s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id)
     }
 
     return S3_OK;
+}
+
+
+static int
+s3_store_cond_holds(const s3_store_cond_t *cond, const s3_record_t *rec)
+{
+    if (cond->none_match) {
+        return 0;
+    }
+
+    if (!cond->match || cond->match_any) {
+        return 1;
+    }
+
+    return memcmp(cond->md5, rec->md5, S3_MD5_LEN) == 0
+           && cond->nparts == s3_record_nparts(rec);
 }
 
 

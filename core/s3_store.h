@@ -40,6 +40,7 @@
 #define S3_STORE_INVALID_PART    17    /* complete: missing, other md5 */
 #define S3_STORE_TOO_SMALL       18    /* complete: a part under 5 MiB */
 #define S3_STORE_BAD_RANGE       19    /* copy: range outside the source */
+#define S3_STORE_PRECONDITION    20    /* put: a condition does not hold */
 
 #define S3_STORE_PART_MIN_SIZE   (5 * 1024 * 1024)
 #define S3_STORE_UPLOAD_BUF      32768 /* holds any upload record */
@@ -53,6 +54,20 @@ typedef struct {
     uint32_t          node_id;
     s3_hlc_t         *clock;          /* shared by the process's threads */
 } s3_store_t;
+
+
+/*
+ * A conditional put's condition on the version it replaces (If-None-Match,
+ * If-Match), checked under the key lock.
+ */
+typedef struct {
+    int               none_match;     /* "*": there must be no version */
+    int               match;          /* there must be a version ... */
+    int               match_any;      /* ... any ("*"), or one whose ETag
+                                         is md5 and nparts ("md5-N") */
+    unsigned char     md5[S3_MD5_LEN];
+    size_t            nparts;         /* 0: a single-part ETag */
+} s3_store_cond_t;
 
 
 /* CompleteMultipartUpload's list: one entry per part, ascending. */
@@ -85,17 +100,16 @@ typedef struct {
 } s3_store_part_info_t;
 
 
-/* UploadPartCopy. */
+/* UploadPartCopy and CopyObject: the caller opens and reads the source. */
 typedef struct {
-    s3_str_t          src_bucket;
-    s3_str_t          src_key;
-    uint64_t          start;          /* first byte of the source */
-    uint64_t          last;           /* last byte; ranged only */
-    int               ranged;         /* 0: the whole source */
-    int               fd;             /* out: the temp file (-1 after) */
-    s3_record_t       part;           /* bucket, key, upload_id,
-                                         part_number; out: size, md5 */
-    uint64_t          src_size;       /* out: size of the source */
+    int                 src_fd;       /* the source's object file */
+    const s3_record_t  *src;          /* the record read from src_fd */
+    uint64_t            start;        /* part: first byte of the source */
+    uint64_t            last;         /* part: last byte; ranged only */
+    int                 ranged;       /* part: 0: the whole source */
+    int                 fd;           /* the temp file (-1 after) */
+    s3_record_t         dst;          /* the part or object made: see
+                                         s3_store_copy_part(), _object() */
 } s3_store_copy_t;
 
 
@@ -132,6 +146,15 @@ int s3_store_sweep_tmp(const char *root);
  */
 int s3_store_put_object(const s3_store_t *st, int fd, const char *tmp_path,
     s3_record_t *rec);
+
+/*
+ * s3_store_put_object() if cond (NULL: none) holds for the current
+ * version, as one step under the key lock.  Returns as it does, or
+ * S3_STORE_PRECONDITION, or S3_STORE_NOT_FOUND (cond->match and no
+ * version); the temp file is then left to the caller.
+ */
+int s3_store_put_object_if(const s3_store_t *st, int fd,
+    const char *tmp_path, s3_record_t *rec, const s3_store_cond_t *cond);
 
 /*
  * Deletes an object.  Returns S3_OK, S3_STORE_NOT_FOUND (nothing was
@@ -289,13 +312,25 @@ int s3_store_list_parts(const char *root, const s3_str_t *bucket,
     size_t max, size_t *n, int *truncated);
 
 /*
- * Copies a byte range of an object (plain or multipart) into a new part:
+ * Copies a byte range of the source (plain or multipart) into a new part:
  * reads and writes in bounded chunks, hashing as it goes, then commits it
- * with s3_store_commit_part().  Returns S3_OK, S3_STORE_NOT_FOUND (no
- * source), S3_STORE_BAD_RANGE (c->src_size set), S3_STORE_NO_UPLOAD, or
- * S3_ERR with errno.  Nothing is left behind on failure.
+ * with s3_store_commit_part().  c->dst gives bucket, key, upload_id and
+ * part_number; size, md5 and mtime_ms are set.  Returns S3_OK,
+ * S3_STORE_BAD_RANGE, S3_STORE_NO_UPLOAD, or S3_ERR with errno.  Nothing
+ * is left behind on failure.
  */
 int s3_store_copy_part(const s3_store_t *st, s3_store_copy_t *c);
+
+/*
+ * Copies the whole source into a new version of the object c->dst (the
+ * caller sets bucket, key, headers, tags, acl and checksums), published
+ * with s3_store_put_object().  A single-file source's bytes are copied in
+ * the kernel and keep its md5; a multipart source's are read and hashed:
+ * the copy is a single-file object with the md5 of all its bytes.  Sets
+ * size, md5, hlc and mtime_ms.  Returns S3_OK, S3_STORE_NO_BUCKET, or
+ * S3_ERR with errno.  Nothing is left behind on failure.
+ */
+int s3_store_copy_object(const s3_store_t *st, s3_store_copy_t *c);
 
 /*
  * Opens part number of the multipart object whose record is obj, read

@@ -29,8 +29,6 @@ static int s3_store_check_parts(const char *root, s3_store_complete_t *c,
 static int s3_store_prune_parts(const char *root, const s3_store_complete_t *c,
     const char *id);
 static int s3_store_has_part(const s3_store_complete_t *c, uint32_t number);
-static int s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
-    const char *path);
 
 
 int
@@ -111,16 +109,19 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     rec->bucket = c->bucket;
     rec->key = c->key;
     rec->headers = up.headers;
+    rec->tags = up.tags;
     rec->upload_id.data = id;
     rec->upload_id.len = S3_UPLOAD_ID_LEN;
     rec->parts.data = (const char *) c->table;
     rec->parts.len = c->nparts * S3_RECORD_PART_LEN;
+    rec->mtime_ms = s3_store_now_ms();
 
     rc = s3_store_publish_object(st, rec, path);
 
     /* only the numbers outlive the call */
 
     memset(&rec->headers, 0, sizeof(s3_str_t));
+    memset(&rec->tags, 0, sizeof(s3_str_t));
     memset(&rec->upload_id, 0, sizeof(s3_str_t));
 
     if (rc != S3_OK) {
@@ -294,7 +295,7 @@ s3_store_has_part(const s3_store_complete_t *c, uint32_t number)
  * directory; then removes the parts of the multipart object it replaced.
  */
 
-static int
+int
 s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
     const char *path)
 {
@@ -311,7 +312,6 @@ s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
     }
 
     rec->hlc = s3_hlc_next(st->clock, floor);
-    rec->mtime_ms = s3_store_now_ms();
     rec->origin = st->node_id;
 
     n = s3_record_encode(rec, buf, sizeof(buf));

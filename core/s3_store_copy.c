@@ -2,11 +2,16 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * UploadPartCopy: a byte range of an object, plain or multipart, is read
- * and written through one buffer, hashed as it goes, and committed as a
- * part.
+ * UploadPartCopy and CopyObject: the bytes of a source the caller has
+ * opened, plain or multipart, go to a temp file, then are committed as a
+ * part or published as an object.  Bytes that must be hashed pass through
+ * one buffer; others are copied in the kernel.
  */
 
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE                   /* copy_file_range() */
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,16 +26,51 @@
 #define S3_STORE_COPY_CHUNK   (128 * 1024)
 
 
+static int s3_store_copy(const s3_store_t *st, s3_store_copy_t *c,
+    uint64_t end, int hash);
 static int s3_store_copy_source(const s3_store_t *st, s3_store_copy_t *c,
-    s3_digest_t *md5);
-static int s3_store_copy_object(const s3_store_t *st, s3_store_copy_t *c,
-    int src, const s3_record_t *rec, s3_digest_t *md5);
-static int s3_store_copy_range(int src, uint64_t off, uint64_t len, int dst,
-    uint64_t *pos, s3_digest_t *md5);
+    uint64_t end, s3_digest_t *md5);
+static int s3_store_copy_kernel(int src, uint64_t *off, uint64_t *len,
+    int dst, uint64_t *pos);
 
 
 int
 s3_store_copy_part(const s3_store_t *st, s3_store_copy_t *c)
+{
+    uint64_t  size;
+
+    size = c->src->size;
+
+    if (!c->ranged) {
+        c->start = 0;
+        c->last = size - 1;             /* unused for an empty source */
+
+    } else if (c->last < c->start || c->last >= size) {
+        return S3_STORE_BAD_RANGE;
+    }
+
+    c->dst.kind = S3_RECORD_PART;
+
+    return s3_store_copy(st, c, (size == 0) ? 0 : c->last + 1, 1);
+}
+
+
+int
+s3_store_copy_object(const s3_store_t *st, s3_store_copy_t *c)
+{
+    c->ranged = 0;
+    c->start = 0;
+    c->dst.kind = S3_RECORD_OBJECT;
+
+    return s3_store_copy(st, c, c->src->size, c->src->parts.len != 0);
+}
+
+
+/* Copies [c->start, end) of the source into a temp file and commits it. */
+
+static int
+s3_store_copy(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
+    int hash)
 {
     int          rc;
     char         tmp[PATH_MAX];
@@ -47,25 +87,28 @@ s3_store_copy_part(const s3_store_t *st, s3_store_copy_t *c)
         return S3_ERR;
     }
 
-    if (s3_digest_init(&md5, S3_DIGEST_MD5) != S3_OK) {
+    if (!hash) {
+        memcpy(c->dst.md5, c->src->md5, S3_MD5_LEN);
+        rc = s3_store_copy_source(st, c, end, NULL);
+
+    } else if (s3_digest_init(&md5, S3_DIGEST_MD5) != S3_OK) {
         rc = S3_ERR;
-        goto done;
-    }
 
-    rc = s3_store_copy_source(st, c, &md5);
+    } else {
+        rc = s3_store_copy_source(st, c, end, &md5);
+
+        if (rc == S3_OK) {
+            rc = s3_digest_final(&md5, c->dst.md5);
+        }
+
+        s3_digest_free(&md5);
+    }
 
     if (rc == S3_OK) {
-        rc = s3_digest_final(&md5, c->part.md5);
+        rc = (c->dst.kind == S3_RECORD_PART)
+             ? s3_store_commit_part(st, c->fd, tmp, &c->dst)
+             : s3_store_put_object(st, c->fd, tmp, &c->dst);
     }
-
-    s3_digest_free(&md5);
-
-    if (rc == S3_OK) {
-        c->part.kind = S3_RECORD_PART;
-        rc = s3_store_commit_part(st, c->fd, tmp, &c->part);
-    }
-
-done:
 
     s3_store_close(c->fd);
     c->fd = -1;
@@ -79,98 +122,30 @@ done:
 
 
 static int
-s3_store_copy_source(const s3_store_t *st, s3_store_copy_t *c,
+s3_store_copy_source(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
     s3_digest_t *md5)
 {
-    int            src, rc;
-    char           rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
-    size_t         need;
-    s3_record_t    rec;
-    struct stat    sb;
-    unsigned char  buf[S3_STORE_OBJECT_BUF];
+    int                 fd, rc;
+    char                path[PATH_MAX];
+    size_t              i;
+    uint32_t            number;
+    uint64_t            off, size, pos, from, to;
+    const s3_record_t  *src;
 
-    if (s3_place_object(rel, sizeof(rel), c->src_bucket.data,
-                        c->src_bucket.len, c->src_key.data, c->src_key.len)
-        == -1
-        || s3_store_path(path, st->root, rel) != S3_OK)
-    {
-        return S3_ERR;
-    }
-
-    src = open(path, O_RDONLY | O_CLOEXEC);
-    if (src == -1) {
-        return (errno == ENOENT || errno == ENOTDIR) ? S3_STORE_NOT_FOUND
-                                                     : S3_ERR;
-    }
-
-    if (fstat(src, &sb) == -1) {
-        rc = S3_ERR;
-
-    } else {
-        rc = s3_store_read_record(src, sb.st_size, buf, S3_STORE_OBJECT_BUF,
-                                  &rec, &need);
-
-        if (rc == S3_OK
-            && (rec.kind != S3_RECORD_OBJECT
-                || rec.key.len != c->src_key.len
-                || memcmp(rec.key.data, c->src_key.data, rec.key.len) != 0))
-        {
-            rc = S3_STORE_NOT_FOUND;
-
-        } else if (rc == S3_OK) {
-            rc = s3_store_copy_object(st, c, src, &rec, md5);
-
-        } else if (errno == EINVAL) {
-            rc = S3_STORE_NOT_FOUND;
-        }
-    }
-
-    s3_store_close(src);
-
-    return rc;
-}
-
-
-static int
-s3_store_copy_object(const s3_store_t *st, s3_store_copy_t *c, int src,
-    const s3_record_t *rec, s3_digest_t *md5)
-{
-    int       fd, rc;
-    char      path[PATH_MAX];
-    size_t    i;
-    uint32_t  number;
-    uint64_t  off, end, size, pos, from, to;
-
-    c->src_size = rec->size;
-
-    if (!c->ranged) {
-        c->start = 0;
-        c->last = rec->size - 1;
-    }
-
-    if (rec->size == 0 && !c->ranged) {
-        c->part.size = 0;
-        return S3_OK;
-    }
-
-    if (c->last < c->start || c->last >= rec->size) {
-        return S3_STORE_BAD_RANGE;
-    }
-
-    end = c->last + 1;
+    src = c->src;
     pos = 0;
 
-    if (rec->parts.len == 0) {
-        rc = s3_store_copy_range(src, c->start, end - c->start, c->fd, &pos,
-                                 md5);
-        c->part.size = pos;
+    if (src->parts.len == 0) {
+        rc = s3_store_copy_bytes(c->src_fd, c->start, end - c->start, c->fd,
+                                 &pos, md5);
+        c->dst.size = pos;
         return rc;
     }
 
     off = 0;
 
-    for (i = 0; i < s3_record_nparts(rec) && off < end; i++) {
-        s3_record_part(rec, i, &number, &size);
+    for (i = 0; i < s3_record_nparts(src) && off < end; i++) {
+        s3_record_part(src, i, &number, &size);
 
         from = (c->start > off) ? c->start - off : 0;
         to = (end < off + size) ? end - off : size;
@@ -180,12 +155,12 @@ s3_store_copy_object(const s3_store_t *st, s3_store_copy_t *c, int src,
             continue;
         }
 
-        fd = s3_store_open_part(st->root, rec, number, path);
+        fd = s3_store_open_part(st->root, src, number, path);
         if (fd == -1) {
             return S3_ERR;
         }
 
-        rc = s3_store_copy_range(fd, from, to - from, c->fd, &pos, md5);
+        rc = s3_store_copy_bytes(fd, from, to - from, c->fd, &pos, md5);
 
         s3_store_close(fd);
 
@@ -194,20 +169,32 @@ s3_store_copy_object(const s3_store_t *st, s3_store_copy_t *c, int src,
         }
     }
 
-    c->part.size = pos;
+    c->dst.size = pos;
 
     return S3_OK;
 }
 
 
-/* Copies len bytes at off of src to dst at *pos, hashing them. */
-
-static int
-s3_store_copy_range(int src, uint64_t off, uint64_t len, int dst,
+int
+s3_store_copy_bytes(int src, uint64_t off, uint64_t len, int dst,
     uint64_t *pos, s3_digest_t *md5)
 {
     size_t         n;
     unsigned char  buf[S3_STORE_COPY_CHUNK];
+
+    if (md5 == NULL) {
+        if (s3_store_copy_kernel(src, &off, &len, dst, pos) == S3_OK) {
+            return S3_OK;
+        }
+
+        if (errno != EXDEV && errno != ENOSYS && errno != EOPNOTSUPP
+            && errno != EINVAL)
+        {
+            return S3_ERR;
+        }
+
+        /* the kernel cannot: copy what is left through the buffer */
+    }
 
     while (len > 0) {
         n = (len < sizeof(buf)) ? len : sizeof(buf);
@@ -220,7 +207,7 @@ s3_store_copy_range(int src, uint64_t off, uint64_t len, int dst,
             return S3_ERR;
         }
 
-        if (s3_digest_update(md5, buf, n) != S3_OK
+        if ((md5 != NULL && s3_digest_update(md5, buf, n) != S3_OK)
             || s3_store_write_full(dst, buf, n, *pos) != S3_OK)
         {
             return S3_ERR;
@@ -229,6 +216,45 @@ s3_store_copy_range(int src, uint64_t off, uint64_t len, int dst,
         off += n;
         len -= n;
         *pos += n;
+    }
+
+    return S3_OK;
+}
+
+
+/*
+ * copy_file_range() of *len bytes at *off to *pos; on failure the three
+ * say where it stopped, for the caller's fallback.
+ */
+
+static int
+s3_store_copy_kernel(int src, uint64_t *off, uint64_t *len, int dst,
+    uint64_t *pos)
+{
+    off_t    in, out;
+    ssize_t  n;
+
+    in = *off;
+    out = *pos;
+
+    while (*len > 0) {
+        n = copy_file_range(src, &in, dst, &out, *len, 0);
+
+        if (n == -1 && errno == EINTR) {
+            continue;
+        }
+
+        if (n == 0) {
+            errno = EIO;              /* the source is shorter than said */
+        }
+
+        if (n <= 0) {
+            return S3_ERR;
+        }
+
+        *off = in;
+        *len -= n;
+        *pos = out;
     }
 
     return S3_OK;

@@ -5,7 +5,7 @@
  * Helpers shared by the files of the store: s3_store.c, s3_store_init.c,
  * s3_store_bucket.c, s3_store_user.c and the multipart ones,
  * s3_store_mpu.c, s3_store_complete.c, s3_store_copy.c and
- * s3_store_sweep.c.
+ * s3_store_sweep.c; s3_store_attrs.c.
  * Not part of the library's interface: nothing outside core/s3_store*.c
  * includes this file.  Paths are absolute, built in PATH_MAX buffers the
  * caller provides.  Every helper returns S3_OK or S3_ERR with errno set
@@ -134,6 +134,13 @@ int s3_store_list(const char *root, const char *dir,
 int s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id);
 
 /*
+ * s3_store_object_hlc() that also checks cond (NULL: none) against the
+ * version: returns S3_STORE_PRECONDITION when it does not hold.
+ */
+int s3_store_object_cond(const char *path, const s3_store_cond_t *cond,
+    uint64_t *hlc, char *upload_id);
+
+/*
  * Removes parts/<id> and mpu/<id> of a bucket: the parts of a multipart
  * object that was replaced or deleted (the caller holds its key stripe).
  * Nothing is removed when id is "" (the old object had no parts) or is
@@ -142,6 +149,21 @@ int s3_store_object_hlc(const char *path, uint64_t *hlc, char *upload_id);
  */
 void s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
     const char *id, const s3_str_t *keep);
+
+/*
+ * s3_store_put_object_if() once the caller holds the key stripe and has
+ * set rec->mtime_ms; path is where the object goes (modified during the
+ * call and restored); cond may be NULL.
+ */
+int s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
+    s3_record_t *rec, char *path, const s3_store_cond_t *cond);
+
+/*
+ * Copies len bytes at off of src to dst at *pos, advancing *pos: through
+ * a buffer and into md5 when md5 is not NULL, else in the kernel.
+ */
+int s3_store_copy_bytes(int src, uint64_t off, uint64_t len, int dst,
+    uint64_t *pos, s3_digest_t *md5);
 
 /* Returns S3_OK when the bucket record exists, else S3_STORE_NO_BUCKET. */
 int s3_store_bucket_exists(const char *root, const s3_str_t *bucket);
@@ -197,6 +219,14 @@ int s3_store_abort_locked(const s3_store_t *st, const s3_str_t *bucket,
 /* s3_store_complete.c: renames mpu/<id> to parts/<id>. */
 int s3_store_move_upload(const s3_store_t *st, const s3_str_t *bucket,
     const char *id);
+
+/*
+ * s3_store_complete.c: publishes the record of a multipart object (no
+ * data) at path, the caller holding the key stripe and having set
+ * rec->mtime_ms; journaled as a completion.
+ */
+int s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
+    const char *path);
 
 
 #endif /* _S3_STORE_INT_H_INCLUDED_ */

@@ -2,9 +2,9 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * CompleteMultipartUpload: its XML body is parsed as it streams past
- * (ngx_http_s3_put.c's request body filter feeds it here), then the store
- * publishes the object (core/s3_store_complete.c).
+ * CompleteMultipartUpload: its XML body is read whole and parsed by
+ * core/s3_xml.c, then the store publishes the object
+ * (core/s3_store_complete.c).
  */
 
 
@@ -16,12 +16,16 @@
 #include "ngx_http_s3_multipart.h"
 
 
-static void ngx_http_s3_complete_tag(ngx_http_s3_mpu_xml_t *x);
-static void ngx_http_s3_complete_close(ngx_http_s3_mpu_xml_t *x,
-    u_char *name, size_t len);
-static void ngx_http_s3_complete_etag(ngx_http_s3_mpu_xml_t *x);
-static void ngx_http_s3_complete_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_s3_complete_post(ngx_http_request_t *r);
+/* the shortest <Part> there can be */
+#define NGX_HTTP_S3_PART_MIN_LEN                                             \
+    (sizeof("<Part><PartNumber>1</PartNumber><ETag/></Part>") - 1)
+
+
+static ngx_int_t ngx_http_s3_complete_parse(ngx_http_request_t *r,
+    u_char *buf, size_t len);
+static ngx_http_s3_err_e ngx_http_s3_complete_parts(ngx_http_request_t *r,
+    ngx_http_s3_mpu_ctx_t *m);
+static void ngx_http_s3_complete_etag(s3_str_t *etag, u_char *md5);
 static void ngx_http_s3_complete_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_complete_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
@@ -32,308 +36,127 @@ static ngx_int_t ngx_http_s3_complete_xml(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_s3_complete_upload(ngx_http_request_t *r)
 {
-    ngx_int_t               rc;
-    ngx_http_s3_ctx_t      *ctx;
     ngx_http_s3_err_e       err;
     ngx_http_s3_mpu_ctx_t  *m;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
     err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_CHANGE, &m);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
-    if (ngx_array_init(&m->xml.parts, r->pool, 16, sizeof(s3_store_part_t))
-        != NGX_OK)
-    {
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
-    }
-
-    m->xml.number = -1;
-
-    r->request_body_in_file_only = 1;
-    r->request_body_in_clean_file = 1;
-    r->request_body_file_log_level = 0;
-
-    ctx->parsing = 1;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_s3_complete_handler);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        ctx->parsing = 0;
-        r->keepalive = 0;
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_MALFORMED_XML);
-    }
-
-    return NGX_DONE;
-}
-
-
-/* Feeds one body buffer to the parser; NGX_ERROR only for a failure. */
-
-ngx_int_t
-ngx_http_s3_complete_body(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    ngx_buf_t *b)
-{
-    u_char                 *p, c;
-    ngx_http_s3_mpu_xml_t  *x;
-    ngx_http_s3_mpu_ctx_t  *m;
-
-    m = ctx->mpu;
-    x = &m->xml;
-
-    if (b->in_file) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "s3 request body buffer in file");
-        return NGX_ERROR;
-    }
-
-    for (p = b->pos; p < b->last && x->err == NGX_HTTP_S3_OK; p++) {
-        c = *p;
-
-        if (!x->in_tag) {
-            if (c == '<') {
-                x->in_tag = 1;
-                x->name_done = 0;
-                x->tag_len = 0;
-
-            } else if (x->text_len < NGX_HTTP_S3_XML_TEXT_LEN) {
-                x->text[x->text_len++] = c;
-
-            } else {
-                x->text_overflow = 1;
-            }
-
-            continue;
-        }
-
-        if (c == '>') {
-            x->in_tag = 0;
-            ngx_http_s3_complete_tag(x);
-            x->text_len = 0;
-            x->text_overflow = 0;
-            continue;
-        }
-
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            x->name_done = 1;
-
-        } else if (!x->name_done && x->tag_len < NGX_HTTP_S3_XML_TAG_LEN) {
-            x->tag[x->tag_len++] = c;
-        }
-
-        x->prev = c;
-    }
-
-    if (x->parts.nelts > S3_PART_NUMBER_MAX) {
-        x->err = NGX_HTTP_S3_MALFORMED_XML;
-    }
-
-    return NGX_OK;
-}
-
-
-/* a tag ended: "<name ...>", "</name>", "<name/>", "<?...?>", "<!...>" */
-
-static void
-ngx_http_s3_complete_tag(ngx_http_s3_mpu_xml_t *x)
-{
-    u_char  *name;
-    size_t   len;
-
-    if (x->tag_len == 0 || x->tag[0] == '?' || x->tag[0] == '!') {
-        return;
-    }
-
-    if (x->tag[0] == '/') {
-        ngx_http_s3_complete_close(x, x->tag + 1, x->tag_len - 1);
-        return;
-    }
-
-    name = x->tag;
-    len = x->tag_len;
-
-    if (x->prev == '/' && name[len - 1] == '/') {
-        len--;
-    }
-
-    x->depth++;
-
-    if (x->depth == 1
-        && !(len == sizeof("CompleteMultipartUpload") - 1
-             && ngx_strncmp(name, "CompleteMultipartUpload", len) == 0))
-    {
-        x->err = NGX_HTTP_S3_MALFORMED_XML;
-        return;
-    }
-
-    if (x->depth == 2 && len == 4 && ngx_strncmp(name, "Part", 4) == 0) {
-        x->in_part = 1;
-        x->number = -1;
-        x->has_etag = 0;
-    }
-
-    if (x->prev == '/') {
-        ngx_http_s3_complete_close(x, name, len);
-    }
-}
-
-
-static void
-ngx_http_s3_complete_close(ngx_http_s3_mpu_xml_t *x, u_char *name, size_t len)
-{
-    s3_store_part_t  *part;
-
-    if (x->depth == 0) {
-        x->err = NGX_HTTP_S3_MALFORMED_XML;
-        return;
-    }
-
-    if (x->depth == 3 && x->in_part) {
-        if (len == 10 && ngx_strncmp(name, "PartNumber", 10) == 0) {
-            x->number = (x->text_len > 0 && x->text_len <= 9
-                         && !x->text_overflow)
-                        ? ngx_atoi(x->text, x->text_len) : NGX_ERROR;
-
-            if (x->number == NGX_ERROR) {
-                x->err = NGX_HTTP_S3_MALFORMED_XML;
-            }
-
-        } else if (len == 4 && ngx_strncmp(name, "ETag", 4) == 0) {
-            ngx_http_s3_complete_etag(x);
-        }
-    }
-
-    if (x->depth == 2 && x->in_part) {
-        x->in_part = 0;
-
-        if (x->number < 0 || !x->has_etag) {
-            x->err = NGX_HTTP_S3_MALFORMED_XML;
-            return;
-        }
-
-        part = ngx_array_push(&x->parts);
-        if (part == NULL) {
-            x->err = NGX_HTTP_S3_INTERNAL_ERROR;
-            return;
-        }
-
-        part->number = (uint32_t) x->number;
-        ngx_memcpy(part->md5, x->md5, S3_MD5_LEN);
-    }
-
-    x->depth--;
-}
-
-
-/* "hex", &quot;hex&quot; or hex; another ETag can match no part */
-
-static void
-ngx_http_s3_complete_etag(ngx_http_s3_mpu_xml_t *x)
-{
-    u_char   hex[2 * S3_MD5_LEN], *p, *last, *semi;
-    size_t   n;
-
-    n = 0;
-    p = x->text;
-    last = x->text + x->text_len;
-
-    while (p < last) {
-        if (*p == '"' || *p == ' ' || *p == '\n' || *p == '\r'
-            || *p == '\t')
-        {
-            p++;
-            continue;
-        }
-
-        if (*p == '&') {
-
-            /* &quot; or &#34; (Go's encoding/xml): an ETag's quotes */
-
-            semi = ngx_strlchr(p, last, ';');
-            if (semi != NULL && semi - p <= 6) {
-                p = semi + 1;
-                continue;
-            }
-        }
-
-        if (n == sizeof(hex)) {
-            n++;
-            break;
-        }
-
-        hex[n++] = *p++;
-    }
-
-    x->has_etag = 1;
-
-    if (x->text_overflow || n != sizeof(hex)
-        || s3_hex_decode(x->md5, (char *) hex, sizeof(hex)) != S3_OK)
-    {
-        /* no part has this md5: the store answers InvalidPart */
-        ngx_memset(x->md5, 0, S3_MD5_LEN);
-    }
-}
-
-
-static void
-ngx_http_s3_complete_handler(ngx_http_request_t *r)
-{
-    ngx_http_finalize_request(r, ngx_http_s3_complete_post(r));
+    return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_COMPLETE_MAX_BODY,
+                                     ngx_http_s3_complete_parse);
 }
 
 
 static ngx_int_t
-ngx_http_s3_complete_post(ngx_http_request_t *r)
+ngx_http_s3_complete_parse(ngx_http_request_t *r, u_char *buf, size_t len)
 {
-    ngx_uint_t              i;
-    s3_store_part_t        *parts;
     ngx_http_s3_ctx_t      *ctx;
-    ngx_http_s3_mpu_xml_t  *x;
+    ngx_http_s3_err_e       err;
     ngx_http_s3_mpu_ctx_t  *m;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
-    ctx->parsing = 0;
-
     m = ctx->mpu;
-    x = &m->xml;
 
-    if (x->err == NGX_HTTP_S3_OK
-        && (x->depth != 0 || x->in_tag || x->parts.nelts == 0))
-    {
-        x->err = NGX_HTTP_S3_MALFORMED_XML;
+    /* room for every part the body can hold, S3_PART_NUMBER_MAX at most */
+
+    m->xml.max = ngx_min(len / NGX_HTTP_S3_PART_MIN_LEN + 1,
+                         S3_PART_NUMBER_MAX);
+    m->xml.parts = ngx_palloc(r->pool, m->xml.max * sizeof(s3_xml_part_t));
+    if (m->xml.parts == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
 
-    if (x->err != NGX_HTTP_S3_OK) {
-        return ngx_http_s3_send_error(r, x->err);
+    if (s3_xml_parse_complete((char *) buf, len, &m->xml) != S3_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, ngx_errno,
+                      "s3 complete: malformed XML body");
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_MALFORMED_XML);
     }
 
-    parts = x->parts.elts;
+    err = ngx_http_s3_complete_parts(r, m);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
 
-    for (i = 0; i < x->parts.nelts; i++) {
-        if (parts[i].number < 1 || parts[i].number > S3_PART_NUMBER_MAX) {
-            return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_PART);
+    return ngx_http_s3_task_post(r, ngx_http_s3_complete_run,
+                                 ngx_http_s3_complete_done, m);
+}
+
+
+/* the parts as the store takes them: numbers in order, ETags as MD5s */
+
+static ngx_http_s3_err_e
+ngx_http_s3_complete_parts(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
+{
+    size_t            i, n;
+    s3_xml_part_t    *xp;
+    s3_store_part_t  *parts;
+
+    n = m->xml.nparts;
+    xp = m->xml.parts;
+
+    parts = ngx_palloc(r->pool, n * sizeof(s3_store_part_t));
+    if (parts == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (xp[i].number < 1 || xp[i].number > S3_PART_NUMBER_MAX) {
+            return NGX_HTTP_S3_INVALID_PART;
         }
 
-        if (i > 0 && parts[i].number <= parts[i - 1].number) {
-            return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_PART_ORDER);
+        if (i > 0 && xp[i].number <= xp[i - 1].number) {
+            return NGX_HTTP_S3_INVALID_PART_ORDER;
         }
+
+        parts[i].number = xp[i].number;
+        ngx_http_s3_complete_etag(&xp[i].etag, parts[i].md5);
     }
 
     m->complete.bucket = m->bucket;
     m->complete.key = m->key;
     m->complete.upload_id = m->upload_id;
     m->complete.parts = parts;
-    m->complete.nparts = x->parts.nelts;
-    m->complete.table = ngx_pnalloc(r->pool,
-                                    x->parts.nelts * S3_RECORD_PART_LEN);
+    m->complete.nparts = n;
+    m->complete.table = ngx_pnalloc(r->pool, n * S3_RECORD_PART_LEN);
     if (m->complete.table == NULL) {
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+        return NGX_HTTP_S3_INTERNAL_ERROR;
     }
 
-    return ngx_http_s3_task_post(r, ngx_http_s3_complete_run,
-                                 ngx_http_s3_complete_done, m);
+    return NGX_HTTP_S3_OK;
+}
+
+
+/* "hex" or hex, whitespace around; another ETag can match no part */
+
+static void
+ngx_http_s3_complete_etag(s3_str_t *etag, u_char *md5)
+{
+    const char  *p, *last;
+
+    p = etag->data;
+    last = etag->data + etag->len;
+
+    while (p < last && (*p == '"' || *p == ' ' || *p == '\t'
+                        || *p == '\n' || *p == '\r'))
+    {
+        p++;
+    }
+
+    while (last > p && (last[-1] == '"' || last[-1] == ' '
+                        || last[-1] == '\t' || last[-1] == '\n'
+                        || last[-1] == '\r'))
+    {
+        last--;
+    }
+
+    if (last - p != 2 * S3_MD5_LEN
+        || s3_hex_decode(md5, p, 2 * S3_MD5_LEN) != S3_OK)
+    {
+        /* no part has this md5: the store answers InvalidPart */
+        ngx_memzero(md5, S3_MD5_LEN);
+    }
 }
 
 

@@ -2,8 +2,11 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * UploadPartCopy: a range of a plain or a multipart object becomes a part
- * (the copy runs in a thread task, core/s3_store_copy.c).
+ * CopyObject and UploadPartCopy.  The worker opens the source named by
+ * x-amz-copy-source and reads its record, as GET does, and judges the
+ * x-amz-copy-source-if-* conditions on it; a thread task then copies the
+ * bytes from that descriptor (core/s3_store_copy.c), so the version judged
+ * is the version copied.
  */
 
 
@@ -15,13 +18,75 @@
 #include "ngx_http_s3_multipart.h"
 
 
+#define NGX_HTTP_S3_DIRECTIVE_COPY     0
+#define NGX_HTTP_S3_DIRECTIVE_REPLACE  1
+
+
+typedef struct {
+    s3_store_t                *store;
+    s3_store_copy_t            copy;
+} ngx_http_s3_copy_ctx_t;
+
+
+static ngx_http_s3_err_e ngx_http_s3_copy_open(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_store_copy_t *c);
 static ngx_http_s3_err_e ngx_http_s3_copy_source(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_http_s3_mpu_ctx_t *m);
+    ngx_http_s3_ctx_t *ctx, ngx_str_t *bucket, ngx_str_t *key);
+static ngx_http_s3_err_e ngx_http_s3_copy_conditions(ngx_http_request_t *r,
+    s3_record_t *src);
+static ngx_http_s3_err_e ngx_http_s3_copy_directive(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, char *name, char *unknown,
+    ngx_uint_t *directive);
+static ngx_http_s3_err_e ngx_http_s3_copy_record(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_store_copy_t *c);
 static ngx_http_s3_err_e ngx_http_s3_copy_range(ngx_http_request_t *r,
     ngx_http_s3_mpu_ctx_t *m);
+static void ngx_http_s3_copy_object_run(ngx_http_s3_task_t *t);
+static ngx_int_t ngx_http_s3_copy_object_done(ngx_http_request_t *r,
+    ngx_http_s3_task_t *t);
 static void ngx_http_s3_copy_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_copy_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
+static ngx_int_t ngx_http_s3_copy_result(ngx_http_request_t *r,
+    char *root, s3_record_t *rec);
+
+
+ngx_int_t
+ngx_http_s3_copy_object(ngx_http_request_t *r)
+{
+    s3_record_t              brec;
+    ngx_http_s3_ctx_t       *ctx;
+    ngx_http_s3_err_e        err;
+    ngx_http_s3_copy_ctx_t  *cc;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY
+                                       |NGX_HTTP_S3_CHANGE, &brec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    cc = ngx_pcalloc(r->pool, sizeof(ngx_http_s3_copy_ctx_t));
+    if (cc == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    cc->store = &ctx->store;
+
+    err = ngx_http_s3_copy_open(r, ctx, &cc->copy);
+
+    if (err == NGX_HTTP_S3_OK) {
+        err = ngx_http_s3_copy_record(r, ctx, &cc->copy);
+    }
+
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    return ngx_http_s3_task_post(r, ngx_http_s3_copy_object_run,
+                                 ngx_http_s3_copy_object_done, cc);
+}
 
 
 ngx_int_t
@@ -37,10 +102,6 @@ ngx_http_s3_upload_part_copy(ngx_http_request_t *r)
                                    |NGX_HTTP_S3_CHANGE, &m);
 
     if (err == NGX_HTTP_S3_OK) {
-        err = ngx_http_s3_copy_source(r, ctx, m);
-    }
-
-    if (err == NGX_HTTP_S3_OK) {
         err = ngx_http_s3_copy_range(r, m);
     }
 
@@ -48,29 +109,74 @@ ngx_http_s3_upload_part_copy(ngx_http_request_t *r)
         err = ngx_http_s3_part_check(r, ctx);
     }
 
+    if (err == NGX_HTTP_S3_OK) {
+        err = ngx_http_s3_copy_open(r, ctx, &m->copy);
+    }
+
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
-    m->copy.part.bucket = m->bucket;
-    m->copy.part.key = m->key;
-    m->copy.part.upload_id = m->upload_id;
-    m->copy.part.part_number = ctx->part_number;
+    m->copy.dst.bucket = m->bucket;
+    m->copy.dst.key = m->key;
+    m->copy.dst.upload_id = m->upload_id;
+    m->copy.dst.part_number = ctx->part_number;
 
     return ngx_http_s3_task_post(r, ngx_http_s3_copy_run,
                                  ngx_http_s3_copy_done, m);
 }
 
 
-/* x-amz-copy-source: [/]bucket/key, percent-encoded; a source we own */
+/*
+ * The source: named, in a bucket of the requester, opened, its record
+ * read into r->pool and the x-amz-copy-source-if-* conditions met.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_copy_open(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_store_copy_t *c)
+{
+    ngx_str_t          bucket, key;
+    ngx_file_t        *file;
+    s3_record_t       *src;
+    ngx_http_s3_err_e  err;
+
+    err = ngx_http_s3_copy_source(r, ctx, &bucket, &key);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
+    file = ngx_pcalloc(r->pool, sizeof(ngx_file_t));
+    src = ngx_pcalloc(r->pool, sizeof(s3_record_t));
+
+    if (file == NULL || src == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    err = ngx_http_s3_open_object(r, &bucket, &key, file, src);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
+    c->src_fd = file->fd;
+    c->src = src;
+
+    return ngx_http_s3_copy_conditions(r, src);
+}
+
+
+/*
+ * x-amz-copy-source: [/]bucket/key, percent-encoded, with an optional
+ * ?versionId=null (there are no other versions); a bucket we own.
+ */
 
 static ngx_http_s3_err_e
 ngx_http_s3_copy_source(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    ngx_http_s3_mpu_ctx_t *m)
+    ngx_str_t *bucket, ngx_str_t *key)
 {
-    u_char            *p, *last, *slash, *dst;
+    u_char            *p, *last, *q, *slash, *dst;
     ssize_t            n;
-    ngx_str_t          bucket, user;
+    ngx_str_t          save, user;
     s3_record_t        brec;
     ngx_table_elt_t   *h;
     ngx_http_s3_err_e  err;
@@ -85,9 +191,17 @@ ngx_http_s3_copy_source(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         p++;
     }
 
-    if (ngx_strlchr(p, last, '?') != NULL) {
-        ngx_str_set(&ctx->message, "Copying a version is not implemented.");
-        return NGX_HTTP_S3_NOT_IMPLEMENTED;
+    q = ngx_strlchr(p, last, '?');
+
+    if (q != NULL) {
+        if ((size_t) (last - q) != sizeof("?versionId=null") - 1
+            || ngx_strncmp(q, "?versionId=null", last - q) != 0)
+        {
+            ngx_str_set(&ctx->message, "Invalid version id specified");
+            return NGX_HTTP_S3_INVALID_ARGUMENT;
+        }
+
+        last = q;
     }
 
     dst = ngx_pnalloc(r->pool, last - p + 1);
@@ -106,24 +220,160 @@ ngx_http_s3_copy_source(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_INVALID_ARGUMENT;
     }
 
-    m->copy.src_bucket.data = (char *) dst;
-    m->copy.src_bucket.len = slash - dst;
-    m->copy.src_key.data = (char *) slash + 1;
-    m->copy.src_key.len = (dst + n) - (slash + 1);
+    bucket->data = dst;
+    bucket->len = slash - dst;
+    key->data = slash + 1;
+    key->len = (dst + n) - (slash + 1);
 
     /* the source bucket must be the requester's too */
 
-    bucket = ctx->bucket;
+    save = ctx->bucket;
     user = ctx->user;
-    ctx->bucket.data = dst;
-    ctx->bucket.len = slash - dst;
+    ctx->bucket = *bucket;
 
     err = ngx_http_s3_check_bucket(r, ctx, &brec);
 
-    ctx->bucket = bucket;
+    ctx->bucket = save;
     ctx->user = user;
 
     return err;
+}
+
+
+/* as GET's If-* conditions, but a failed If-None-Match is 412 too */
+
+static ngx_http_s3_err_e
+ngx_http_s3_copy_conditions(ngx_http_request_t *r, s3_record_t *src)
+{
+    ngx_http_s3_conditions_t  cond;
+
+    cond.if_match = ngx_http_s3_find_header(r,
+                        (u_char *) "x-amz-copy-source-if-match",
+                        sizeof("x-amz-copy-source-if-match") - 1);
+    cond.if_unmodified_since = ngx_http_s3_find_header(r,
+                        (u_char *) "x-amz-copy-source-if-unmodified-since",
+                        sizeof("x-amz-copy-source-if-unmodified-since") - 1);
+    cond.if_none_match = ngx_http_s3_find_header(r,
+                        (u_char *) "x-amz-copy-source-if-none-match",
+                        sizeof("x-amz-copy-source-if-none-match") - 1);
+    cond.if_modified_since = ngx_http_s3_find_header(r,
+                        (u_char *) "x-amz-copy-source-if-modified-since",
+                        sizeof("x-amz-copy-source-if-modified-since") - 1);
+
+    if (ngx_http_s3_conditions(&cond, src) != NGX_OK) {
+        return NGX_HTTP_S3_PRECONDITION_FAILED;
+    }
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/* x-amz-metadata-directive, x-amz-tagging-directive: COPY or REPLACE */
+
+static ngx_http_s3_err_e
+ngx_http_s3_copy_directive(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    char *name, char *unknown, ngx_uint_t *directive)
+{
+    ngx_table_elt_t  *h;
+
+    *directive = NGX_HTTP_S3_DIRECTIVE_COPY;
+
+    h = ngx_http_s3_find_header(r, (u_char *) name, ngx_strlen(name));
+
+    if (h == NULL
+        || (h->value.len == sizeof("COPY") - 1
+            && ngx_strncmp(h->value.data, "COPY", h->value.len) == 0))
+    {
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (h->value.len == sizeof("REPLACE") - 1
+        && ngx_strncmp(h->value.data, "REPLACE", h->value.len) == 0)
+    {
+        *directive = NGX_HTTP_S3_DIRECTIVE_REPLACE;
+        return NGX_HTTP_S3_OK;
+    }
+
+    ctx->message.data = (u_char *) unknown;
+    ctx->message.len = ngx_strlen(unknown);
+
+    return NGX_HTTP_S3_INVALID_ARGUMENT;
+}
+
+
+/* The new object's record: headers and tags copied or replaced. */
+
+static ngx_http_s3_err_e
+ngx_http_s3_copy_record(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_store_copy_t *c)
+{
+    ngx_uint_t          meta, tagging;
+    s3_record_t        *dst;
+    const s3_record_t  *src;
+    ngx_http_s3_err_e   err;
+
+    err = ngx_http_s3_copy_directive(r, ctx, "x-amz-metadata-directive",
+                                     "Unknown metadata directive.", &meta);
+
+    if (err == NGX_HTTP_S3_OK) {
+        err = ngx_http_s3_copy_directive(r, ctx, "x-amz-tagging-directive",
+                                         "Unknown tagging directive.",
+                                         &tagging);
+    }
+
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
+    src = c->src;
+    dst = &c->dst;
+
+    if (meta == NGX_HTTP_S3_DIRECTIVE_COPY
+        && src->bucket.len == ctx->bucket.len
+        && src->key.len == ctx->key.len
+        && ngx_memcmp(src->bucket.data, ctx->bucket.data, ctx->bucket.len)
+           == 0
+        && ngx_memcmp(src->key.data, ctx->key.data, ctx->key.len) == 0)
+    {
+        ngx_str_set(&ctx->message, "This copy request is illegal because "
+                    "it is trying to copy an object to itself without "
+                    "changing the object's metadata, storage class, website "
+                    "redirect location or encryption attributes.");
+        return NGX_HTTP_S3_INVALID_REQUEST;
+    }
+
+    if (meta == NGX_HTTP_S3_DIRECTIVE_REPLACE) {
+        err = ngx_http_s3_put_headers(r, ctx);
+
+    } else if (tagging == NGX_HTTP_S3_DIRECTIVE_REPLACE) {
+        err = ngx_http_s3_tagging_header(r, ctx);
+    }
+
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
+    dst->bucket.data = (char *) ctx->bucket.data;
+    dst->bucket.len = ctx->bucket.len;
+    dst->key.data = (char *) ctx->key.data;
+    dst->key.len = ctx->key.len;
+    dst->headers = (meta == NGX_HTTP_S3_DIRECTIVE_REPLACE) ? ctx->rec.headers
+                                                           : src->headers;
+    dst->tags = (tagging == NGX_HTTP_S3_DIRECTIVE_REPLACE) ? ctx->rec.tags
+                                                           : src->tags;
+
+    /* a composite checksum of parts does not survive becoming one file */
+
+    if (src->parts.len == 0
+        || (src->checksum_type.len == sizeof("FULL_OBJECT") - 1
+            && ngx_strncmp(src->checksum_type.data, "FULL_OBJECT",
+                           src->checksum_type.len) == 0))
+    {
+        dst->checksum = src->checksum;
+        dst->checksum_value = src->checksum_value;
+    }
+
+    return NGX_HTTP_S3_OK;
 }
 
 
@@ -171,6 +421,42 @@ ngx_http_s3_copy_range(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
 
 
 static void
+ngx_http_s3_copy_object_run(ngx_http_s3_task_t *t)
+{
+    ngx_http_s3_copy_ctx_t *cc = t->data;
+
+    t->rc = s3_store_copy_object(cc->store, &cc->copy);
+}
+
+
+static ngx_int_t
+ngx_http_s3_copy_object_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
+{
+    ngx_http_s3_ctx_t       *ctx;
+    ngx_http_s3_copy_ctx_t  *cc;
+
+    cc = t->data;
+
+    switch (t->rc) {
+
+    case S3_OK:
+        ngx_http_s3_notify(r);
+        return ngx_http_s3_copy_result(r, "CopyObjectResult", &cc->copy.dst);
+
+    case S3_STORE_NO_BUCKET:
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
+
+    default:
+        ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+        return ngx_http_s3_send_error(r,
+                   ngx_http_s3_errno(r->connection->log, t->err,
+                                     "s3_store_copy_object()",
+                                     (char *) ctx->bucket.data));
+    }
+}
+
+
+static void
 ngx_http_s3_copy_run(ngx_http_s3_task_t *t)
 {
     ngx_http_s3_mpu_ctx_t *m = t->data;
@@ -182,8 +468,6 @@ ngx_http_s3_copy_run(ngx_http_s3_task_t *t)
 static ngx_int_t
 ngx_http_s3_copy_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
-    u_char                 *p, etag[NGX_HTTP_S3_ETAG_LEN];
-    ngx_buf_t              *b;
     ngx_http_s3_ctx_t      *ctx;
     ngx_http_s3_err_e       err;
     ngx_http_s3_mpu_ctx_t  *m;
@@ -197,7 +481,7 @@ ngx_http_s3_copy_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
             ctx->message.len = ngx_sprintf(ctx->message.data,
                                    "Range specified is not valid for "
                                    "source object of size: %uL",
-                                   m->copy.src_size)
+                                   m->copy.src->size)
                                - ctx->message.data;
         }
 
@@ -209,22 +493,49 @@ ngx_http_s3_copy_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
         return ngx_http_s3_send_error(r, err);
     }
 
-    b = ngx_create_temp_buf(r->pool, 512);
+    return ngx_http_s3_copy_result(r, "CopyPartResult", &m->copy.dst);
+}
+
+
+/* <root><LastModified/><ETag/>[<ChecksumALGO/>]</root> */
+
+static ngx_int_t
+ngx_http_s3_copy_result(ngx_http_request_t *r, char *root, s3_record_t *rec)
+{
+    u_char     *p, etag[NGX_HTTP_S3_ETAG_LEN];
+    size_t      len;
+    ngx_buf_t  *b;
+
+    len = sizeof(NGX_HTTP_S3_XML_DECL "<  xmlns=\"" NGX_HTTP_S3_XMLNS "\">"
+                 "</>") + 2 * ngx_strlen(root)
+          + sizeof("<LastModified></LastModified>") + NGX_HTTP_S3_ISO8601_LEN
+          + sizeof("<ETag></ETag>") + 6 * NGX_HTTP_S3_ETAG_LEN
+          + 2 * sizeof("<Checksum></Checksum>") + 2 * rec->checksum.len
+          + ngx_http_s3_xml_escape_len((u_char *) rec->checksum_value.data,
+                                       rec->checksum_value.len);
+
+    b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
 
-    p = ngx_cpymem(b->last, NGX_HTTP_S3_XML_DECL "<CopyPartResult xmlns=\""
-                   NGX_HTTP_S3_XMLNS "\"><LastModified>",
-                   sizeof(NGX_HTTP_S3_XML_DECL "<CopyPartResult xmlns=\""
-                          NGX_HTTP_S3_XMLNS "\"><LastModified>") - 1);
-    p = ngx_http_s3_xml_time(p, m->copy.part.mtime_ms);
+    p = ngx_sprintf(b->last, NGX_HTTP_S3_XML_DECL "<%s xmlns=\""
+                    NGX_HTTP_S3_XMLNS "\"><LastModified>", root);
+    p = ngx_http_s3_xml_time(p, rec->mtime_ms);
     p = ngx_cpymem(p, "</LastModified>", sizeof("</LastModified>") - 1);
     p = ngx_http_s3_xml_element(p, "ETag", etag,
-                                ngx_http_s3_etag(etag, m->copy.part.md5, 0)
-                                - etag);
-    b->last = ngx_cpymem(p, "</CopyPartResult>",
-                         sizeof("</CopyPartResult>") - 1);
+                                ngx_http_s3_etag(etag, rec->md5, 0) - etag);
+
+    if (rec->checksum.len) {
+        p = ngx_sprintf(p, "<Checksum%*s>", rec->checksum.len,
+                        rec->checksum.data);
+        p = ngx_http_s3_xml_escape(p, (u_char *) rec->checksum_value.data,
+                                   rec->checksum_value.len);
+        p = ngx_sprintf(p, "</Checksum%*s>", rec->checksum.len,
+                        rec->checksum.data);
+    }
+
+    b->last = ngx_sprintf(p, "</%s>", root);
 
     return ngx_http_s3_send_xml(r, NGX_HTTP_OK, b);
 }

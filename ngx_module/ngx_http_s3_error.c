@@ -138,6 +138,10 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
     ngx_http_s3_error(NGX_HTTP_S3_INVALID_REQUEST,
         "InvalidRequest", 400, "Invalid Request"),
 
+    ngx_http_s3_error(NGX_HTTP_S3_INVALID_STORAGE_CLASS,
+        "InvalidStorageClass", 400,
+        "The storage class you specified is not valid"),
+
     ngx_http_s3_error(NGX_HTTP_S3_INVALID_TAG,
         "InvalidTag", 400, "The tag provided was not a valid tag."),
 

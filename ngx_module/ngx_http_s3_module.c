@@ -424,14 +424,20 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return ngx_http_s3_list_objects(r);    /* repld reads ?uploads */
 
     case NGX_HTTP_S3_OP_COPY_OBJECT:
-    case NGX_HTTP_S3_OP_DELETE_OBJECTS:
+        return ngx_http_s3_copy_object(r);
+
     case NGX_HTTP_S3_OP_GET_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
+        return ngx_http_s3_get_tagging(r);
+
     case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
+        return ngx_http_s3_delete_tagging(r);
+
+    case NGX_HTTP_S3_OP_DELETE_OBJECTS:
+    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
     case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
     case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
     case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
-    case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_GET_BUCKET_ACL:
@@ -949,7 +955,7 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_s3_init(ngx_conf_t *cf)
 {
-    return ngx_http_s3_put_init(cf);
+    return ngx_http_s3_body_init(cf);
 }
 
 

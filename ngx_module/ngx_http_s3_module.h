@@ -73,6 +73,7 @@ typedef enum {
     NGX_HTTP_S3_INVALID_PART_ORDER,
     NGX_HTTP_S3_INVALID_RANGE,
     NGX_HTTP_S3_INVALID_REQUEST,
+    NGX_HTTP_S3_INVALID_STORAGE_CLASS,
     NGX_HTTP_S3_INVALID_TAG,
     NGX_HTTP_S3_INVALID_URI,
     NGX_HTTP_S3_KEY_TOO_LONG,
@@ -206,6 +207,11 @@ typedef struct {
 } ngx_http_s3_loc_conf_t;
 
 
+/* an XML body read whole: what finalizes the request */
+typedef ngx_int_t (*ngx_http_s3_xml_body_pt)(ngx_http_request_t *r,
+    u_char *buf, size_t len);
+
+
 typedef struct {
     ngx_http_s3_op_e           op;
     ngx_str_t                  bucket;        /* decoded */
@@ -227,6 +233,10 @@ typedef struct {
     /* a body we read ourselves: ngx_http_s3_body_t */
     void                      *body;
 
+    /* ngx_http_s3_read_xml_body() */
+    ngx_http_s3_xml_body_pt    xml_handler;
+    size_t                     xml_max;
+
     /* ListObjects: ngx_http_s3_list_ctx_t */
     void                      *list;
 
@@ -237,15 +247,41 @@ typedef struct {
     ngx_uint_t                 part_number;   /* ?partNumber, 0: none */
 
     /* PutObject */
-    s3_digest_t                md5;
-    s3_digest_t                sha256;
-    off_t                      received;
     s3_record_t                rec;
-    unsigned                   hashing:1;
+    s3_store_cond_t           *cond;          /* If-Match, If-None-Match */
     unsigned                   check_sha256:1;
-    unsigned                   parsing:1;     /* complete: XML body */
     unsigned                   anonymous:1;   /* no credentials were sent */
 } ngx_http_s3_ctx_t;
+
+
+/* the preconditions ngx_http_s3_conditions() evaluates; NULL: absent */
+typedef struct {
+    ngx_table_elt_t           *if_match;
+    ngx_table_elt_t           *if_unmodified_since;
+    ngx_table_elt_t           *if_none_match;
+    ngx_table_elt_t           *if_modified_since;
+} ngx_http_s3_conditions_t;
+
+
+/* the body of PutObject and UploadPart (ngx_http_s3_body.c) */
+typedef struct {
+    ngx_temp_file_t            temp;          /* the decoded bytes; fd
+                                                 NGX_INVALID_FILE once
+                                                 removed after an error */
+    u_char                    *pending;       /* read, not yet written */
+    size_t                     pending_len;
+    off_t                      received;      /* decoded bytes */
+    ngx_http_s3_err_e          error;         /* the answer once the body
+                                                 has ended: swallowing */
+    s3_digest_t                md5;
+    s3_digest_t                sha256;
+    s3_cksum_t                 cksum;         /* flexible checksum; algo
+                                                 NONE: none asked for */
+    u_char                     expected[S3_CKSUM_MAX_LEN];
+    unsigned                   reading:1;
+    unsigned                   check_sha256:1;
+    unsigned                   verify:1;      /* expected was sent */
+} ngx_http_s3_body_t;
 
 
 typedef struct ngx_http_s3_task_s  ngx_http_s3_task_t;
@@ -320,6 +356,10 @@ ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
 /* ngx_http_s3_object.c */
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_object(ngx_http_request_t *r);
+ngx_http_s3_err_e ngx_http_s3_open_object(ngx_http_request_t *r,
+    ngx_str_t *bucket, ngx_str_t *key, ngx_file_t *file, s3_record_t *rec);
+ngx_int_t ngx_http_s3_conditions(ngx_http_s3_conditions_t *c,
+    s3_record_t *rec);
 ngx_int_t ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5,
     size_t nparts);
 u_char *ngx_http_s3_etag(u_char *p, u_char *md5, size_t nparts);
@@ -328,9 +368,20 @@ ngx_int_t ngx_http_s3_range(ngx_http_request_t *r, off_t size,
 
 /* ngx_http_s3_put.c */
 ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);
-ngx_int_t ngx_http_s3_put_init(ngx_conf_t *cf);
 ngx_http_s3_err_e ngx_http_s3_put_headers(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_body.c */
+ngx_int_t ngx_http_s3_body_init(ngx_conf_t *cf);
+ngx_http_s3_err_e ngx_http_s3_body_start(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_http_s3_err_e ngx_http_s3_body_finish(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+void ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body);
+void ngx_http_s3_body_remove(ngx_http_request_t *r,
+    ngx_http_s3_body_t *body);
+ngx_int_t ngx_http_s3_set_checksum(ngx_http_request_t *r, s3_record_t *rec);
+ngx_int_t ngx_http_s3_checksum_out(ngx_http_request_t *r, s3_record_t *rec);
 
 /* ngx_http_s3_multipart.c */
 ngx_http_s3_err_e ngx_http_s3_mpu_dispatch(ngx_http_request_t *r,
@@ -343,11 +394,16 @@ ngx_int_t ngx_http_s3_list_parts(ngx_http_request_t *r);
 
 /* ngx_http_s3_complete.c */
 ngx_int_t ngx_http_s3_complete_upload(ngx_http_request_t *r);
-ngx_int_t ngx_http_s3_complete_body(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_buf_t *b);
 
 /* ngx_http_s3_copy.c */
+ngx_int_t ngx_http_s3_copy_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_upload_part_copy(ngx_http_request_t *r);
+
+/* ngx_http_s3_tagging.c */
+ngx_int_t ngx_http_s3_get_tagging(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_delete_tagging(ngx_http_request_t *r);
+ngx_http_s3_err_e ngx_http_s3_tagging_header(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
 
 /* ngx_http_s3_parts.c */
 ngx_int_t ngx_http_s3_send_parts(ngx_http_request_t *r, s3_record_t *rec);
@@ -383,6 +439,10 @@ u_char *ngx_http_s3_xml_time(u_char *p, uint64_t ms);
 ngx_int_t ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
 ngx_int_t ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status);
+ngx_int_t ngx_http_s3_read_xml_body(ngx_http_request_t *r, size_t max,
+    ngx_http_s3_xml_body_pt handler);
+ngx_int_t ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r, size_t max,
+    ngx_http_s3_xml_body_pt handler);
 
 /* ngx_http_s3_task.c */
 ngx_int_t ngx_http_s3_task_post(ngx_http_request_t *r,

@@ -27,6 +27,10 @@ static ngx_http_s3_err_e ngx_http_s3_part_number(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_str_t *value);
 static ngx_http_s3_err_e ngx_http_s3_create_headers(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
+static ngx_http_s3_err_e ngx_http_s3_create_checksum_type(
+    ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
+static ngx_int_t ngx_http_s3_create_echo(ngx_http_request_t *r,
+    s3_record_t *rec);
 static void ngx_http_s3_create_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_create_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
@@ -261,6 +265,7 @@ ngx_http_s3_create_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     }
 
     rec->headers = ctx->rec.headers;
+    rec->tags = ctx->rec.tags;
 
     h = ngx_http_s3_find_header(r, (u_char *) "x-amz-acl",
                                 sizeof("x-amz-acl") - 1);
@@ -300,6 +305,79 @@ ngx_http_s3_create_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 
         rec->checksum.data = (char *) s->data;
         rec->checksum.len = s->len;
+    }
+
+    return ngx_http_s3_create_checksum_type(r, ctx, rec);
+}
+
+
+/*
+ * x-amz-checksum-type: COMPOSITE (the default with an algorithm) or
+ * FULL_OBJECT, which SHA-1 and SHA-256 cannot be combined into; CRC64NVME
+ * is FULL_OBJECT only.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_create_checksum_type(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_record_t *rec)
+{
+    ngx_uint_t        full;
+    s3_cksum_algo_e   algo;
+    ngx_table_elt_t  *h;
+
+    algo = s3_cksum_algo(rec->checksum.data, rec->checksum.len);
+
+    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-checksum-type",
+                                sizeof("x-amz-checksum-type") - 1);
+
+    if (h == NULL) {
+        full = (algo == S3_CKSUM_CRC64NVME);
+
+    } else if (h->value.len == sizeof("FULL_OBJECT") - 1
+               && ngx_strncasecmp(h->value.data, (u_char *) "FULL_OBJECT",
+                                  h->value.len) == 0)
+    {
+        full = 1;
+
+    } else if (h->value.len == sizeof("COMPOSITE") - 1
+               && ngx_strncasecmp(h->value.data, (u_char *) "COMPOSITE",
+                                  h->value.len) == 0)
+    {
+        full = 0;
+
+    } else {
+        ngx_str_set(&ctx->message, "Value for x-amz-checksum-type header is "
+                    "invalid.");
+        return NGX_HTTP_S3_INVALID_REQUEST;
+    }
+
+    if (algo == S3_CKSUM_NONE) {
+        if (h != NULL) {
+            ngx_str_set(&ctx->message, "The x-amz-checksum-type header can "
+                        "only be used with the x-amz-checksum-algorithm "
+                        "header.");
+            return NGX_HTTP_S3_INVALID_REQUEST;
+        }
+
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (full ? (algo == S3_CKSUM_SHA1 || algo == S3_CKSUM_SHA256)
+             : (algo == S3_CKSUM_CRC64NVME))
+    {
+        ngx_str_set(&ctx->message, "The FULL_OBJECT checksum type is only "
+                    "supported with CRC checksums, and CRC64NVME only with "
+                    "it.");
+        return NGX_HTTP_S3_INVALID_REQUEST;
+    }
+
+    if (full) {
+        rec->checksum_type.data = "FULL_OBJECT";
+        rec->checksum_type.len = sizeof("FULL_OBJECT") - 1;
+
+    } else {
+        rec->checksum_type.data = "COMPOSITE";
+        rec->checksum_type.len = sizeof("COMPOSITE") - 1;
     }
 
     return NGX_HTTP_S3_OK;
@@ -357,7 +435,46 @@ ngx_http_s3_create_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     b->last = ngx_cpymem(p, "</InitiateMultipartUploadResult>",
                          sizeof("</InitiateMultipartUploadResult>") - 1);
 
+    if (ngx_http_s3_create_echo(r, &m->rec) != NGX_OK) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
     return ngx_http_s3_send_xml(r, NGX_HTTP_OK, b);
+}
+
+
+/* x-amz-checksum-algorithm and -type, as S3 echoes them */
+
+static ngx_int_t
+ngx_http_s3_create_echo(ngx_http_request_t *r, s3_record_t *rec)
+{
+    ngx_table_elt_t  *h;
+
+    if (rec->checksum.len == 0) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "x-amz-checksum-algorithm");
+    h->value.data = (u_char *) rec->checksum.data;
+    h->value.len = rec->checksum.len;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "x-amz-checksum-type");
+    h->value.data = (u_char *) rec->checksum_type.data;
+    h->value.len = rec->checksum_type.len;
+
+    return NGX_OK;
 }
 
 
@@ -392,6 +509,11 @@ ngx_http_s3_part_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     {
         return NGX_HTTP_S3_NO_SUCH_UPLOAD;
     }
+
+    /* the checksum its parts must carry (ngx_http_s3_body.c) */
+
+    ctx->rec.checksum = rec.checksum;
+    ctx->rec.checksum_type = rec.checksum_type;
 
     return NGX_HTTP_S3_OK;
 }

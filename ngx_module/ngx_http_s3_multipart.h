@@ -16,37 +16,16 @@
 #include <ngx_http.h>
 
 #include "ngx_http_s3_module.h"
+#include "s3_xml.h"
 
 
-/* ngx_http_s3_mpu_start() */
-
-#define NGX_HTTP_S3_XML_TAG_LEN      32
-#define NGX_HTTP_S3_XML_TEXT_LEN     80
-
-
-/* the streaming parser of the CompleteMultipartUpload body */
-typedef struct {
-    ngx_array_t                parts;         /* s3_store_part_t */
-    ngx_http_s3_err_e          err;
-    ngx_uint_t                 depth;
-    ngx_int_t                  number;        /* -1: none yet */
-    u_char                     md5[S3_MD5_LEN];
-    size_t                     tag_len;
-    size_t                     text_len;
-    u_char                     prev;
-    u_char                     tag[NGX_HTTP_S3_XML_TAG_LEN];
-    u_char                     text[NGX_HTTP_S3_XML_TEXT_LEN];
-    unsigned                   in_tag:1;
-    unsigned                   name_done:1;
-    unsigned                   text_overflow:1;
-    unsigned                   in_part:1;
-    unsigned                   has_etag:1;
-} ngx_http_s3_mpu_xml_t;
+/* 10,000 parts with a checksum each, written with room to spare */
+#define NGX_HTTP_S3_COMPLETE_MAX_BODY  (4 * 1024 * 1024)
 
 
 typedef struct {
     s3_store_t                *store;         /* the request's */
-    ngx_http_s3_mpu_xml_t      xml;
+    s3_xml_complete_t          xml;           /* complete: as sent */
     s3_record_t                rec;           /* create: the upload */
     char                       id[S3_UPLOAD_ID_LEN + 1];
     s3_store_complete_t        complete;

@@ -29,15 +29,18 @@ typedef struct {
 } ngx_http_s3_header_name_t;
 
 
-static ngx_http_s3_err_e ngx_http_s3_open_object(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_file_t *file, s3_record_t *rec);
 static ngx_http_s3_err_e ngx_http_s3_read_record(ngx_http_request_t *r,
-    ngx_file_t *file, off_t size, s3_record_t *rec);
+    ngx_str_t *bucket, ngx_str_t *key, ngx_file_t *file, off_t size,
+    s3_record_t *rec);
 static ngx_int_t ngx_http_s3_object_headers(ngx_http_request_t *r,
     s3_record_t *rec);
 static ngx_int_t ngx_http_s3_stored_header(ngx_http_request_t *r,
     s3_str_t *name, s3_str_t *value);
-static ngx_int_t ngx_http_s3_conditions(ngx_http_request_t *r,
+static ngx_uint_t ngx_http_s3_override(ngx_http_request_t *r,
+    s3_str_t *name, s3_str_t *value);
+static ngx_uint_t ngx_http_s3_has_override(ngx_http_request_t *r);
+static ngx_int_t ngx_http_s3_overrides(ngx_http_request_t *r);
+static ngx_int_t ngx_http_s3_tagging_count(ngx_http_request_t *r,
     s3_record_t *rec);
 static ngx_uint_t ngx_http_s3_etag_match(ngx_table_elt_t *h,
     s3_record_t *rec);
@@ -66,16 +69,36 @@ static ngx_http_s3_header_name_t  ngx_http_s3_header_names[] = {
 };
 
 
+/* the stored headers GetObject's response-* query parameters override */
+
+static ngx_str_t  ngx_http_s3_overridable[] = {
+    ngx_string("cache-control"),
+    ngx_string("content-disposition"),
+    ngx_string("content-encoding"),
+    ngx_string("content-language"),
+    ngx_string("content-type"),
+    ngx_string("expires"),
+    ngx_null_string
+};
+
+
 ngx_int_t
 ngx_http_s3_get_object(ngx_http_request_t *r)
 {
-    ngx_int_t           rc;
-    ngx_file_t         *file;
-    s3_record_t         brec, rec;
-    ngx_http_s3_ctx_t  *ctx;
-    ngx_http_s3_err_e   err;
+    ngx_int_t                rc;
+    ngx_file_t              *file;
+    s3_record_t              brec, rec;
+    ngx_http_s3_ctx_t       *ctx;
+    ngx_http_s3_err_e        err;
+    ngx_http_s3_conditions_t  cond;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    if (ctx->anonymous && ngx_http_s3_has_override(r)) {
+        ngx_str_set(&ctx->message, "Request specific response headers "
+                    "cannot be used for anonymous GET requests.");
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_REQUEST);
+    }
 
     err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &brec);
     if (err != NGX_HTTP_S3_OK) {
@@ -87,7 +110,7 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
 
-    err = ngx_http_s3_open_object(r, ctx, file, &rec);
+    err = ngx_http_s3_open_object(r, &ctx->bucket, &ctx->key, file, &rec);
     err = ngx_http_s3_auth_object(r, ctx, &brec, &rec, err);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
@@ -95,8 +118,14 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
 
     r->allow_ranges = 1;
     r->single_range = 1;
+    r->disable_not_modified = 1;
 
-    rc = ngx_http_s3_conditions(r, &rec);
+    cond.if_match = r->headers_in.if_match;
+    cond.if_unmodified_since = r->headers_in.if_unmodified_since;
+    cond.if_none_match = r->headers_in.if_none_match;
+    cond.if_modified_since = r->headers_in.if_modified_since;
+
+    rc = ngx_http_s3_conditions(&cond, &rec);
 
     if (rc == NGX_HTTP_PRECONDITION_FAILED) {
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_PRECONDITION_FAILED);
@@ -133,16 +162,25 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
 }
 
 
-static ngx_http_s3_err_e
-ngx_http_s3_open_object(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    ngx_file_t *file, s3_record_t *rec)
+/*
+ * Opens the object file of (bucket, key) in the worker, as GET does, and
+ * reads its record into rec (slices in r->pool); the descriptor is closed
+ * by a pool cleanup.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_open_object(ngx_http_request_t *r, ngx_str_t *bucket,
+    ngx_str_t *key, ngx_file_t *file, s3_record_t *rec)
 {
     u_char                    *p;
     ssize_t                    n;
     ngx_err_t                  err;
     ngx_file_info_t            fi;
+    ngx_http_s3_ctx_t         *ctx;
     ngx_pool_cleanup_t        *cln;
     ngx_pool_cleanup_file_t   *clnf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
     file->name.data = ngx_pnalloc(r->pool, ngx_strlen(ctx->store.root) + 1
                                            + S3_PLACE_MAX_LEN);
@@ -153,12 +191,11 @@ ngx_http_s3_open_object(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     p = ngx_sprintf(file->name.data, "%s/", ctx->store.root);
 
     n = s3_place_object((char *) p, S3_PLACE_MAX_LEN,
-                        (char *) ctx->bucket.data, ctx->bucket.len,
-                        (char *) ctx->key.data, ctx->key.len);
+                        (char *) bucket->data, bucket->len,
+                        (char *) key->data, key->len);
     if (n < 0) {
         return ngx_http_s3_errno(r->connection->log, ngx_errno,
-                                 "s3_place_object()",
-                                 (char *) ctx->bucket.data);
+                                 "s3_place_object()", (char *) bucket->data);
     }
 
     file->name.len = (p - file->name.data) + n;
@@ -197,20 +234,19 @@ ngx_http_s3_open_object(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                                  ngx_fd_info_n, (char *) file->name.data);
     }
 
-    return ngx_http_s3_read_record(r, file, ngx_file_size(&fi), rec);
+    return ngx_http_s3_read_record(r, bucket, key, file, ngx_file_size(&fi),
+                                   rec);
 }
 
 
 static ngx_http_s3_err_e
-ngx_http_s3_read_record(ngx_http_request_t *r, ngx_file_t *file, off_t size,
-    s3_record_t *rec)
+ngx_http_s3_read_record(ngx_http_request_t *r, ngx_str_t *bucket,
+    ngx_str_t *key, ngx_file_t *file, off_t size, s3_record_t *rec)
 {
-    int                 rc;
-    u_char             *buf;
-    size_t              len, need;
-    ngx_http_s3_ctx_t  *ctx;
+    int      rc;
+    u_char  *buf;
+    size_t   len, need;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
     len = NGX_HTTP_S3_RECORD_FIRST_READ;
 
     for ( ;; ) {
@@ -235,11 +271,10 @@ ngx_http_s3_read_record(ngx_http_request_t *r, ngx_file_t *file, off_t size,
     }
 
     if (rec->kind != S3_RECORD_OBJECT
-        || rec->key.len != ctx->key.len
-        || rec->bucket.len != ctx->bucket.len
-        || ngx_memcmp(rec->key.data, ctx->key.data, ctx->key.len) != 0
-        || ngx_memcmp(rec->bucket.data, ctx->bucket.data, ctx->bucket.len)
-           != 0)
+        || rec->key.len != key->len
+        || rec->bucket.len != bucket->len
+        || ngx_memcmp(rec->key.data, key->data, key->len) != 0
+        || ngx_memcmp(rec->bucket.data, bucket->data, bucket->len) != 0)
     {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "s3 object file \"%s\" holds another key",
@@ -267,12 +302,152 @@ ngx_http_s3_object_headers(ngx_http_request_t *r, s3_record_t *rec)
     pos = 0;
 
     while (s3_record_next_header(rec, &pos, &name, &value)) {
+        if (!ngx_http_s3_override(r, &name, NULL)
+            && ngx_http_s3_stored_header(r, &name, &value) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_s3_overrides(r) != NGX_OK
+        || ngx_http_s3_tagging_count(r, rec) != NGX_OK
+        || ngx_http_s3_checksum_out(r, rec) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_s3_set_etag(r, rec->md5, s3_record_nparts(rec));
+}
+
+
+/*
+ * Finds the response-<name> query parameter overriding the stored header
+ * name; its raw value goes to value when not NULL.
+ */
+
+static ngx_uint_t
+ngx_http_s3_override(ngx_http_request_t *r, s3_str_t *name,
+    s3_str_t *value)
+{
+    u_char              arg[sizeof("response-content-disposition")];
+    ngx_str_t           v;
+    ngx_http_s3_ctx_t  *ctx;
+
+    if (name->len > sizeof("content-disposition") - 1) {
+        return 0;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    *ngx_cpymem(ngx_cpymem(arg, "response-", sizeof("response-") - 1),
+                name->data, name->len) = '\0';
+
+    if (!ngx_http_s3_query_arg(ctx, (char *) arg, &v)) {
+        return 0;
+    }
+
+    if (value != NULL) {
+        value->data = (char *) v.data;
+        value->len = v.len;
+    }
+
+    return 1;
+}
+
+
+static ngx_uint_t
+ngx_http_s3_has_override(ngx_http_request_t *r)
+{
+    s3_str_t    name;
+    ngx_str_t  *s;
+
+    for (s = ngx_http_s3_overridable; s->len; s++) {
+        name.data = (char *) s->data;
+        name.len = s->len;
+
+        if (ngx_http_s3_override(r, &name, NULL)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* response-content-type and the like: decoded, they replace the stored */
+
+static ngx_int_t
+ngx_http_s3_overrides(ngx_http_request_t *r)
+{
+    u_char     *p;
+    ssize_t     n;
+    s3_str_t    name, value;
+    ngx_str_t  *s;
+
+    for (s = ngx_http_s3_overridable; s->len; s++) {
+        name.data = (char *) s->data;
+        name.len = s->len;
+
+        if (!ngx_http_s3_override(r, &name, &value)) {
+            continue;
+        }
+
+        p = ngx_pnalloc(r->pool, value.len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        n = s3_uri_decode((char *) p, value.data, value.len, 0);
+        if (n < 0) {
+            n = 0;
+        }
+
+        value.data = (char *) p;
+        value.len = n;
+
         if (ngx_http_s3_stored_header(r, &name, &value) != NGX_OK) {
             return NGX_ERROR;
         }
     }
 
-    return ngx_http_s3_set_etag(r, rec->md5, s3_record_nparts(rec));
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_tagging_count(ngx_http_request_t *r, s3_record_t *rec)
+{
+    size_t            pos, n;
+    s3_str_t          name, value;
+    s3_record_t       tags;
+    ngx_table_elt_t  *h;
+
+    tags.headers = rec->tags;
+    pos = 0;
+
+    for (n = 0; s3_record_next_header(&tags, &pos, &name, &value); n++) {
+        /* void */
+    }
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->value.data = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN);
+    if (h->value.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "x-amz-tagging-count");
+    h->value.len = ngx_sprintf(h->value.data, "%uz", n) - h->value.data;
+
+    return NGX_OK;
 }
 
 
@@ -375,28 +550,27 @@ ngx_http_s3_stored_header(ngx_http_request_t *r, s3_str_t *name,
 /*
  * S3's rules, evaluated here so that a failed condition gets an XML body
  * (nginx's not_modified filter would answer 412 in HTML): If-Match before
- * If-Unmodified-Since, If-None-Match before If-Modified-Since.
+ * If-Unmodified-Since, If-None-Match before If-Modified-Since.  GET passes
+ * the If-* headers, CopyObject and UploadPartCopy the
+ * x-amz-copy-source-if-* ones.  Returns NGX_OK,
+ * NGX_HTTP_PRECONDITION_FAILED or NGX_HTTP_NOT_MODIFIED.
  */
 
-static ngx_int_t
-ngx_http_s3_conditions(ngx_http_request_t *r, s3_record_t *rec)
+ngx_int_t
+ngx_http_s3_conditions(ngx_http_s3_conditions_t *c, s3_record_t *rec)
 {
-    time_t                  t, mtime;
-    ngx_table_elt_t        *h;
-    ngx_http_headers_in_t  *in;
+    time_t            t, mtime;
+    ngx_table_elt_t  *h;
 
-    r->disable_not_modified = 1;
-
-    in = &r->headers_in;
     mtime = rec->mtime_ms / 1000;
 
-    if (in->if_match != NULL) {
-        if (!ngx_http_s3_etag_match(in->if_match, rec)) {
+    if (c->if_match != NULL) {
+        if (!ngx_http_s3_etag_match(c->if_match, rec)) {
             return NGX_HTTP_PRECONDITION_FAILED;
         }
 
-    } else if (in->if_unmodified_since != NULL) {
-        h = in->if_unmodified_since;
+    } else if (c->if_unmodified_since != NULL) {
+        h = c->if_unmodified_since;
         t = ngx_parse_http_time(h->value.data, h->value.len);
 
         if (t != NGX_ERROR && mtime > t) {
@@ -404,13 +578,13 @@ ngx_http_s3_conditions(ngx_http_request_t *r, s3_record_t *rec)
         }
     }
 
-    if (in->if_none_match != NULL) {
-        if (ngx_http_s3_etag_match(in->if_none_match, rec)) {
+    if (c->if_none_match != NULL) {
+        if (ngx_http_s3_etag_match(c->if_none_match, rec)) {
             return NGX_HTTP_NOT_MODIFIED;
         }
 
-    } else if (in->if_modified_since != NULL) {
-        h = in->if_modified_since;
+    } else if (c->if_modified_since != NULL) {
+        h = c->if_modified_since;
         t = ngx_parse_http_time(h->value.data, h->value.len);
 
         if (t != NGX_ERROR && mtime <= t) {

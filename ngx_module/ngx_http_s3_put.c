@@ -2,11 +2,11 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * PutObject.  nginx streams the body into a temp file under the store's
- * tmp/ directory (client_body_temp_path) while our request body filter
- * feeds every buffer to MD5 and SHA-256, so memory stays bounded; the
- * commit task appends the record and renames the temp file into place.
- * UploadPart takes the same path: only its checks and its commit differ.
+ * PutObject.  Our request body filter (ngx_http_s3_body.c) streams the
+ * body into a temp file under the store's tmp/ directory, hashing it, so
+ * memory stays bounded; the commit task appends the record and renames
+ * the temp file into place.  UploadPart takes the same path: only its
+ * checks and its commit differ.
  */
 
 
@@ -19,26 +19,19 @@
 
 static ngx_http_s3_err_e ngx_http_s3_put_check(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+static ngx_http_s3_err_e ngx_http_s3_put_cond(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+static ngx_http_s3_err_e ngx_http_s3_storage_class(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_s3_put_keep_header(ngx_table_elt_t *h);
 static ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
     u_char *md5);
-static ngx_int_t ngx_http_s3_put_digests(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx);
-static void ngx_http_s3_put_cleanup(void *data);
-static ngx_int_t ngx_http_s3_request_body_filter(ngx_http_request_t *r,
-    ngx_chain_t *in);
 static void ngx_http_s3_put_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_s3_put_commit(ngx_http_request_t *r);
 static ngx_http_s3_err_e ngx_http_s3_put_verify(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
-static ngx_temp_file_t *ngx_http_s3_put_temp_file(ngx_http_request_t *r);
 static void ngx_http_s3_put_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_put_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
-static void ngx_http_s3_put_keep_file(ngx_http_request_t *r, ngx_fd_t fd);
-
-
-static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
 
 
 static ngx_str_t  ngx_http_s3_kept_headers[] = {
@@ -55,32 +48,32 @@ static ngx_str_t  ngx_http_s3_kept_headers[] = {
 ngx_int_t
 ngx_http_s3_put_object(ngx_http_request_t *r)
 {
-    ngx_int_t           rc;
-    ngx_http_s3_ctx_t  *ctx;
-    ngx_http_s3_err_e   err;
+    ngx_int_t            rc;
+    ngx_http_s3_ctx_t   *ctx;
+    ngx_http_s3_err_e    err;
+    ngx_http_s3_body_t  *body;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
+    /* our If-Match and If-None-Match are about the version we replace */
+
+    r->disable_not_modified = 1;
+
     err = ngx_http_s3_put_check(r, ctx);
+
+    if (err == NGX_HTTP_S3_OK) {
+        err = ngx_http_s3_body_start(r, ctx);
+    }
+
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
-    if (ngx_http_s3_put_digests(r, ctx) != NGX_OK) {
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
-    }
-
-    r->request_body_in_file_only = 1;
-    r->request_body_in_persistent_file = 1;
-    r->request_body_in_clean_file = 1;
-    r->request_body_file_log_level = 0;
-
-    ctx->hashing = 1;
-
     rc = ngx_http_read_client_request_body(r, ngx_http_s3_put_body_handler);
 
     if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        ctx->hashing = 0;
+        body = ctx->body;
+        body->reading = 0;
         r->keepalive = 0;
 
         switch (rc) {
@@ -119,6 +112,18 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_ENTITY_TOO_LARGE;
     }
 
+    if (ctx->payload_hash.len > sizeof("STREAMING-") - 1
+        && ngx_strncmp(ctx->payload_hash.data, "STREAMING-",
+                       sizeof("STREAMING-") - 1) == 0)
+    {
+        /* until the body filter decodes aws-chunked: never store framing */
+
+        ngx_str_set(&ctx->message, "A header you provided implies "
+                    "functionality that is not implemented "
+                    "(x-amz-content-sha256: STREAMING-*)");
+        return NGX_HTTP_S3_NOT_IMPLEMENTED;
+    }
+
     if (r->headers_in.content_range != NULL) {
         ngx_str_set(&ctx->message, "Content-Range is not supported by "
                     "PutObject.");
@@ -139,11 +144,88 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return ngx_http_s3_part_check(r, ctx);
     }
 
+    err = ngx_http_s3_put_cond(r, ctx);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
     return ngx_http_s3_put_headers(r, ctx);
 }
 
 
-/* the headers a PutObject or CreateMultipartUpload stores */
+/*
+ * If-None-Match: "*" and If-Match: "*" or one ETag, checked by the commit
+ * under the key lock; an If-Match value that is no ETag of ours matches
+ * no version.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_put_cond(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    u_char           *p, *last, *dash;
+    ngx_int_t         n;
+    ngx_table_elt_t  *h;
+    s3_store_cond_t  *cond;
+
+    if (r->headers_in.if_match == NULL && r->headers_in.if_none_match == NULL)
+    {
+        return NGX_HTTP_S3_OK;
+    }
+
+    cond = ngx_pcalloc(r->pool, sizeof(s3_store_cond_t));
+    if (cond == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    h = r->headers_in.if_none_match;
+
+    if (h != NULL) {
+        if (h->value.len != 1 || h->value.data[0] != '*') {
+            ngx_str_set(&ctx->message, "A header you provided implies "
+                        "functionality that is not implemented");
+            return NGX_HTTP_S3_NOT_IMPLEMENTED;
+        }
+
+        cond->none_match = 1;
+    }
+
+    h = r->headers_in.if_match;
+
+    if (h != NULL) {
+        cond->match = 1;
+        p = h->value.data;
+        last = p + h->value.len;
+
+        if (last - p >= 2 && p[0] == '"' && last[-1] == '"') {
+            p++;
+            last--;
+        }
+
+        dash = ngx_strlchr(p, last, '-');
+        n = (dash != NULL) ? ngx_atoi(dash + 1, last - dash - 1) : 0;
+
+        if (last - p == 1 && p[0] == '*') {
+            cond->match_any = 1;
+
+        } else if ((dash ? dash : last) - p != 2 * S3_MD5_LEN
+                   || s3_hex_decode(cond->md5, (char *) p, 2 * S3_MD5_LEN)
+                      != S3_OK
+                   || n == NGX_ERROR || (dash != NULL && n == 0))
+        {
+            cond->nparts = (size_t) -1;
+
+        } else {
+            cond->nparts = n;
+        }
+    }
+
+    ctx->cond = cond;
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/* the headers and tags a PutObject or CreateMultipartUpload stores */
 
 ngx_http_s3_err_e
 ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
@@ -153,6 +235,10 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     ngx_uint_t        i;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
+
+    if (ngx_http_s3_storage_class(r) != NGX_HTTP_S3_OK) {
+        return NGX_HTTP_S3_INVALID_STORAGE_CLASS;
+    }
 
     buf = ngx_pnalloc(r->pool, NGX_HTTP_S3_HEADERS_SIZE);
     if (buf == NULL) {
@@ -200,7 +286,34 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     ctx->rec.headers.data = buf;
     ctx->rec.headers.len = len;
 
-    return NGX_HTTP_S3_OK;
+    return ngx_http_s3_tagging_header(r, ctx);
+}
+
+
+/*
+ * Objects are stored one way, S3's STANDARD, which is not stored since S3
+ * does not show it; any other class, valid or not, is refused.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_storage_class(ngx_http_request_t *r)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-storage-class",
+                                sizeof("x-amz-storage-class") - 1);
+
+    if (h == NULL
+        || (h->value.len == sizeof("STANDARD") - 1
+            && ngx_strncmp(h->value.data, "STANDARD", h->value.len) == 0))
+    {
+        return NGX_HTTP_S3_OK;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "s3 storage class \"%V\" is not STANDARD", &h->value);
+
+    return NGX_HTTP_S3_INVALID_STORAGE_CLASS;
 }
 
 
@@ -268,105 +381,6 @@ ngx_http_s3_content_md5(ngx_http_request_t *r, u_char *md5)
 }
 
 
-static ngx_int_t
-ngx_http_s3_put_digests(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
-{
-    ngx_pool_cleanup_t  *cln;
-
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_s3_put_cleanup;
-    cln->data = ctx;
-
-    if (s3_digest_init(&ctx->md5, S3_DIGEST_MD5) != S3_OK
-        || (ctx->check_sha256
-            && s3_digest_init(&ctx->sha256, S3_DIGEST_SHA256) != S3_OK))
-    {
-        ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
-                      "s3_digest_init() failed");
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_s3_put_cleanup(void *data)
-{
-    ngx_http_s3_ctx_t *ctx = data;
-
-    s3_digest_free(&ctx->md5);
-    s3_digest_free(&ctx->sha256);
-}
-
-
-ngx_int_t
-ngx_http_s3_put_init(ngx_conf_t *cf)
-{
-    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
-    ngx_http_top_request_body_filter = ngx_http_s3_request_body_filter;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_s3_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
-{
-    size_t              len;
-    ngx_buf_t          *b;
-    ngx_chain_t        *cl;
-    ngx_http_s3_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_module);
-
-    if (ctx == NULL || !(ctx->hashing || ctx->parsing)) {
-        return ngx_http_next_request_body_filter(r, in);
-    }
-
-    for (cl = in; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (ctx->parsing) {
-            if (ngx_http_s3_complete_body(r, ctx, b) != NGX_OK) {
-                return NGX_ERROR;
-            }
-
-            continue;
-        }
-
-        if (b->in_file) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "s3 request body buffer in file");
-            return NGX_ERROR;
-        }
-
-        len = b->last - b->pos;
-
-        if (len == 0) {
-            continue;
-        }
-
-        if (s3_digest_update(&ctx->md5, b->pos, len) != S3_OK
-            || (ctx->check_sha256
-                && s3_digest_update(&ctx->sha256, b->pos, len) != S3_OK))
-        {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
-                          "s3_digest_update() failed");
-            return NGX_ERROR;
-        }
-
-        ctx->received += len;
-    }
-
-    return ngx_http_next_request_body_filter(r, in);
-}
-
-
 static void
 ngx_http_s3_put_body_handler(ngx_http_request_t *r)
 {
@@ -377,27 +391,24 @@ ngx_http_s3_put_body_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_s3_put_commit(ngx_http_request_t *r)
 {
-    ngx_temp_file_t    *tf;
-    ngx_http_s3_ctx_t  *ctx;
-    ngx_http_s3_err_e   err;
+    ngx_temp_file_t     *tf;
+    ngx_http_s3_ctx_t   *ctx;
+    ngx_http_s3_err_e    err;
+    ngx_http_s3_body_t  *body;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
-    ctx->hashing = 0;
+    body = ctx->body;
+    tf = &body->temp;
 
-    if (r->request_body == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "s3 PUT request body is unavailable");
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    err = ngx_http_s3_body_finish(r, ctx);
+
+    if (err == NGX_HTTP_S3_OK) {
+        err = ngx_http_s3_put_verify(r, ctx);
     }
 
-    err = ngx_http_s3_put_verify(r, ctx);
     if (err != NGX_HTTP_S3_OK) {
+        ngx_http_s3_body_remove(r, body);
         return ngx_http_s3_send_error(r, err);
-    }
-
-    tf = ngx_http_s3_put_temp_file(r);
-    if (tf == NULL) {
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
 
     ctx->rec.kind = S3_RECORD_OBJECT;
@@ -409,7 +420,6 @@ ngx_http_s3_put_commit(ngx_http_request_t *r)
         ctx->rec.part_number = ctx->part_number;
     }
 
-    ctx->rec.size = ctx->received;
     ctx->rec.bucket.data = (char *) ctx->bucket.data;
     ctx->rec.bucket.len = ctx->bucket.len;
     ctx->rec.key.data = (char *) ctx->key.data;
@@ -417,7 +427,7 @@ ngx_http_s3_put_commit(ngx_http_request_t *r)
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "s3 put commit: \"%s\" fd:%d size:%O",
-                   tf->file.name.data, tf->file.fd, ctx->received);
+                   tf->file.name.data, tf->file.fd, ctx->rec.size);
 
     return ngx_http_s3_task_post(r, ngx_http_s3_put_run,
                                  ngx_http_s3_put_done, ctx);
@@ -427,38 +437,8 @@ ngx_http_s3_put_commit(ngx_http_request_t *r)
 static ngx_http_s3_err_e
 ngx_http_s3_put_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    u_char             sha256[S3_SHA256_LEN], declared[S3_SHA256_LEN];
     u_char             md5[S3_MD5_LEN];
     ngx_http_s3_err_e  err;
-
-    if (s3_digest_final(&ctx->md5, ctx->rec.md5) != S3_OK
-        || (ctx->check_sha256
-            && s3_digest_final(&ctx->sha256, sha256) != S3_OK))
-    {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
-                      "s3_digest_final() failed");
-        return NGX_HTTP_S3_INTERNAL_ERROR;
-    }
-
-    if (r->headers_in.content_length_n >= 0
-        && ctx->received != r->headers_in.content_length_n)
-    {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "s3 body filter saw %O bytes of %O",
-                      ctx->received, r->headers_in.content_length_n);
-        return NGX_HTTP_S3_INTERNAL_ERROR;
-    }
-
-    if (ctx->check_sha256) {
-        (void) s3_hex_decode(declared, (char *) ctx->payload_hash.data,
-                             ctx->payload_hash.len);
-
-        if (s3_const_time_cmp(declared, sha256, S3_SHA256_LEN) != 0) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "s3 body does not match x-amz-content-sha256");
-            return NGX_HTTP_S3_SHA256_MISMATCH;
-        }
-    }
 
     err = ngx_http_s3_content_md5(r, md5);
 
@@ -476,60 +456,25 @@ ngx_http_s3_put_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 }
 
 
-static ngx_temp_file_t *
-ngx_http_s3_put_temp_file(ngx_http_request_t *r)
-{
-    ngx_temp_file_t           *tf;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (r->request_body->temp_file != NULL) {
-        return r->request_body->temp_file;
-    }
-
-    /* an empty body: nginx wrote nothing, the object needs a file */
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    tf = ngx_pcalloc(r->pool, sizeof(ngx_temp_file_t));
-    if (tf == NULL) {
-        return NULL;
-    }
-
-    tf->file.fd = NGX_INVALID_FILE;
-    tf->file.log = r->connection->log;
-    tf->path = clcf->client_body_temp_path;
-    tf->pool = r->pool;
-    tf->persistent = 1;
-    tf->clean = 1;
-
-    if (ngx_create_temp_file(&tf->file, tf->path, tf->pool, 1, 1, 0)
-        != NGX_OK)
-    {
-        return NULL;
-    }
-
-    r->request_body->temp_file = tf;
-
-    return tf;
-}
-
-
 static void
 ngx_http_s3_put_run(ngx_http_s3_task_t *t)
 {
-    ngx_temp_file_t    *tf;
-    ngx_http_s3_ctx_t  *ctx;
+    ngx_temp_file_t     *tf;
+    ngx_http_s3_ctx_t   *ctx;
+    ngx_http_s3_body_t  *body;
 
     ctx = t->data;
-    tf = t->request->request_body->temp_file;
+    body = ctx->body;
+    tf = &body->temp;
 
     if (ctx->rec.kind == S3_RECORD_PART) {
         t->rc = s3_store_commit_part(&ctx->store, tf->file.fd,
                                      (char *) tf->file.name.data, &ctx->rec);
 
     } else {
-        t->rc = s3_store_put_object(&ctx->store, tf->file.fd,
-                                    (char *) tf->file.name.data, &ctx->rec);
+        t->rc = s3_store_put_object_if(&ctx->store, tf->file.fd,
+                                       (char *) tf->file.name.data,
+                                       &ctx->rec, ctx->cond);
     }
 
 }
@@ -538,67 +483,60 @@ ngx_http_s3_put_run(ngx_http_s3_task_t *t)
 static ngx_int_t
 ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
-    ngx_temp_file_t    *tf;
-    ngx_http_s3_ctx_t  *ctx;
+    ngx_temp_file_t     *tf;
+    ngx_http_s3_ctx_t   *ctx;
+    ngx_http_s3_err_e    err;
+    ngx_http_s3_body_t  *body;
 
     ctx = t->data;
-    tf = r->request_body->temp_file;
+    body = ctx->body;
+    tf = &body->temp;
+    err = NGX_HTTP_S3_OK;
 
     switch (t->rc) {
 
     case S3_OK:
-        ngx_http_s3_put_keep_file(r, tf->file.fd);
+        ngx_http_s3_body_keep(r, body);
         break;
 
     case S3_STORE_NO_BUCKET:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
+        err = NGX_HTTP_S3_NO_SUCH_BUCKET;
+        break;
 
     case S3_STORE_NO_UPLOAD:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_UPLOAD);
+        err = NGX_HTTP_S3_NO_SUCH_UPLOAD;
+        break;
+
+    case S3_STORE_PRECONDITION:
+        err = NGX_HTTP_S3_PRECONDITION_FAILED;
+        break;
+
+    case S3_STORE_NOT_FOUND:
+        err = NGX_HTTP_S3_NO_SUCH_KEY;
+        break;
 
     default:
-        return ngx_http_s3_send_error(r,
-                   ngx_http_s3_errno(r->connection->log, t->err,
-                                     "s3_store_put_object()",
-                                     (char *) tf->file.name.data));
+        err = ngx_http_s3_errno(r->connection->log, t->err,
+                                "s3_store_put_object()",
+                                (char *) tf->file.name.data);
+        break;
+    }
+
+    if (t->rc != S3_OK) {
+        ngx_http_s3_body_remove(r, body);
+        return ngx_http_s3_send_error(r, err);
     }
 
     if (ctx->rec.kind == S3_RECORD_OBJECT) {
         ngx_http_s3_notify(r);
     }
 
-    if (ngx_http_s3_set_etag(r, ctx->rec.md5, 0) != NGX_OK) {
+    if (ngx_http_s3_set_etag(r, ctx->rec.md5, 0) != NGX_OK
+        || ngx_http_s3_set_checksum(r, &ctx->rec) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
     return ngx_http_s3_send_empty(r, NGX_HTTP_OK);
 }
 
-
-/*
- * The temp file was renamed into place: its pool cleanup must only close
- * it, since another request may already have a temp file of that name.
- */
-
-static void
-ngx_http_s3_put_keep_file(ngx_http_request_t *r, ngx_fd_t fd)
-{
-    ngx_pool_cleanup_t       *cln;
-    ngx_pool_cleanup_file_t  *clnf;
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler != ngx_pool_delete_file) {
-            continue;
-        }
-
-        clnf = cln->data;
-
-        if (clnf->fd == fd) {
-            cln->handler = ngx_pool_cleanup_file;
-            return;
-        }
-    }
-
-    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                  "s3 cleanup of the committed temp file not found");
-}

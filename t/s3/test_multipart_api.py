@@ -39,9 +39,11 @@ def upload(client, bucket, key, datas, **extra):
     up = client.create_multipart_upload(Bucket=bucket, Key=key, **extra)
     uid = up['UploadId']
     parts = []
+    # the parts of an upload created with an algorithm must carry it
+    algo = {k: v for k, v in extra.items() if k == 'ChecksumAlgorithm'}
     for i, d in enumerate(datas, 1):
         r = client.upload_part(Bucket=bucket, Key=key, UploadId=uid,
-                               PartNumber=i, Body=d)
+                               PartNumber=i, Body=d, **algo)
         parts.append({'PartNumber': i, 'ETag': r['ETag']})
     return uid, parts
 

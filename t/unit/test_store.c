@@ -3,7 +3,8 @@
  * Copyright (C) ngx_s3 developers
  *
  * The store in a mkdtemp() directory: layout, buckets, objects, users,
- * the journal they leave, and concurrent commits to one key.
+ * the journal they leave, conditional puts and concurrent commits to one
+ * key.
  */
 
 
@@ -38,6 +39,7 @@ static void test_init(const char *root);
 static void test_buckets(const s3_store_t *st);
 static void test_objects(const s3_store_t *st);
 static void test_odd_keys(const s3_store_t *st);
+static void test_conditional(const s3_store_t *st);
 static void test_delete_bucket(const s3_store_t *st);
 static void test_users(const s3_store_t *st);
 static void test_journal(const char *jname);
@@ -47,6 +49,9 @@ static int test_upload(const s3_store_t *st, const char *data, size_t len,
     char *tmp);
 static int test_put(const s3_store_t *st, const char *bucket,
     const char *key, size_t key_len, const char *data, uint64_t *hlc);
+static int test_put_if(const s3_store_t *st, const char *bucket,
+    const char *key, size_t key_len, const char *data, uint64_t *hlc,
+    const s3_store_cond_t *cond);
 static int test_read(const s3_store_t *st, const char *bucket,
     const char *key, size_t key_len, unsigned char *buf, size_t size,
     s3_record_t *rec, char *data);
@@ -89,6 +94,7 @@ main(void)
     test_delete_bucket(&st);
     test_users(&st);
     test_journal(journal.name);
+    test_conditional(&st);
     test_concurrent(&st, journal.name);
     test_sweep(root);
 
@@ -254,6 +260,15 @@ static int
 test_put(const s3_store_t *st, const char *bucket, const char *key,
     size_t key_len, const char *data, uint64_t *hlc)
 {
+    return test_put_if(st, bucket, key, key_len, data, hlc, NULL);
+}
+
+
+static int
+test_put_if(const s3_store_t *st, const char *bucket, const char *key,
+    size_t key_len, const char *data, uint64_t *hlc,
+    const s3_store_cond_t *cond)
+{
     int          fd, rc;
     char         tmp[PATH_MAX], hdrs[128];
     size_t       hlen;
@@ -283,7 +298,7 @@ test_put(const s3_store_t *st, const char *bucket, const char *key,
     s3_digest_update(&d, data, rec.size);
     s3_digest_final(&d, rec.md5);
 
-    rc = s3_store_put_object(st, fd, tmp, &rec);
+    rc = s3_store_put_object_if(st, fd, tmp, &rec, cond);
 
     close(fd);
 
@@ -501,6 +516,73 @@ test_odd_keys(const s3_store_t *st)
                == S3_OK;
 
     test_cond("all deleted", ok);
+}
+
+
+static void
+test_conditional(const s3_store_t *st)
+{
+    char             data[64];
+    s3_digest_t      d;
+    s3_record_t      rec;
+    unsigned char    buf[S3_RECORD_READ_LEN];
+    s3_store_cond_t  none, match;
+
+    test_section("conditional puts");
+
+    memset(&none, 0, sizeof(none));
+    none.none_match = 1;
+
+    memset(&match, 0, sizeof(match));
+    match.match = 1;
+    match.match_any = 1;
+
+    test_cond("If-Match * and no version: NOT_FOUND",
+              test_put_if(st, "photos", "c", 1, "one", NULL, &match)
+              == S3_STORE_NOT_FOUND);
+    test_cond("If-None-Match * and no version: put",
+              test_put_if(st, "photos", "c", 1, "one", NULL, &none)
+              == S3_OK);
+    test_cond("If-None-Match * and a version: PRECONDITION",
+              test_put_if(st, "photos", "c", 1, "two", NULL, &none)
+              == S3_STORE_PRECONDITION);
+    test_cond("the version is unchanged",
+              test_read(st, "photos", "c", 1, buf, sizeof(buf), &rec, data)
+              == S3_OK && strcmp(data, "one") == 0);
+    test_cond("If-Match * and a version: put",
+              test_put_if(st, "photos", "c", 1, "two", NULL, &match)
+              == S3_OK);
+
+    match.match_any = 0;
+    s3_digest_init(&d, S3_DIGEST_MD5);
+    s3_digest_update(&d, "one", 3);
+    s3_digest_final(&d, match.md5);
+
+    test_cond("If-Match of another ETag: PRECONDITION",
+              test_put_if(st, "photos", "c", 1, "three", NULL, &match)
+              == S3_STORE_PRECONDITION);
+
+    s3_digest_init(&d, S3_DIGEST_MD5);
+    s3_digest_update(&d, "two", 3);
+    s3_digest_final(&d, match.md5);
+    match.nparts = 2;
+
+    test_cond("If-Match of a multipart ETag of the same md5: PRECONDITION",
+              test_put_if(st, "photos", "c", 1, "three", NULL, &match)
+              == S3_STORE_PRECONDITION);
+
+    match.nparts = 0;
+
+    test_cond("If-Match of its ETag: put",
+              test_put_if(st, "photos", "c", 1, "three", NULL, &match)
+              == S3_OK);
+    test_cond("and the new bytes",
+              test_read(st, "photos", "c", 1, buf, sizeof(buf), &rec, data)
+              == S3_OK && strcmp(data, "three") == 0);
+    test_cond("no temp file is left",
+              !test_exists(st->root, "tmp/upload.1"));
+    test_cond("delete photos/c",
+              s3_store_delete_object(st, "photos", 6, "c", 1) == S3_OK);
 }
 
 

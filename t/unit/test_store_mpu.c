@@ -33,6 +33,8 @@ static int test_exists(const char *root, const char *bucket, const char *id,
     int completed, uint32_t part);
 static int test_object(const s3_store_t *st, const char *key,
     unsigned char *buf, size_t size, s3_record_t *rec);
+static int test_open_object(const s3_store_t *st, const char *key,
+    unsigned char *buf, size_t size, s3_record_t *rec);
 static void test_parts(const s3_store_t *st);
 static void test_completion(const s3_store_t *st);
 static void test_copy(const s3_store_t *st);
@@ -214,6 +216,34 @@ test_object(const s3_store_t *st, const char *key, unsigned char *buf,
 }
 
 
+/* opens an object file and reads its record, as a copy's caller does */
+
+static int
+test_open_object(const s3_store_t *st, const char *key, unsigned char *buf,
+    size_t size, s3_record_t *rec)
+{
+    int          fd;
+    char         rel[256], path[PATH_MAX];
+    size_t       need;
+    struct stat  sb;
+
+    s3_place_object(rel, sizeof(rel), BUCKET, strlen(BUCKET), key,
+                    strlen(key));
+    snprintf(path, sizeof(path), "%s/%s", st->root, rel);
+
+    fd = open(path, O_RDONLY);
+
+    if (fd == -1 || fstat(fd, &sb) == -1
+        || s3_store_read_record(fd, sb.st_size, buf, size, rec, &need)
+           != S3_OK)
+    {
+        return -1;
+    }
+
+    return fd;
+}
+
+
 static void
 test_parts(const s3_store_t *st)
 {
@@ -390,7 +420,7 @@ test_copy(const s3_store_t *st)
 {
     int                  fd;
     char                 id[S3_UPLOAD_ID_LEN + 1], path[PATH_MAX], data[16];
-    s3_record_t          rec;
+    s3_record_t          rec, src;
     unsigned char        buf[S3_STORE_UPLOAD_BUF];
     s3_store_part_t      parts[2];
     s3_store_copy_t      cp;
@@ -410,23 +440,21 @@ test_copy(const s3_store_t *st)
     test_create(st, "dst", id);
 
     memset(&cp, 0, sizeof(cp));
-    cp.src_bucket.data = BUCKET;
-    cp.src_bucket.len = 3;
-    cp.src_key.data = "src";
-    cp.src_key.len = 3;
+    cp.src_fd = test_open_object(st, "src", buf, sizeof(buf), &src);
+    cp.src = &src;
     cp.ranged = 1;
     cp.start = BIG - 2;
     cp.last = BIG + 1;
-    cp.part.bucket.data = BUCKET;
-    cp.part.bucket.len = 3;
-    cp.part.key.data = "dst";
-    cp.part.key.len = 3;
-    cp.part.upload_id.data = id;
-    cp.part.upload_id.len = 32;
-    cp.part.part_number = 5;
+    cp.dst.bucket.data = BUCKET;
+    cp.dst.bucket.len = 3;
+    cp.dst.key.data = "dst";
+    cp.dst.key.len = 3;
+    cp.dst.upload_id.data = id;
+    cp.dst.upload_id.len = 32;
+    cp.dst.part_number = 5;
 
     test_cond("copy across parts", s3_store_copy_part(st, &cp) == S3_OK
-                                   && cp.part.size == 4);
+                                   && cp.dst.size == 4);
 
     s3_place_upload(path, sizeof(path), BUCKET, 3, id, 32, 0, 5);
     snprintf((char *) buf, sizeof(buf), "%s/%s", st->root, path);
@@ -437,13 +465,56 @@ test_copy(const s3_store_t *st)
 
     cp.last = BIG + 4;
     test_cond("range past the end is BAD_RANGE",
-              s3_store_copy_part(st, &cp) == S3_STORE_BAD_RANGE
-              && cp.src_size == BIG + 4);
+              s3_store_copy_part(st, &cp) == S3_STORE_BAD_RANGE);
 
-    cp.src_key.data = "nope";
-    cp.src_key.len = 4;
-    test_cond("missing source is NOT_FOUND",
-              s3_store_copy_part(st, &cp) == S3_STORE_NOT_FOUND);
+    /* CopyObject: a multipart source becomes one file, md5 of it all */
+
+    memset(&cp.dst, 0, sizeof(s3_record_t));
+    cp.dst.bucket.data = BUCKET;
+    cp.dst.bucket.len = 3;
+    cp.dst.key.data = "whole";
+    cp.dst.key.len = 5;
+
+    test_cond("copy object", s3_store_copy_object(st, &cp) == S3_OK
+                             && cp.dst.size == BIG + 4
+                             && cp.dst.mtime_ms != 0);
+    test_cond("copy is one file",
+              test_object(st, "whole", buf, sizeof(buf), &rec) == S3_OK
+              && rec.size == BIG + 4 && rec.parts.len == 0
+              && memcmp(rec.md5, cp.dst.md5, S3_MD5_LEN) == 0
+              && memcmp(rec.md5, src.md5, S3_MD5_LEN) != 0);
+
+    close(cp.src_fd);
+
+    /* a single-file source: copied in the kernel, same md5 */
+
+    cp.src_fd = test_open_object(st, "whole", buf, sizeof(buf), &src);
+    cp.src = &src;
+    memset(&cp.dst, 0, sizeof(s3_record_t));
+    cp.dst.bucket.data = BUCKET;
+    cp.dst.bucket.len = 3;
+    cp.dst.key.data = "again";
+    cp.dst.key.len = 5;
+
+    test_cond("copy a plain object", s3_store_copy_object(st, &cp) == S3_OK
+                                     && cp.dst.size == BIG + 4
+                                     && memcmp(cp.dst.md5, src.md5,
+                                               S3_MD5_LEN) == 0);
+
+    close(cp.src_fd);
+
+    snprintf((char *) buf, sizeof(buf), "%s/", st->root);
+    s3_place_object((char *) buf + strlen((char *) buf), 256, BUCKET, 3,
+                    "again", 5);
+    fd = open((char *) buf, O_RDONLY);
+    test_cond("kernel-copied bytes",
+              fd != -1 && pread(fd, data, 4, BIG) == 4
+              && memcmp(data, "tail", 4) == 0
+              && pread(fd, data, 2, 0) == 2 && memcmp(data, "bb", 2) == 0);
+    close(fd);
+
+    s3_store_delete_object(st, BUCKET, 3, "whole", 5);
+    s3_store_delete_object(st, BUCKET, 3, "again", 5);
 
     snprintf(path, sizeof(path), "%s/tmp", st->root);
     test_cond("no temp files left", rmdir(path) == 0 && mkdir(path, 0700)
