@@ -198,7 +198,7 @@ s3_store_write_record_file(const s3_store_t *st, const s3_record_t *rec,
 {
     int            fd;
     ssize_t        n;
-    unsigned char  buf[S3_RECORD_READ_LEN];
+    unsigned char  buf[S3_STORE_BUCKET_BUF];
 
     n = s3_record_encode(rec, buf, sizeof(buf));
     if (n == -1) {
@@ -356,7 +356,7 @@ s3_store_list(const char *root, const char *dir, s3_store_reader_pt reader,
     char            path[PATH_MAX];
     s3_record_t     rec;
     struct dirent  *de;
-    unsigned char   buf[S3_RECORD_READ_LEN];
+    unsigned char   buf[S3_STORE_BUCKET_BUF];
 
     if (s3_store_path(path, root, dir) != S3_OK) {
         return S3_ERR;

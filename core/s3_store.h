@@ -23,6 +23,7 @@
 
 
 #include "s3_core.h"
+#include "s3_cksum.h"
 #include "s3_hlc.h"
 #include "s3_journal.h"
 #include "s3_record.h"
@@ -41,9 +42,13 @@
 #define S3_STORE_TOO_SMALL       18    /* complete: a part under 5 MiB */
 #define S3_STORE_BAD_RANGE       19    /* copy: range outside the source */
 #define S3_STORE_PRECONDITION    20    /* put: a condition does not hold */
+#define S3_STORE_NO_CHECKSUM     21    /* complete: a COMPOSITE upload's
+                                          part listed without checksum */
 
 #define S3_STORE_PART_MIN_SIZE   (5 * 1024 * 1024)
 #define S3_STORE_UPLOAD_BUF      32768 /* holds any upload record */
+/* holds any bucket record */
+#define S3_STORE_BUCKET_BUF      (S3_RECORD_MAX_LEN + S3_RECORD_TRAILER_LEN)
 
 
 typedef struct {
@@ -74,6 +79,8 @@ typedef struct {
 typedef struct {
     uint32_t          number;
     unsigned char     md5[S3_MD5_LEN];
+    s3_cksum_algo_e   cksum_algo;     /* the listed Checksum*; NONE: none */
+    unsigned char     cksum[S3_CKSUM_MAX_LEN];  /* raw */
 } s3_store_part_t;
 
 
@@ -85,9 +92,13 @@ typedef struct {
     size_t                  nparts;       /* 1 to 10,000 */
     unsigned char          *table;        /* nparts * S3_RECORD_PART_LEN
                                              bytes, written by the call */
-    uint32_t                bad_part;     /* out: INVALID_PART, TOO_SMALL */
+    uint32_t                bad_part;     /* out: INVALID_PART, TOO_SMALL,
+                                             NO_CHECKSUM */
     s3_record_t             rec;          /* out: size, md5, hlc, mtime_ms
-                                             of the published object */
+                                             and checksum of the published
+                                             object */
+    char                    checksum[S3_CKSUM_VALUE_MAX_LEN];
+                                          /* rec.checksum_value's bytes */
 } s3_store_complete_t;
 
 
@@ -97,6 +108,9 @@ typedef struct {
     uint64_t          size;
     uint64_t          mtime_ms;
     unsigned char     md5[S3_MD5_LEN];
+    s3_cksum_algo_e   checksum;       /* NONE: the part has none */
+    size_t            checksum_len;
+    char              checksum_value[S3_CKSUM_B64_MAX_LEN];  /* base64 */
 } s3_store_part_info_t;
 
 
@@ -180,6 +194,12 @@ int s3_store_create_bucket(const s3_store_t *st, const char *bucket,
     size_t bucket_len, const char *owner, size_t owner_len);
 
 /*
+ * As s3_store_create_bucket(), the bucket rec->bucket owned by rec->owner
+ * with the attributes of rec (acl, tags, cors).
+ */
+int s3_store_create_bucket_rec(const s3_store_t *st, const s3_record_t *rec);
+
+/*
  * Deletes an empty bucket.  Returns S3_OK, S3_STORE_NO_BUCKET,
  * S3_STORE_BUCKET_NOT_EMPTY, or S3_ERR with errno.
  */
@@ -187,8 +207,10 @@ int s3_store_delete_bucket(const s3_store_t *st, const char *bucket,
     size_t bucket_len);
 
 /*
- * Reads a bucket's record into buf (S3_RECORD_READ_LEN bytes suffice).
- * Returns S3_OK, S3_STORE_NO_BUCKET, or S3_ERR with errno.
+ * Reads a bucket's record into buf (S3_STORE_BUCKET_BUF bytes suffice;
+ * S3_RECORD_READ_LEN for a bucket without CORS rules or tags).  Returns
+ * S3_OK, S3_STORE_NO_BUCKET, or S3_ERR with errno (ENOBUFS: buf is too
+ * small for this record).
  */
 int s3_store_read_bucket(const char *root, const char *bucket,
     size_t bucket_len, unsigned char *buf, size_t size, s3_record_t *rec);
@@ -287,11 +309,16 @@ int s3_store_commit_part(const s3_store_t *st, int fd, const char *tmp_path,
 
 /*
  * Completes an upload: checks c->parts (ascending, checked by the caller)
- * against the part files, publishes the object and moves the parts to
- * buckets/<b>/parts/<id>/.  Returns S3_OK, S3_STORE_NO_BUCKET,
- * S3_STORE_NO_UPLOAD, S3_STORE_INVALID_PART or S3_STORE_TOO_SMALL (with
- * c->bad_part), or S3_ERR with errno.  Only the numbers of c->rec are
- * valid after the call.
+ * against the part files, a listed checksum against the part's own,
+ * publishes the object and moves the parts to buckets/<b>/parts/<id>/.
+ * An upload created with an algorithm gets the object's checksum: for
+ * COMPOSITE the algorithm over the parts' raw checksums, "-N" appended
+ * (every part must be listed with its checksum), for FULL_OBJECT the
+ * parts' CRCs combined.  Returns S3_OK, S3_STORE_NO_BUCKET,
+ * S3_STORE_NO_UPLOAD, S3_STORE_INVALID_PART, S3_STORE_TOO_SMALL or
+ * S3_STORE_NO_CHECKSUM (with c->bad_part and c->rec.checksum naming the
+ * algorithm), or S3_ERR with errno.  Only the numbers and the checksum of
+ * c->rec are valid after the call.
  */
 int s3_store_complete_upload(const s3_store_t *st, s3_store_complete_t *c);
 

@@ -22,10 +22,14 @@
 
 static int s3_store_lock_bucket(const s3_store_t *st, const char *bucket,
     size_t len);
-static int s3_store_create_locked(const s3_store_t *st, const s3_str_t *b,
-    const s3_str_t *owner);
+static int s3_store_create_locked(const s3_store_t *st,
+    const s3_record_t *tpl);
 static int s3_store_make_bucket_dirs(const s3_store_t *st, const char *dir);
 static int s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b);
+static int s3_store_set_attrs_locked(const s3_store_t *st,
+    const s3_record_t *rec, unsigned which);
+static int s3_store_write_bucket(const s3_store_t *st,
+    const s3_record_t *rec);
 static int s3_store_has_file(int fd, int depth);
 static int s3_store_is_dir(DIR *d, const struct dirent *de);
 
@@ -34,20 +38,29 @@ int
 s3_store_create_bucket(const s3_store_t *st, const char *bucket,
     size_t bucket_len, const char *owner, size_t owner_len)
 {
-    int       lfd, rc;
-    s3_str_t  b, o;
+    s3_record_t  rec;
 
-    b.data = bucket;
-    b.len = bucket_len;
-    o.data = owner;
-    o.len = owner_len;
+    memset(&rec, 0, sizeof(s3_record_t));
+    rec.bucket.data = bucket;
+    rec.bucket.len = bucket_len;
+    rec.owner.data = owner;
+    rec.owner.len = owner_len;
 
-    lfd = s3_store_lock_bucket(st, bucket, bucket_len);
+    return s3_store_create_bucket_rec(st, &rec);
+}
+
+
+int
+s3_store_create_bucket_rec(const s3_store_t *st, const s3_record_t *rec)
+{
+    int  lfd, rc;
+
+    lfd = s3_store_lock_bucket(st, rec->bucket.data, rec->bucket.len);
     if (lfd == -1) {
         return S3_ERR;
     }
 
-    rc = s3_store_create_locked(st, &b, &o);
+    rc = s3_store_create_locked(st, rec);
 
     s3_store_close(lfd);
 
@@ -82,22 +95,19 @@ s3_store_lock_bucket(const s3_store_t *st, const char *bucket, size_t len)
 
 
 static int
-s3_store_create_locked(const s3_store_t *st, const s3_str_t *b,
-    const s3_str_t *owner)
+s3_store_create_locked(const s3_store_t *st, const s3_record_t *tpl)
 {
-    int                 rc;
-    char                rel[S3_PLACE_MAX_LEN];
-    char                dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
-    s3_record_t         rec;
-    s3_journal_entry_t  e;
-    unsigned char       buf[S3_RECORD_READ_LEN];
+    int            rc;
+    char           rel[S3_PLACE_MAX_LEN], dir[PATH_MAX];
+    s3_record_t    rec;
+    unsigned char  buf[S3_STORE_BUCKET_BUF];
 
-    rc = s3_store_read_bucket(st->root, b->data, b->len, buf, sizeof(buf),
-                              &rec);
+    rc = s3_store_read_bucket(st->root, tpl->bucket.data, tpl->bucket.len,
+                              buf, sizeof(buf), &rec);
 
     if (rc == S3_OK) {
-        if (rec.owner.len == owner->len
-            && memcmp(rec.owner.data, owner->data, owner->len) == 0)
+        if (rec.owner.len == tpl->owner.len
+            && memcmp(rec.owner.data, tpl->owner.data, rec.owner.len) == 0)
         {
             return S3_STORE_BUCKET_OWNED;
         }
@@ -109,10 +119,9 @@ s3_store_create_locked(const s3_store_t *st, const s3_str_t *b,
         return rc;
     }
 
-    if (s3_place_bucket_dir(rel, sizeof(rel), b->data, b->len) == -1
+    if (s3_place_bucket_dir(rel, sizeof(rel), tpl->bucket.data,
+                            tpl->bucket.len) == -1
         || s3_store_path(dir, st->root, rel) != S3_OK
-        || s3_place_bucket_record(rel, sizeof(rel), b->data, b->len) == -1
-        || s3_store_path(path, st->root, rel) != S3_OK
         || s3_store_make_bucket_dirs(st, dir) != S3_OK)
     {
         return S3_ERR;
@@ -123,17 +132,43 @@ s3_store_create_locked(const s3_store_t *st, const s3_str_t *b,
     rec.hlc = s3_hlc_next(st->clock, 0);
     rec.mtime_ms = s3_store_now_ms();
     rec.origin = st->node_id;
-    rec.bucket = *b;
-    rec.owner = *owner;
+    rec.bucket = tpl->bucket;
+    rec.owner = tpl->owner;
+    rec.acl = tpl->acl;
+    rec.tags = tpl->tags;
+    rec.cors = tpl->cors;
 
-    if (s3_store_write_record_file(st, &rec, tmp) != S3_OK) {
+    return s3_store_write_bucket(st, &rec);
+}
+
+
+/*
+ * Publishes rec as the bucket's record, journaled as a create-bucket
+ * frame: repld reads the owner and the hlc from the record itself.
+ */
+
+static int
+s3_store_write_bucket(const s3_store_t *st, const s3_record_t *rec)
+{
+    char                rel[S3_PLACE_MAX_LEN];
+    char                path[PATH_MAX], tmp[PATH_MAX];
+    s3_journal_entry_t  e;
+
+    if (s3_place_bucket_record(rel, sizeof(rel), rec->bucket.data,
+                               rec->bucket.len) == -1
+        || s3_store_path(path, st->root, rel) != S3_OK)
+    {
+        return S3_ERR;
+    }
+
+    if (s3_store_write_record_file(st, rec, tmp) != S3_OK) {
         return S3_ERR;
     }
 
     memset(&e, 0, sizeof(s3_journal_entry_t));
     e.op = S3_JOURNAL_CREATE_BUCKET;
-    e.hlc = rec.hlc;
-    e.bucket = *b;
+    e.hlc = rec->hlc;
+    e.bucket = rec->bucket;
 
     if (s3_store_journal(st, &e) != S3_OK) {
         (void) unlink(tmp);
@@ -196,7 +231,7 @@ s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b)
     char                dir[PATH_MAX], obj[PATH_MAX], tmp[PATH_MAX];
     s3_record_t         rec;
     s3_journal_entry_t  e;
-    unsigned char       buf[S3_RECORD_READ_LEN];
+    unsigned char       buf[S3_STORE_BUCKET_BUF];
 
     rc = s3_store_read_bucket(st->root, b->data, b->len, buf, sizeof(buf),
                               &rec);
@@ -249,6 +284,64 @@ s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b)
     (void) s3_store_remove_tree(AT_FDCWD, tmp, S3_STORE_TREE_DEPTH);
 
     return S3_OK;
+}
+
+
+int
+s3_store_set_bucket_attrs(const s3_store_t *st, const s3_record_t *rec,
+    unsigned which)
+{
+    int  lfd, rc;
+
+    lfd = s3_store_lock_bucket(st, rec->bucket.data, rec->bucket.len);
+    if (lfd == -1) {
+        return S3_ERR;
+    }
+
+    rc = s3_store_set_attrs_locked(st, rec, which);
+
+    s3_store_close(lfd);
+
+    return rc;
+}
+
+
+/*
+ * The new record keeps the creation time (mtime_ms, ListBuckets'
+ * CreationDate) and takes a new hlc, so the newer record wins wherever
+ * two are compared.
+ */
+
+static int
+s3_store_set_attrs_locked(const s3_store_t *st, const s3_record_t *rec,
+    unsigned which)
+{
+    int            rc;
+    s3_record_t    cur;
+    unsigned char  buf[S3_STORE_BUCKET_BUF];
+
+    rc = s3_store_read_bucket(st->root, rec->bucket.data, rec->bucket.len,
+                              buf, sizeof(buf), &cur);
+    if (rc != S3_OK) {
+        return rc;
+    }
+
+    if (which & S3_STORE_ATTR_ACL) {
+        cur.acl = rec->acl;
+    }
+
+    if (which & S3_STORE_ATTR_TAGS) {
+        cur.tags = rec->tags;
+    }
+
+    if (which & S3_STORE_ATTR_CORS) {
+        cur.cors = rec->cors;
+    }
+
+    cur.hlc = s3_hlc_next(st->clock, cur.hlc);
+    cur.origin = st->node_id;
+
+    return s3_store_write_bucket(st, &cur);
 }
 
 

@@ -22,10 +22,26 @@
 #include "s3_store_int.h"
 
 
+/* the object's checksum, made of its parts' as they are checked */
+typedef struct {
+    s3_cksum_algo_e   algo;           /* the upload's; NONE: none */
+    int               full;           /* FULL_OBJECT, else COMPOSITE */
+    s3_cksum_t        composite;
+    unsigned char     crc[S3_CKSUM_MAX_LEN];  /* FULL_OBJECT so far */
+} s3_store_sum_t;
+
+
 static int s3_store_complete_locked(const s3_store_t *st,
     s3_store_complete_t *c, const char *id);
 static int s3_store_check_parts(const char *root, s3_store_complete_t *c,
-    const char *id, uint64_t *total);
+    const char *id, const s3_record_t *up, uint64_t *total);
+static int s3_store_sum_init(s3_store_sum_t *sum, const s3_record_t *up,
+    s3_record_t *rec);
+static int s3_store_sum_part(s3_store_sum_t *sum,
+    const s3_store_part_t *listed, const s3_record_t *part);
+static int s3_store_sum_final(s3_store_sum_t *sum, s3_store_complete_t *c);
+static int s3_store_part_cksum(const s3_record_t *part, s3_cksum_algo_e algo,
+    unsigned char *raw);
 static int s3_store_prune_parts(const char *root, const s3_store_complete_t *c,
     const char *id);
 static int s3_store_has_part(const s3_store_complete_t *c, uint32_t number);
@@ -90,7 +106,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
         return rc;
     }
 
-    rc = s3_store_check_parts(st->root, c, id, &total);
+    rc = s3_store_check_parts(st->root, c, id, &up, &total);
     if (rc != S3_OK) {
         return rc;
     }
@@ -109,6 +125,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     rec->bucket = c->bucket;
     rec->key = c->key;
     rec->headers = up.headers;
+    rec->acl = up.acl;
     rec->tags = up.tags;
     rec->upload_id.data = id;
     rec->upload_id.len = S3_UPLOAD_ID_LEN;
@@ -121,6 +138,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     /* only the numbers outlive the call */
 
     memset(&rec->headers, 0, sizeof(s3_str_t));
+    memset(&rec->acl, 0, sizeof(s3_str_t));
     memset(&rec->tags, 0, sizeof(s3_str_t));
     memset(&rec->upload_id, 0, sizeof(s3_str_t));
 
@@ -140,17 +158,23 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
 
 static int
 s3_store_check_parts(const char *root, s3_store_complete_t *c,
-    const char *id, uint64_t *total)
+    const char *id, const s3_record_t *up, uint64_t *total)
 {
-    int            rc;
-    char           path[PATH_MAX];
-    size_t         i;
-    uint32_t       small;
-    s3_record_t    part;
-    s3_digest_t    md5;
-    unsigned char  buf[S3_RECORD_READ_LEN];
+    int             rc;
+    char            path[PATH_MAX];
+    size_t          i;
+    uint32_t        small;
+    s3_record_t     part;
+    s3_digest_t     md5;
+    s3_store_sum_t  sum;
+    unsigned char   buf[S3_RECORD_READ_LEN];
+
+    if (s3_store_sum_init(&sum, up, &c->rec) != S3_OK) {
+        return S3_ERR;
+    }
 
     if (s3_digest_init(&md5, S3_DIGEST_MD5) != S3_OK) {
+        s3_cksum_free(&sum.composite);
         return S3_ERR;
     }
 
@@ -186,6 +210,11 @@ s3_store_check_parts(const char *root, s3_store_complete_t *c,
             break;
         }
 
+        rc = s3_store_sum_part(&sum, &c->parts[i], &part);
+        if (rc != S3_OK) {
+            break;
+        }
+
         if (i + 1 < c->nparts && part.size < S3_STORE_PART_MIN_SIZE
             && small == 0)
         {
@@ -212,9 +241,132 @@ s3_store_check_parts(const char *root, s3_store_complete_t *c,
         rc = s3_digest_final(&md5, c->rec.md5);
     }
 
+    if (rc == S3_OK) {
+        rc = s3_store_sum_final(&sum, c);
+    }
+
     s3_digest_free(&md5);
+    s3_cksum_free(&sum.composite);
 
     return rc;
+}
+
+
+/* The upload's algorithm, named in rec->checksum from now on. */
+
+static int
+s3_store_sum_init(s3_store_sum_t *sum, const s3_record_t *up,
+    s3_record_t *rec)
+{
+    memset(sum, 0, sizeof(s3_store_sum_t));
+
+    sum->algo = s3_cksum_algo(up->checksum.data, up->checksum.len);
+    sum->full = (up->checksum_type.len == sizeof("FULL_OBJECT") - 1
+                 && memcmp(up->checksum_type.data, "FULL_OBJECT",
+                           sizeof("FULL_OBJECT") - 1) == 0);
+
+    rec->checksum.data = s3_cksum_name(sum->algo);
+    rec->checksum.len = strlen(rec->checksum.data);
+
+    if (sum->algo == S3_CKSUM_NONE || sum->full) {
+        return S3_OK;
+    }
+
+    return s3_cksum_init(&sum->composite, sum->algo);
+}
+
+
+/*
+ * A listed checksum must be the part's; a COMPOSITE upload's parts must
+ * all be listed with one.  Returns S3_OK, S3_STORE_INVALID_PART,
+ * S3_STORE_NO_CHECKSUM, or S3_ERR.
+ */
+
+static int
+s3_store_sum_part(s3_store_sum_t *sum, const s3_store_part_t *listed,
+    const s3_record_t *part)
+{
+    unsigned char  raw[S3_CKSUM_MAX_LEN];
+
+    if (listed->cksum_algo != S3_CKSUM_NONE
+        && (s3_store_part_cksum(part, listed->cksum_algo, raw) != S3_OK
+            || memcmp(raw, listed->cksum, s3_cksum_len(listed->cksum_algo))
+               != 0))
+    {
+        return S3_STORE_INVALID_PART;
+    }
+
+    if (sum->algo == S3_CKSUM_NONE) {
+        return S3_OK;
+    }
+
+    if (listed->cksum_algo == S3_CKSUM_NONE && !sum->full) {
+        return S3_STORE_NO_CHECKSUM;
+    }
+
+    if (s3_store_part_cksum(part, sum->algo, raw) != S3_OK) {
+        return S3_STORE_INVALID_PART;
+    }
+
+    if (sum->full) {
+        return s3_cksum_combine(sum->algo, sum->crc, raw, part->size);
+    }
+
+    return s3_cksum_update(&sum->composite, raw, s3_cksum_len(sum->algo));
+}
+
+
+/* The object's checksum into c->rec, its value in c->checksum. */
+
+static int
+s3_store_sum_final(s3_store_sum_t *sum, s3_store_complete_t *c)
+{
+    size_t          n;
+    unsigned char  *raw, composite[S3_CKSUM_MAX_LEN];
+
+    if (sum->algo == S3_CKSUM_NONE) {
+        return S3_OK;
+    }
+
+    raw = sum->crc;
+
+    if (!sum->full) {
+        if (s3_cksum_final(&sum->composite, composite) != S3_OK) {
+            return S3_ERR;
+        }
+
+        raw = composite;
+    }
+
+    n = s3_base64_encode(c->checksum, raw, s3_cksum_len(sum->algo));
+
+    if (!sum->full) {
+        n += snprintf(c->checksum + n, sizeof(c->checksum) - n, "-%zu",
+                      c->nparts);
+    }
+
+    c->rec.checksum_type.data = sum->full ? "FULL_OBJECT" : "COMPOSITE";
+    c->rec.checksum_type.len = strlen(c->rec.checksum_type.data);
+    c->rec.checksum_value.data = c->checksum;
+    c->rec.checksum_value.len = n;
+
+    return S3_OK;
+}
+
+
+/* The part's raw checksum, if it has one of algo. */
+
+static int
+s3_store_part_cksum(const s3_record_t *part, s3_cksum_algo_e algo,
+    unsigned char *raw)
+{
+    if (s3_cksum_algo(part->checksum.data, part->checksum.len) != algo) {
+        errno = ENOENT;
+        return S3_ERR;
+    }
+
+    return s3_cksum_decode(algo, part->checksum_value.data,
+                           part->checksum_value.len, raw);
 }
 
 

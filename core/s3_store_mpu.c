@@ -29,6 +29,8 @@ static int s3_store_create_locked(const s3_store_t *st, s3_record_t *rec,
     const char *tmp);
 static int s3_store_commit_locked(const s3_store_t *st, int fd,
     const char *tmp_path, s3_record_t *rec);
+static void s3_store_part_checksum(const s3_record_t *rec,
+    s3_store_part_info_t *info);
 
 
 /* helpers */
@@ -618,8 +620,29 @@ s3_store_list_parts(const char *root, const s3_str_t *bucket,
         out[*n].size = rec.size;
         out[*n].mtime_ms = rec.mtime_ms;
         memcpy(out[*n].md5, rec.md5, S3_MD5_LEN);
+        s3_store_part_checksum(&rec, &out[*n]);
         (*n)++;
     }
 
     return S3_OK;
+}
+
+
+/* the part's checksum, if its record has one that fits */
+static void
+s3_store_part_checksum(const s3_record_t *rec, s3_store_part_info_t *info)
+{
+    info->checksum = s3_cksum_algo(rec->checksum.data, rec->checksum.len);
+    info->checksum_len = rec->checksum_value.len;
+
+    if (info->checksum == S3_CKSUM_NONE
+        || info->checksum_len > S3_CKSUM_B64_MAX_LEN)
+    {
+        info->checksum = S3_CKSUM_NONE;
+        info->checksum_len = 0;
+        return;
+    }
+
+    memcpy(info->checksum_value, rec->checksum_value.data,
+           info->checksum_len);
 }

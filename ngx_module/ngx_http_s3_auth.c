@@ -30,8 +30,6 @@ static ngx_http_s3_err_e ngx_http_s3_auth_scope(ngx_http_request_t *r,
     ngx_uint_t presigned);
 static ngx_http_s3_err_e ngx_http_s3_auth_payload(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, ngx_uint_t presigned);
-static ngx_int_t ngx_http_s3_auth_streaming(ngx_str_t *value,
-    ngx_uint_t *sign);
 static ngx_uint_t ngx_http_s3_auth_signs(s3_sigv4_auth_t *auth,
     ngx_str_t *name);
 static ngx_http_s3_err_e ngx_http_s3_auth_user(ngx_http_request_t *r,
@@ -411,10 +409,10 @@ static ngx_http_s3_err_e
 ngx_http_s3_auth_payload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     s3_sigv4_auth_t *auth, ngx_uint_t presigned)
 {
-    u_char            digest[S3_SHA256_LEN];
-    ngx_int_t         rc;
-    ngx_uint_t        sign;
-    ngx_table_elt_t  *h;
+    int                 rc;
+    u_char              digest[S3_SHA256_LEN];
+    ngx_table_elt_t    *h;
+    s3_chunked_mode_e   mode;
 
     h = ngx_http_s3_find_header(r, ngx_http_s3_x_amz_sha256.data,
                                 ngx_http_s3_x_amz_sha256.len);
@@ -450,14 +448,15 @@ ngx_http_s3_auth_payload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_OK;
     }
 
-    rc = presigned ? NGX_DECLINED
-                   : ngx_http_s3_auth_streaming(&h->value, &sign);
+    rc = presigned ? S3_DECLINED
+                   : s3_chunked_mode((char *) h->value.data, h->value.len,
+                                     &mode);
 
-    if (rc == NGX_OK) {
+    if (rc == S3_OK) {
         return NGX_HTTP_S3_OK;
     }
 
-    if (rc == NGX_ERROR) {
+    if (rc == S3_ERR) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3 payload \"%V\" is not implemented", &h->value);
         ngx_str_set(&ctx->message, "A header you provided implies "
@@ -475,39 +474,6 @@ ngx_http_s3_auth_payload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                 "or a valid sha256 value.");
 
     return NGX_HTTP_S3_INVALID_ARGUMENT;
-}
-
-
-/*
- * An aws-chunked payload (s3_chunked.h): NGX_OK and *sign set when its
- * chunks are signed, NGX_DECLINED for no such value, NGX_ERROR for the
- * ECDSA ones, which are not implemented.  The values are compared here
- * until s3_chunked_mode() lands with the decoder.
- */
-
-static ngx_int_t
-ngx_http_s3_auth_streaming(ngx_str_t *value, ngx_uint_t *sign)
-{
-    ngx_uint_t  i;
-
-    static ngx_str_t  modes[] = {
-        ngx_string("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
-        ngx_string("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
-        ngx_string("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"),
-        ngx_string("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD"),
-        ngx_string("STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER")
-    };
-
-    for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (value->len == modes[i].len
-            && ngx_strncmp(value->data, modes[i].data, modes[i].len) == 0)
-        {
-            *sign = (i > 0);
-            return (i < 3) ? NGX_OK : NGX_ERROR;
-        }
-    }
-
-    return NGX_DECLINED;
 }
 
 
@@ -803,11 +769,13 @@ static ngx_http_s3_err_e
 ngx_http_s3_auth_signing(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     s3_sigv4_auth_t *auth, ngx_str_t *amz_date, u_char *key)
 {
-    ngx_uint_t              sign;
+    s3_chunked_mode_e       mode;
     ngx_http_s3_signing_t  *s;
 
-    if (ngx_http_s3_auth_streaming(&ctx->payload_hash, &sign) != NGX_OK
-        || !sign)
+    if (s3_chunked_mode((char *) ctx->payload_hash.data,
+                        ctx->payload_hash.len, &mode)
+        != S3_OK
+        || mode == S3_CHUNKED_UNSIGNED_TRAILER)
     {
         return NGX_HTTP_S3_OK;
     }

@@ -9,9 +9,14 @@
  * save filter keeps nothing and memory stays at client_body_buffer_size.
  *
  * Bytes are written when the buffer nginx reads into is about to be
- * reused (the filter is then called with no input), at the end of the
- * body, or when they are not contiguous with the bytes waiting, so a
- * write is usually a whole client_body_buffer_size.
+ * reused (the filter is then called with no input) or at the end of the
+ * body, so a write is usually a whole client_body_buffer_size; the slices
+ * waiting need not be contiguous (HTTP chunks, aws-chunked framing) and
+ * go out with one writev().
+ *
+ * An aws-chunked body (x-amz-content-sha256: STREAMING-*) is decoded as
+ * it streams (s3_chunked.h): only its data is hashed and written, its
+ * chunk signatures are checked, and its trailer may carry the checksum.
  *
  * A failure (a write error, a bad digest the filter can see) is
  * remembered, the temp file removed at once and the rest of the body
@@ -27,7 +32,16 @@
 #include "ngx_http_s3_module.h"
 
 
+static ngx_http_s3_err_e ngx_http_s3_body_length(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
+static ngx_http_s3_err_e ngx_http_s3_body_chunked(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body,
+    s3_chunked_mode_e mode);
 static ngx_http_s3_err_e ngx_http_s3_body_checksum(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
+static ngx_http_s3_err_e ngx_http_s3_body_chunked_finish(
+    ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
+static ngx_http_s3_err_e ngx_http_s3_body_trailer(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
 static ngx_http_s3_err_e ngx_http_s3_body_checksum_final(
     ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
@@ -35,6 +49,11 @@ static s3_cksum_algo_e ngx_http_s3_body_part_algo(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_cksum_algo_e algo);
 static ngx_int_t ngx_http_s3_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static void ngx_http_s3_body_decode(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body, u_char *pos,
+    u_char *last);
+static ngx_http_s3_err_e ngx_http_s3_body_chunked_error(
+    ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx, s3_chunked_t *ck);
 static void ngx_http_s3_body_data(ngx_http_request_t *r,
     ngx_http_s3_body_t *body, u_char *p, size_t len);
 static void ngx_http_s3_body_flush(ngx_http_request_t *r,
@@ -87,6 +106,11 @@ ngx_http_s3_body_start(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     cln->handler = ngx_http_s3_body_cleanup;
     cln->data = body;
 
+    err = ngx_http_s3_body_length(r, ctx, body);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
+
     err = ngx_http_s3_body_checksum(r, ctx, body);
     if (err != NGX_HTTP_S3_OK) {
         return err;
@@ -131,9 +155,122 @@ ngx_http_s3_body_start(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
 
 /*
- * The flexible checksum: one x-amz-checksum-<algo> header to verify, or
- * x-amz-sdk-checksum-algorithm (x-amz-checksum-algorithm) alone for one
- * to compute and store.
+ * The size the body will have: Content-Length, or for an aws-chunked body
+ * x-amz-decoded-content-length, which it must send.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_body_length(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_body_t *body)
+{
+    ngx_table_elt_t    *h;
+    s3_chunked_mode_e   mode;
+
+    if (s3_chunked_mode((char *) ctx->payload_hash.data,
+                        ctx->payload_hash.len, &mode)
+        != S3_OK)
+    {
+        return (r->headers_in.content_length_n > NGX_HTTP_S3_MAX_OBJECT_SIZE)
+               ? NGX_HTTP_S3_ENTITY_TOO_LARGE : NGX_HTTP_S3_OK;
+    }
+
+    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-decoded-content-length",
+                                sizeof("x-amz-decoded-content-length") - 1);
+    if (h == NULL) {
+        return NGX_HTTP_S3_MISSING_CONTENT_LENGTH;
+    }
+
+    body->declared = ngx_atoof(h->value.data, h->value.len);
+
+    if (body->declared == NGX_ERROR) {
+        ngx_str_set(&ctx->message, "Invalid value for "
+                    "x-amz-decoded-content-length.");
+        return NGX_HTTP_S3_INVALID_ARGUMENT;
+    }
+
+    if (body->declared > NGX_HTTP_S3_MAX_OBJECT_SIZE) {
+        return NGX_HTTP_S3_ENTITY_TOO_LARGE;
+    }
+
+    return ngx_http_s3_body_chunked(r, ctx, body, mode);
+}
+
+
+/*
+ * The aws-chunked decoder, given the request's signing in the signed
+ * modes, and the trailer x-amz-trailer announces, which must be a
+ * checksum.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_body_chunked(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_body_t *body, s3_chunked_mode_e mode)
+{
+    int                     rc;
+    s3_chunked_t           *ck;
+    ngx_table_elt_t        *h;
+    ngx_http_s3_signing_t  *s;
+
+    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-trailer",
+                                sizeof("x-amz-trailer") - 1);
+
+    if (h != NULL) {
+        body->trailer.data = ngx_pnalloc(r->pool, h->value.len);
+        if (body->trailer.data == NULL) {
+            return NGX_HTTP_S3_INTERNAL_ERROR;
+        }
+
+        body->trailer.len = h->value.len;
+        ngx_strlow(body->trailer.data, h->value.data, h->value.len);
+
+        if (s3_cksum_header_algo((char *) body->trailer.data,
+                                 body->trailer.len)
+            == S3_CKSUM_NONE)
+        {
+            ngx_str_set(&ctx->message, "The value specified in the "
+                        "x-amz-trailer header is not supported");
+            return NGX_HTTP_S3_INVALID_REQUEST;
+        }
+    }
+
+    s = ctx->signing;
+
+    if (s == NULL && mode != S3_CHUNKED_UNSIGNED_TRAILER) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "s3 signed aws-chunked body without its signing");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ck = ngx_palloc(r->pool, sizeof(s3_chunked_t));
+    if (ck == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    if (s == NULL) {
+        rc = s3_chunked_init(ck, mode, NULL, NULL, NULL, NULL, 0);
+
+    } else {
+        rc = s3_chunked_init(ck, mode, s->key, (char *) s->seed,
+                             (char *) s->date, (char *) s->scope,
+                             s->scope_len);
+    }
+
+    if (rc != S3_OK) {
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
+                      "s3_chunked_init() failed");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    body->chunked = ck;
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * The flexible checksum: one x-amz-checksum-<algo> header or trailer to
+ * verify, or x-amz-sdk-checksum-algorithm (x-amz-checksum-algorithm)
+ * alone for one to compute and store.
  */
 
 static ngx_http_s3_err_e
@@ -146,7 +283,10 @@ ngx_http_s3_body_checksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h, *sent, *sdk;
 
-    algo = S3_CKSUM_NONE;
+    /* a trailer's value is checked once the body has ended */
+
+    algo = s3_cksum_header_algo((char *) body->trailer.data,
+                                body->trailer.len);
     sent = NULL;
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -169,7 +309,7 @@ ngx_http_s3_body_checksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
             continue;
         }
 
-        if (sent != NULL) {
+        if (sent != NULL || body->trailer.len != 0) {
             ngx_str_set(&ctx->message, "Expecting a single x-amz-checksum- "
                         "header. Multiple checksum Types are not allowed.");
             return NGX_HTTP_S3_INVALID_REQUEST;
@@ -189,7 +329,7 @@ ngx_http_s3_body_checksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     if (sdk != NULL) {
         a = s3_cksum_algo((char *) sdk->value.data, sdk->value.len);
 
-        if (a == S3_CKSUM_NONE || (sent != NULL && a != algo)) {
+        if (a == S3_CKSUM_NONE || (algo != S3_CKSUM_NONE && a != algo)) {
             p = ngx_pnalloc(r->pool, sizeof("Value for  header is invalid.")
                                      + sdk->key.len);
             if (p == NULL) {
@@ -339,7 +479,15 @@ ngx_http_s3_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_http_s3_body_data(r, body, b->pos, b->last - b->pos);
+        body->sent += b->last - b->pos;
+
+        if (body->chunked != NULL) {
+            ngx_http_s3_body_decode(r, ctx, body, b->pos, b->last);
+
+        } else {
+            ngx_http_s3_body_data(r, body, b->pos, b->last - b->pos);
+        }
+
         b->pos = b->last;
 
         if (b->last_buf) {
@@ -365,10 +513,100 @@ ngx_http_s3_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 }
 
 
+/*
+ * Runs the input through the aws-chunked decoder: its data slices are the
+ * body, anything after its end or beyond x-amz-decoded-content-length is
+ * an error.
+ */
+
+static void
+ngx_http_s3_body_decode(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_body_t *body, u_char *pos, u_char *last)
+{
+    size_t         len;
+    const u_char  *p, *data;
+
+    p = pos;
+
+    while (body->error == NGX_HTTP_S3_OK) {
+
+        switch (s3_chunked_parse(body->chunked, &p, last, &data, &len)) {
+
+        case S3_OK:
+
+            if (body->received + (off_t) len > body->declared) {
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "s3 aws-chunked body longer than "
+                              "x-amz-decoded-content-length %O",
+                              body->declared);
+                ngx_http_s3_body_fail(r, body, NGX_HTTP_S3_INCOMPLETE_BODY);
+                return;
+            }
+
+            ngx_http_s3_body_data(r, body, (u_char *) data, len);
+            break;
+
+        case S3_AGAIN:
+            return;
+
+        case S3_DONE:
+
+            body->done = 1;
+
+            if (p != last) {
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "s3 data after the end of an aws-chunked body");
+                ngx_str_set(&ctx->message, "The request body terminated "
+                            "unexpectedly");
+                ngx_http_s3_body_fail(r, body, NGX_HTTP_S3_INCOMPLETE_BODY);
+            }
+
+            return;
+
+        default: /* S3_ERR */
+            ngx_http_s3_body_fail(r, body,
+                ngx_http_s3_body_chunked_error(r, ctx, body->chunked));
+            return;
+        }
+    }
+}
+
+
+static ngx_http_s3_err_e
+ngx_http_s3_body_chunked_error(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_chunked_t *ck)
+{
+    switch (ck->error) {
+
+    case S3_CHUNKED_E_SIGNATURE:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 aws-chunked signature does not match");
+        return NGX_HTTP_S3_SIGNATURE_DOES_NOT_MATCH;
+
+    case S3_CHUNKED_E_MALFORMED:
+    case S3_CHUNKED_E_TOO_BIG:
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 malformed aws-chunked body (%d)", ck->error);
+        ngx_str_set(&ctx->message, "The request body terminated "
+                    "unexpectedly");
+        return NGX_HTTP_S3_INCOMPLETE_BODY;
+
+    default:
+        ngx_log_error(NGX_LOG_CRIT, r->connection->log, ngx_errno,
+                      "s3_chunked_parse() failed");
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+}
+
+
+/* hashes the bytes and queues them for the temp file */
+
 static void
 ngx_http_s3_body_data(ngx_http_request_t *r, ngx_http_s3_body_t *body,
     u_char *p, size_t len)
 {
+    struct iovec  *iov;
+
     if (len == 0 || body->error != NGX_HTTP_S3_OK) {
         return;
     }
@@ -392,25 +630,43 @@ ngx_http_s3_body_data(ngx_http_request_t *r, ngx_http_s3_body_t *body,
         return;
     }
 
-    if (body->pending + body->pending_len != p) {
-        ngx_http_s3_body_flush(r, body);
-        body->pending = p;
+    if (body->npending != 0) {
+        iov = &body->pending[body->npending - 1];
+
+        if ((u_char *) iov->iov_base + iov->iov_len == p) {
+            iov->iov_len += len;
+            return;
+        }
     }
 
-    body->pending_len += len;
+    if (body->npending == NGX_IOVS_PREALLOCATE) {
+        ngx_http_s3_body_flush(r, body);
+
+        if (body->error != NGX_HTTP_S3_OK) {
+            return;
+        }
+    }
+
+    iov = &body->pending[body->npending++];
+    iov->iov_base = p;
+    iov->iov_len = len;
 }
 
 
 static void
 ngx_http_s3_body_flush(ngx_http_request_t *r, ngx_http_s3_body_t *body)
 {
-    ssize_t    n;
-    ngx_err_t  err;
+    ssize_t        n;
+    ngx_err_t      err;
+    ngx_uint_t     niov;
+    struct iovec  *iov;
 
-    while (body->pending_len != 0 && body->error == NGX_HTTP_S3_OK) {
+    iov = body->pending;
+    niov = body->npending;
 
-        n = ngx_write_fd(body->temp.file.fd, body->pending,
-                         body->pending_len);
+    while (niov != 0 && body->error == NGX_HTTP_S3_OK) {
+
+        n = writev(body->temp.file.fd, iov, niov);
 
         if (n == -1) {
             err = ngx_errno;
@@ -420,15 +676,28 @@ ngx_http_s3_body_flush(ngx_http_request_t *r, ngx_http_s3_body_t *body)
             }
 
             ngx_http_s3_body_fail(r, body,
-                ngx_http_s3_errno(r->connection->log, err, ngx_write_fd_n,
+                ngx_http_s3_errno(r->connection->log, err, "writev()",
                                   (char *) body->temp.file.name.data));
-            return;
+            break;
         }
 
-        body->pending += n;
-        body->pending_len -= n;
         body->temp.file.offset += n;
+
+        /* past what a short write took */
+
+        while (niov != 0 && (size_t) n >= iov->iov_len) {
+            n -= iov->iov_len;
+            iov++;
+            niov--;
+        }
+
+        if (niov != 0) {
+            iov->iov_base = (u_char *) iov->iov_base + n;
+            iov->iov_len -= n;
+        }
     }
+
+    body->npending = 0;
 }
 
 
@@ -442,7 +711,7 @@ ngx_http_s3_body_fail(ngx_http_request_t *r, ngx_http_s3_body_t *body,
         body->error = err;
     }
 
-    body->pending_len = 0;
+    body->npending = 0;
 
     ngx_http_s3_body_remove(r, body);
 }
@@ -457,6 +726,7 @@ ngx_http_s3_err_e
 ngx_http_s3_body_finish(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     u_char               sha256[S3_SHA256_LEN], declared[S3_SHA256_LEN];
+    ngx_http_s3_err_e    err;
     ngx_http_s3_body_t  *body;
 
     body = ctx->body;
@@ -469,12 +739,19 @@ ngx_http_s3_body_finish(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     }
 
     if (r->headers_in.content_length_n >= 0
-        && body->received != r->headers_in.content_length_n)
+        && body->sent != r->headers_in.content_length_n)
     {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "s3 body filter saw %O bytes of %O",
-                      body->received, r->headers_in.content_length_n);
+                      body->sent, r->headers_in.content_length_n);
         return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    if (body->chunked != NULL) {
+        err = ngx_http_s3_body_chunked_finish(r, ctx, body);
+        if (err != NGX_HTTP_S3_OK) {
+            return err;
+        }
     }
 
     if (s3_digest_final(&body->md5, ctx->rec.md5) != S3_OK
@@ -500,6 +777,100 @@ ngx_http_s3_body_finish(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     ctx->rec.size = body->received;
 
     return ngx_http_s3_body_checksum_final(r, ctx, body);
+}
+
+
+/*
+ * An aws-chunked body must have reached its end with as many bytes as
+ * x-amz-decoded-content-length says.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_body_chunked_finish(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_body_t *body)
+{
+    if (!body->done) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 aws-chunked body ended before its final chunk");
+        ngx_str_set(&ctx->message, "The request body terminated "
+                    "unexpectedly");
+        return NGX_HTTP_S3_INCOMPLETE_BODY;
+    }
+
+    if (body->received != body->declared) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 aws-chunked body of %O bytes, "
+                      "x-amz-decoded-content-length %O",
+                      body->received, body->declared);
+        return NGX_HTTP_S3_INCOMPLETE_BODY;
+    }
+
+    return ngx_http_s3_body_trailer(r, ctx, body);
+}
+
+
+/*
+ * The trailer must be the one x-amz-trailer announced, and its checksum
+ * is then the one to verify.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_body_trailer(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_http_s3_body_t *body)
+{
+    u_char           *p;
+    size_t            pos;
+    s3_str_t          name, value;
+    s3_cksum_algo_e   algo;
+
+    pos = 0;
+
+    while (s3_chunked_next_trailer(body->chunked, &pos, &name, &value)) {
+        if (name.len != body->trailer.len
+            || ngx_strncmp(name.data, body->trailer.data, name.len) != 0)
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "s3 aws-chunked trailer \"%*s\" not announced",
+                          name.len, name.data);
+            return NGX_HTTP_S3_MALFORMED_TRAILER;
+        }
+    }
+
+    if (body->trailer.len == 0) {
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (s3_chunked_trailer(body->chunked, (char *) body->trailer.data,
+                           body->trailer.len, &value)
+        != S3_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 aws-chunked trailer \"%V\" missing",
+                      &body->trailer);
+        return NGX_HTTP_S3_MALFORMED_TRAILER;
+    }
+
+    algo = body->cksum.algo;
+
+    if (s3_cksum_decode(algo, value.data, value.len, body->expected)
+        != S3_OK)
+    {
+        p = ngx_pnalloc(r->pool, sizeof("Value for  trailing header is "
+                                        "invalid.")
+                                 + body->trailer.len);
+        if (p == NULL) {
+            return NGX_HTTP_S3_INTERNAL_ERROR;
+        }
+
+        ctx->message.data = p;
+        ctx->message.len = ngx_sprintf(p, "Value for %V trailing header is "
+                                       "invalid.", &body->trailer) - p;
+        return NGX_HTTP_S3_INVALID_REQUEST;
+    }
+
+    body->verify = 1;
+
+    return NGX_HTTP_S3_OK;
 }
 
 
@@ -729,4 +1100,8 @@ ngx_http_s3_body_cleanup(void *data)
     s3_digest_free(&body->md5);
     s3_digest_free(&body->sha256);
     s3_cksum_free(&body->cksum);
+
+    if (body->chunked != NULL) {
+        s3_chunked_free(body->chunked);
+    }
 }

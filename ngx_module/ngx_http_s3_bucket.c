@@ -2,7 +2,8 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * ListBuckets, CreateBucket, HeadBucket, DeleteBucket.
+ * ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation,
+ * and the task that changes a bucket's attributes (ACL, CORS).
  */
 
 
@@ -11,6 +12,10 @@
 #include <ngx_http.h>
 
 #include "ngx_http_s3_module.h"
+#include "s3_xml.h"
+
+
+#define NGX_HTTP_S3_CREATE_BUCKET_BODY  4096
 
 
 typedef struct {
@@ -38,11 +43,19 @@ static int ngx_libc_cdecl ngx_http_s3_bucket_cmp(const void *one,
     const void *two);
 static ngx_buf_t *ngx_http_s3_list_buckets_xml(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_http_s3_bucket_list_t *list);
+static ngx_int_t ngx_http_s3_create_bucket_parse(ngx_http_request_t *r,
+    u_char *buf, size_t len);
+static ngx_http_s3_err_e ngx_http_s3_check_location(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_str_t *location);
 static void ngx_http_s3_create_bucket_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_create_bucket_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
 static void ngx_http_s3_delete_bucket_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_delete_bucket_done(ngx_http_request_t *r,
+    ngx_http_s3_task_t *t);
+static ngx_uint_t ngx_http_s3_default_region(ngx_str_t *region);
+static void ngx_http_s3_bucket_attrs_run(ngx_http_s3_task_t *t);
+static ngx_int_t ngx_http_s3_bucket_attrs_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
 
 
@@ -234,6 +247,7 @@ ngx_int_t
 ngx_http_s3_create_bucket(ngx_http_request_t *r)
 {
     ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
@@ -241,14 +255,90 @@ ngx_http_s3_create_bucket(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_SERVICE_UNAVAILABLE);
     }
 
-    /* a CreateBucketConfiguration may come: the region is ours anyway */
+    err = ngx_http_s3_acl_header(r, ctx, &ctx->rec.acl);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
 
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        r->keepalive = 0;
+    ctx->rec.bucket.data = (char *) ctx->bucket.data;
+    ctx->rec.bucket.len = ctx->bucket.len;
+    ctx->rec.owner.data = (char *) ctx->user.data;
+    ctx->rec.owner.len = ctx->user.len;
+
+    return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_CREATE_BUCKET_BODY,
+                                     ngx_http_s3_create_bucket_parse);
+}
+
+
+/* The body, empty or a CreateBucketConfiguration naming our region. */
+
+static ngx_int_t
+ngx_http_s3_create_bucket_parse(ngx_http_request_t *r, u_char *buf,
+    size_t len)
+{
+    ngx_http_s3_ctx_t       *ctx;
+    ngx_http_s3_err_e        err;
+    s3_xml_create_bucket_t   doc;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    if (s3_xml_parse_create_bucket((char *) buf, len, &doc) != S3_OK) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_MALFORMED_XML);
+    }
+
+    err = ngx_http_s3_check_location(r, ctx, &doc.location);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
     }
 
     return ngx_http_s3_task_post(r, ngx_http_s3_create_bucket_run,
                                  ngx_http_s3_create_bucket_done, ctx);
+}
+
+
+/*
+ * As S3: no LocationConstraint, or the endpoint's region, is fine, but
+ * us-east-1 is never named (InvalidLocationConstraint); another region
+ * is IllegalLocationConstraintException.
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_check_location(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_str_t *location)
+{
+    u_char                  *p;
+    ngx_http_s3_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_s3_module);
+
+    if (location->len == 0) {
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (location->len == slcf->region.len
+        && ngx_strncmp(location->data, slcf->region.data, location->len)
+           == 0)
+    {
+        return ngx_http_s3_default_region(&slcf->region)
+               ? NGX_HTTP_S3_INVALID_LOCATION : NGX_HTTP_S3_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, location->len
+                             + sizeof("The  location constraint is "
+                                      "incompatible for the region specific "
+                                      "endpoint this request was sent to."));
+    if (p == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ctx->message.data = p;
+    ctx->message.len = ngx_sprintf(p, "The %*s location constraint is "
+                                   "incompatible for the region specific "
+                                   "endpoint this request was sent to.",
+                                   location->len, location->data)
+                       - p;
+
+    return NGX_HTTP_S3_ILLEGAL_LOCATION;
 }
 
 
@@ -257,9 +347,7 @@ ngx_http_s3_create_bucket_run(ngx_http_s3_task_t *t)
 {
     ngx_http_s3_ctx_t *ctx = t->data;
 
-    t->rc = s3_store_create_bucket(&ctx->store, (char *) ctx->bucket.data,
-                                   ctx->bucket.len, (char *) ctx->user.data,
-                                   ctx->user.len);
+    t->rc = s3_store_create_bucket_rec(&ctx->store, &ctx->rec);
 }
 
 
@@ -401,6 +489,138 @@ ngx_http_s3_delete_bucket_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
         return ngx_http_s3_send_error(r,
                    ngx_http_s3_errno(r->connection->log, t->err,
                                      "s3_store_delete_bucket()",
+                                     (char *) ctx->bucket.data));
+    }
+}
+
+
+ngx_int_t
+ngx_http_s3_get_bucket_location(ngx_http_request_t *r)
+{
+    size_t                   len;
+    u_char                  *p;
+    ngx_buf_t               *b;
+    s3_record_t              rec;
+    ngx_http_s3_ctx_t       *ctx;
+    ngx_http_s3_err_e        err;
+    ngx_http_s3_loc_conf_t  *slcf;
+
+    static u_char  head[] = NGX_HTTP_S3_XML_DECL
+                            "<LocationConstraint xmlns=\""
+                            NGX_HTTP_S3_XMLNS "\"";
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_s3_module);
+
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &rec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    len = sizeof(head) + sizeof("></LocationConstraint>")
+          + ngx_http_s3_xml_escape_len(slcf->region.data, slcf->region.len);
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    p = ngx_cpymem(b->last, head, sizeof(head) - 1);
+
+    /* as S3, an empty element for us-east-1 */
+
+    if (ngx_http_s3_default_region(&slcf->region)) {
+        p = ngx_cpymem(p, "/>", 2);
+
+    } else {
+        *p++ = '>';
+        p = ngx_http_s3_xml_escape(p, slcf->region.data, slcf->region.len);
+        p = ngx_cpymem(p, "</LocationConstraint>",
+                       sizeof("</LocationConstraint>") - 1);
+    }
+
+    b->last = p;
+
+    return ngx_http_s3_send_xml(r, NGX_HTTP_OK, b);
+}
+
+
+static ngx_uint_t
+ngx_http_s3_default_region(ngx_str_t *region)
+{
+    return region->len == sizeof("us-east-1") - 1
+           && ngx_strncmp(region->data, "us-east-1", region->len) == 0;
+}
+
+
+/*
+ * Replaces the ACL (PutBucketAcl), the CORS rules (Put- and
+ * DeleteBucketCors) or the tags (Put- and DeleteBucketTagging) of the
+ * bucket with those of ctx->rec, in a task.
+ */
+
+ngx_int_t
+ngx_http_s3_set_bucket_attrs(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    ctx->rec.kind = S3_RECORD_BUCKET;
+    ctx->rec.bucket.data = (char *) ctx->bucket.data;
+    ctx->rec.bucket.len = ctx->bucket.len;
+
+    return ngx_http_s3_task_post(r, ngx_http_s3_bucket_attrs_run,
+                                 ngx_http_s3_bucket_attrs_done, ctx);
+}
+
+
+static void
+ngx_http_s3_bucket_attrs_run(ngx_http_s3_task_t *t)
+{
+    ngx_http_s3_ctx_t *ctx = t->data;
+
+    unsigned  which;
+
+    switch (ctx->op) {
+
+    case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
+        which = S3_STORE_ATTR_ACL;
+        break;
+
+    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
+    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
+        which = S3_STORE_ATTR_TAGS;
+        break;
+
+    default:
+        which = S3_STORE_ATTR_CORS;
+        break;
+    }
+
+    t->rc = s3_store_set_bucket_attrs(&ctx->store, &ctx->rec, which);
+}
+
+
+static ngx_int_t
+ngx_http_s3_bucket_attrs_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
+{
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = t->data;
+
+    switch (t->rc) {
+
+    case S3_OK:
+        ngx_http_s3_notify(r);
+        return ngx_http_s3_send_empty(r,
+                   (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_CORS
+                    || ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING)
+                   ? NGX_HTTP_NO_CONTENT : NGX_HTTP_OK);
+
+    case S3_STORE_NO_BUCKET:
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
+
+    default:
+        return ngx_http_s3_send_error(r,
+                   ngx_http_s3_errno(r->connection->log, t->err,
+                                     "s3_store_set_bucket_attrs()",
                                      (char *) ctx->bucket.data));
     }
 }

@@ -17,6 +17,10 @@
  * reads from the next millisecond on (from the next turn of its event
  * loop when a turn takes longer; with timer_resolution, when its clock
  * next moves).  A change made by this worker's own tasks is seen at once.
+ *
+ * Most records fit in an entry; a larger one (a bucket with CORS rules or
+ * tags) goes to a buffer on the heap that the entry owns and keeps for
+ * the next large record, freed with the cycle's pool.
  */
 
 
@@ -29,7 +33,8 @@
 
 #define NGX_HTTP_S3_CACHE_SIZE     256    /* entries, direct-mapped */
 #define NGX_HTTP_S3_CACHE_PATH     256    /* longer paths are not cached */
-#define NGX_HTTP_S3_CACHE_RECORD   512    /* larger records are not cached */
+#define NGX_HTTP_S3_CACHE_RECORD   512    /* larger ones go to e->large */
+#define NGX_HTTP_S3_CACHE_LARGE    16384  /* larger records are not cached */
 
 
 struct ngx_http_s3_cache_s {
@@ -41,6 +46,8 @@ struct ngx_http_s3_cache_s {
     struct timespec            mtime;
     ngx_msec_t                 checked;       /* ngx_current_msec then */
     ngx_uint_t                 generation;    /* smcf->cache_generation */
+    u_char                    *large;         /* NGX_HTTP_S3_CACHE_LARGE
+                                                 bytes, or NULL */
     u_char                     record[NGX_HTTP_S3_CACHE_RECORD];
 };
 
@@ -48,35 +55,62 @@ struct ngx_http_s3_cache_s {
 static int ngx_http_s3_cache_read(ngx_http_request_t *r,
     ngx_http_s3_root_t *root, u_char *path, s3_record_kind_e kind,
     s3_record_t *rec);
+static int ngx_http_s3_cache_copy(ngx_http_request_t *r,
+    ngx_http_s3_cache_t *e, s3_record_kind_e kind, s3_record_t *rec);
 static int ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir,
     u_char *path, u_char *name, struct stat *st, s3_record_kind_e kind,
     s3_record_t *rec);
 static int ngx_http_s3_cache_decode(u_char *buf, size_t len,
     s3_record_kind_e kind, s3_record_t *rec);
+static void ngx_http_s3_cache_cleanup(void *data);
 static ngx_http_s3_cache_t *ngx_http_s3_cache_entry(ngx_http_request_t *r,
     u_char *path, size_t len);
 static ngx_uint_t ngx_http_s3_cache_generation(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_s3_cache_fresh(ngx_http_request_t *r,
     ngx_http_s3_cache_t *e, u_char *path, size_t len);
-static int ngx_http_s3_cache_copy(ngx_http_request_t *r,
-    ngx_http_s3_cache_t *e, s3_record_kind_e kind, s3_record_t *rec);
 static ngx_uint_t ngx_http_s3_cache_same(ngx_http_s3_cache_t *e,
     u_char *path, size_t len, struct stat *st);
-static void ngx_http_s3_cache_store(ngx_http_s3_cache_t *e, u_char *path,
-    size_t len, struct stat *st, u_char *record);
+static void ngx_http_s3_cache_store(ngx_http_request_t *r,
+    ngx_http_s3_cache_t *e, u_char *path, size_t len, struct stat *st,
+    u_char *record);
 
 
 ngx_int_t
 ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf)
 {
+    ngx_pool_cleanup_t  *cln;
+
     smcf->cache = ngx_pcalloc(cycle->pool, NGX_HTTP_S3_CACHE_SIZE
                                            * sizeof(ngx_http_s3_cache_t));
     if (smcf->cache == NULL) {
         return NGX_ERROR;
     }
 
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_s3_cache_cleanup;
+    cln->data = smcf->cache;
+
     return NGX_OK;
+}
+
+
+static void
+ngx_http_s3_cache_cleanup(void *data)
+{
+    ngx_http_s3_cache_t *cache = data;
+
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_S3_CACHE_SIZE; i++) {
+        if (cache[i].large != NULL) {
+            ngx_free(cache[i].large);
+        }
+    }
 }
 
 
@@ -202,7 +236,9 @@ ngx_http_s3_cache_copy(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
         return S3_ERR;
     }
 
-    ngx_memcpy(buf, e->record, (size_t) e->size);
+    ngx_memcpy(buf, (e->size <= NGX_HTTP_S3_CACHE_RECORD) ? e->record
+                                                         : e->large,
+               (size_t) e->size);
 
     return ngx_http_s3_cache_decode(buf, (size_t) e->size, kind, rec);
 }
@@ -229,9 +265,9 @@ ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir, u_char *path,
     /* the identity of the file we read, not of the one stat() saw */
 
     if (ngx_fd_info(fd, st) == NGX_FILE_ERROR
-        || st->st_size > S3_RECORD_READ_LEN)
+        || st->st_size > S3_STORE_BUCKET_BUF)
     {
-        err = (st->st_size > S3_RECORD_READ_LEN) ? NGX_EINVAL : ngx_errno;
+        err = (st->st_size > S3_STORE_BUCKET_BUF) ? NGX_EINVAL : ngx_errno;
         (void) ngx_close_file(fd);
         ngx_set_errno(err);
         return S3_ERR;
@@ -257,9 +293,8 @@ ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir, u_char *path,
 
     e = ngx_http_s3_cache_entry(r, path, ngx_strlen(path));
 
-    if (rc == S3_OK && e != NULL && n <= NGX_HTTP_S3_CACHE_RECORD) {
-        ngx_http_s3_cache_store(e, path, ngx_strlen(path), st, buf);
-        e->generation = ngx_http_s3_cache_generation(r);
+    if (rc == S3_OK && e != NULL && n <= NGX_HTTP_S3_CACHE_LARGE) {
+        ngx_http_s3_cache_store(r, e, path, ngx_strlen(path), st, buf);
     }
 
     return rc;
@@ -339,9 +374,27 @@ ngx_http_s3_cache_same(ngx_http_s3_cache_t *e, u_char *path, size_t len,
 
 
 static void
-ngx_http_s3_cache_store(ngx_http_s3_cache_t *e, u_char *path, size_t len,
-    struct stat *st, u_char *record)
+ngx_http_s3_cache_store(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
+    u_char *path, size_t len, struct stat *st, u_char *record)
 {
+    size_t   size;
+    u_char  *dst;
+
+    size = (size_t) st->st_size;
+    dst = e->record;
+
+    if (size > NGX_HTTP_S3_CACHE_RECORD) {
+        if (e->large == NULL) {
+            e->large = ngx_alloc(NGX_HTTP_S3_CACHE_LARGE, r->connection->log);
+            if (e->large == NULL) {
+                e->path_len = 0;
+                return;
+            }
+        }
+
+        dst = e->large;
+    }
+
     ngx_memcpy(e->path, path, len);
     e->path_len = len;
     e->dev = st->st_dev;
@@ -349,5 +402,6 @@ ngx_http_s3_cache_store(ngx_http_s3_cache_t *e, u_char *path, size_t len,
     e->size = st->st_size;
     e->mtime = st->st_mtim;
     e->checked = ngx_current_msec;
-    ngx_memcpy(e->record, record, (size_t) st->st_size);
+    e->generation = ngx_http_s3_cache_generation(r);
+    ngx_memcpy(dst, record, size);
 }

@@ -26,6 +26,8 @@ static ngx_int_t ngx_http_s3_complete_parse(ngx_http_request_t *r,
 static ngx_http_s3_err_e ngx_http_s3_complete_parts(ngx_http_request_t *r,
     ngx_http_s3_mpu_ctx_t *m);
 static void ngx_http_s3_complete_etag(s3_str_t *etag, u_char *md5);
+static ngx_http_s3_err_e ngx_http_s3_complete_missing(ngx_http_request_t *r,
+    ngx_http_s3_mpu_ctx_t *m);
 static void ngx_http_s3_complete_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_complete_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
@@ -112,6 +114,18 @@ ngx_http_s3_complete_parts(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
 
         parts[i].number = xp[i].number;
         ngx_http_s3_complete_etag(&xp[i].etag, parts[i].md5);
+
+        /* a checksum that is none can match no part's */
+
+        parts[i].cksum_algo = xp[i].cksum_algo;
+
+        if (xp[i].cksum_algo != S3_CKSUM_NONE
+            && s3_cksum_decode(xp[i].cksum_algo, xp[i].cksum.data,
+                               xp[i].cksum.len, parts[i].cksum)
+               != S3_OK)
+        {
+            return NGX_HTTP_S3_INVALID_PART;
+        }
     }
 
     m->complete.bucket = m->bucket;
@@ -186,6 +200,10 @@ ngx_http_s3_complete_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
                                          : NGX_HTTP_S3_INVALID_PART);
     }
 
+    if (t->rc == S3_STORE_NO_CHECKSUM) {
+        return ngx_http_s3_send_error(r, ngx_http_s3_complete_missing(r, m));
+    }
+
     err = ngx_http_s3_mpu_status(r, t, "s3_store_complete_upload()");
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
@@ -197,6 +215,46 @@ ngx_http_s3_complete_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 }
 
 
+/* a COMPOSITE upload's part listed without its checksum */
+
+static ngx_http_s3_err_e
+ngx_http_s3_complete_missing(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
+{
+    u_char             *p, algo[sizeof("crc64nvme")];
+    s3_str_t           *name;
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+    name = &m->complete.rec.checksum;
+
+    if (name->len >= sizeof(algo)) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ngx_strlow(algo, (u_char *) name->data, name->len);
+    algo[name->len] = '\0';
+
+    p = ngx_pnalloc(r->pool, sizeof("The upload was created using a  "
+                                    "checksum. The complete request must "
+                                    "include the checksum for each part. It "
+                                    "was missing for part  in the request.")
+                             + sizeof("crc64nvme") + NGX_INT32_LEN);
+    if (p == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ctx->message.data = p;
+    ctx->message.len = ngx_sprintf(p, "The upload was created using a %s "
+                                   "checksum. The complete request must "
+                                   "include the checksum for each part. It "
+                                   "was missing for part %uD in the "
+                                   "request.", algo, m->complete.bad_part)
+                       - p;
+
+    return NGX_HTTP_S3_INVALID_REQUEST;
+}
+
+
 static ngx_int_t
 ngx_http_s3_complete_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
 {
@@ -205,6 +263,8 @@ ngx_http_s3_complete_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
     uintptr_t         esc;
     ngx_buf_t        *b;
     ngx_str_t        *host;
+    s3_record_t      *rec;
+    s3_cksum_algo_e   algo;
 
     host = (r->headers_in.host != NULL) ? &r->headers_in.host->value
                                         : &r->headers_in.server;
@@ -227,7 +287,9 @@ ngx_http_s3_complete_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
                  "xmlns=\"" NGX_HTTP_S3_XMLNS "\">"
                  "</CompleteMultipartUploadResult>")
           + sizeof("<Location></Location><Bucket></Bucket><Key></Key>"
-                   "<ETag></ETag>")
+                   "<ETag></ETag><ChecksumCRC64NVME></ChecksumCRC64NVME>"
+                   "<ChecksumType>FULL_OBJECT</ChecksumType>")
+          + S3_CKSUM_VALUE_MAX_LEN
           + 6 * (p - loc) + m->bucket.len + 6 * m->key.len + 6 * 48;
 
     b = ngx_create_temp_buf(r->pool, len);
@@ -251,6 +313,20 @@ ngx_http_s3_complete_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
     b->last = ngx_http_s3_xml_element(b->last, "Key", (u_char *) m->key.data,
                                       m->key.len);
     b->last = ngx_http_s3_xml_element(b->last, "ETag", etag, len);
+
+    rec = &m->complete.rec;
+    algo = s3_cksum_algo(rec->checksum.data, rec->checksum.len);
+
+    if (algo != S3_CKSUM_NONE && rec->checksum_value.len != 0) {
+        b->last = ngx_http_s3_xml_element(b->last,
+                                          (char *) s3_cksum_element(algo),
+                                          (u_char *) rec->checksum_value.data,
+                                          rec->checksum_value.len);
+        b->last = ngx_http_s3_xml_element(b->last, "ChecksumType",
+                                          (u_char *) rec->checksum_type.data,
+                                          rec->checksum_type.len);
+    }
+
     b->last = ngx_cpymem(b->last, "</CompleteMultipartUploadResult>",
                          sizeof("</CompleteMultipartUploadResult>") - 1);
 

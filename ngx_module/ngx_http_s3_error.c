@@ -62,6 +62,9 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
         "BadDigest", 400,
         "The Content-MD5 you specified did not match what we received."),
 
+    ngx_http_s3_error(NGX_HTTP_S3_BAD_REQUEST,
+        "BadRequest", 400, "Bad Request"),
+
     ngx_http_s3_error(NGX_HTTP_S3_BUCKET_EXISTS,
         "BucketAlreadyExists", 409,
         "The requested bucket name is not available. The bucket namespace "
@@ -85,6 +88,11 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
         "EntityTooSmall", 400,
         "Your proposed upload is smaller than the minimum allowed object "
         "size."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_ILLEGAL_LOCATION,
+        "IllegalLocationConstraintException", 400,
+        "The location constraint is incompatible for the region specific "
+        "endpoint this request was sent to."),
 
     ngx_http_s3_error(NGX_HTTP_S3_INCOMPLETE_BODY,
         "IncompleteBody", 400,
@@ -155,6 +163,11 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
         "MalformedACLError", 400,
         "The XML you provided was not well-formed or did not validate "
         "against our published schema."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_MALFORMED_TRAILER,
+        "MalformedTrailerError", 400,
+        "The request contained trailing data that was not well-formed or "
+        "did not conform to our published schema."),
 
     ngx_http_s3_error(NGX_HTTP_S3_MALFORMED_XML,
         "MalformedXML", 400,

@@ -230,9 +230,13 @@ ngx_http_s3_handler(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
-    err = ngx_http_s3_authenticate(r, ctx);
-    if (err != NGX_HTTP_S3_OK) {
-        return ngx_http_s3_send_error(r, err);
+    /* a CORS preflight is never signed */
+
+    if (r->method != NGX_HTTP_OPTIONS) {
+        err = ngx_http_s3_authenticate(r, ctx);
+        if (err != NGX_HTTP_S3_OK) {
+            return ngx_http_s3_send_error(r, err);
+        }
     }
 
     err = ngx_http_s3_dispatch(r, ctx);
@@ -433,19 +437,35 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
         return ngx_http_s3_delete_tagging(r);
 
+    case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
+        return ngx_http_s3_get_bucket_location(r);
+
+    case NGX_HTTP_S3_OP_GET_BUCKET_ACL:
+        return ngx_http_s3_get_bucket_acl(r);
+
+    case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
+        return ngx_http_s3_get_object_acl(r);
+
+    case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
+    case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
+        return ngx_http_s3_put_acl(r);
+
+    case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
+        return ngx_http_s3_put_bucket_cors(r);
+
+    case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
+        return ngx_http_s3_get_bucket_cors(r);
+
+    case NGX_HTTP_S3_OP_DELETE_BUCKET_CORS:
+        return ngx_http_s3_delete_bucket_cors(r);
+
+    case NGX_HTTP_S3_OP_PREFLIGHT:
+        return ngx_http_s3_preflight(r);
+
     case NGX_HTTP_S3_OP_DELETE_OBJECTS:
     case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
-    case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
     case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
     case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
-    case NGX_HTTP_S3_OP_GET_BUCKET_ACL:
-    case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
-    case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
-    case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
-    case NGX_HTTP_S3_OP_DELETE_BUCKET_CORS:
-    case NGX_HTTP_S3_OP_PREFLIGHT:
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_NOT_IMPLEMENTED);
 
     default:
@@ -964,6 +984,10 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_s3_init(ngx_conf_t *cf)
 {
+    if (ngx_http_s3_cors_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_s3_body_init(cf);
 }
 

@@ -55,11 +55,13 @@ typedef enum {
     NGX_HTTP_S3_AUTH_HEADER_MALFORMED,
     NGX_HTTP_S3_AUTH_QUERY_ERROR,
     NGX_HTTP_S3_BAD_DIGEST,
+    NGX_HTTP_S3_BAD_REQUEST,
     NGX_HTTP_S3_BUCKET_EXISTS,
     NGX_HTTP_S3_BUCKET_OWNED,
     NGX_HTTP_S3_BUCKET_NOT_EMPTY,
     NGX_HTTP_S3_ENTITY_TOO_LARGE,
     NGX_HTTP_S3_ENTITY_TOO_SMALL,
+    NGX_HTTP_S3_ILLEGAL_LOCATION,
     NGX_HTTP_S3_INCOMPLETE_BODY,
     NGX_HTTP_S3_INSUFFICIENT_STORAGE,
     NGX_HTTP_S3_INTERNAL_ERROR,
@@ -78,6 +80,7 @@ typedef enum {
     NGX_HTTP_S3_INVALID_URI,
     NGX_HTTP_S3_KEY_TOO_LONG,
     NGX_HTTP_S3_MALFORMED_ACL,
+    NGX_HTTP_S3_MALFORMED_TRAILER,
     NGX_HTTP_S3_MALFORMED_XML,
     NGX_HTTP_S3_METADATA_TOO_LARGE,
     NGX_HTTP_S3_METHOD_NOT_ALLOWED,
@@ -268,8 +271,10 @@ typedef struct {
     ngx_temp_file_t            temp;          /* the decoded bytes; fd
                                                  NGX_INVALID_FILE once
                                                  removed after an error */
-    u_char                    *pending;       /* read, not yet written */
-    size_t                     pending_len;
+    struct iovec               pending[NGX_IOVS_PREALLOCATE];
+                                              /* read, not yet written */
+    ngx_uint_t                 npending;
+    off_t                      sent;          /* bytes as sent */
     off_t                      received;      /* decoded bytes */
     ngx_http_s3_err_e          error;         /* the answer once the body
                                                  has ended: swallowing */
@@ -278,9 +283,16 @@ typedef struct {
     s3_cksum_t                 cksum;         /* flexible checksum; algo
                                                  NONE: none asked for */
     u_char                     expected[S3_CKSUM_MAX_LEN];
+
+    /* aws-chunked: the decoder, else NULL */
+    s3_chunked_t              *chunked;
+    off_t                      declared;      /* x-amz-decoded-content-length */
+    ngx_str_t                  trailer;       /* x-amz-trailer, lowercase */
+
     unsigned                   reading:1;
     unsigned                   check_sha256:1;
     unsigned                   verify:1;      /* expected was sent */
+    unsigned                   done:1;        /* aws-chunked: its end */
 } ngx_http_s3_body_t;
 
 
@@ -352,6 +364,23 @@ ngx_int_t ngx_http_s3_list_buckets(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_create_bucket(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_head_bucket(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_bucket(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_get_bucket_location(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_set_bucket_attrs(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_acl.c */
+ngx_http_s3_err_e ngx_http_s3_acl_header(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_str_t *acl);
+ngx_int_t ngx_http_s3_get_bucket_acl(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_get_object_acl(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_acl(ngx_http_request_t *r);
+
+/* ngx_http_s3_cors.c */
+ngx_int_t ngx_http_s3_cors_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_s3_preflight(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_get_bucket_cors(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_bucket_cors(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_delete_bucket_cors(ngx_http_request_t *r);
 
 /* ngx_http_s3_object.c */
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
@@ -370,6 +399,8 @@ ngx_int_t ngx_http_s3_range(ngx_http_request_t *r, off_t size,
 ngx_int_t ngx_http_s3_put_object(ngx_http_request_t *r);
 ngx_http_s3_err_e ngx_http_s3_put_headers(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
+    u_char *md5, ngx_uint_t *sent);
 
 /* ngx_http_s3_body.c */
 ngx_int_t ngx_http_s3_body_init(ngx_conf_t *cf);
@@ -402,6 +433,8 @@ ngx_int_t ngx_http_s3_upload_part_copy(ngx_http_request_t *r);
 /* ngx_http_s3_tagging.c */
 ngx_int_t ngx_http_s3_get_tagging(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_tagging(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_set_object_attrs(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
 ngx_http_s3_err_e ngx_http_s3_tagging_header(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 

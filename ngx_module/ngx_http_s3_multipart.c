@@ -46,18 +46,6 @@ static ngx_int_t ngx_http_s3_list_parts_xml(ngx_http_request_t *r,
     ngx_http_s3_mpu_ctx_t *m);
 
 
-static ngx_str_t  ngx_http_s3_acls[] = {
-    ngx_string("private"),
-    ngx_string("public-read"),
-    ngx_string("public-read-write"),
-    ngx_string("authenticated-read"),
-    ngx_string("aws-exec-read"),
-    ngx_string("bucket-owner-read"),
-    ngx_string("bucket-owner-full-control"),
-    ngx_null_string
-};
-
-
 static ngx_str_t  ngx_http_s3_checksums[] = {
     ngx_string("CRC32"),
     ngx_string("CRC32C"),
@@ -267,24 +255,7 @@ ngx_http_s3_create_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     rec->headers = ctx->rec.headers;
     rec->tags = ctx->rec.tags;
 
-    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-acl",
-                                sizeof("x-amz-acl") - 1);
-    if (h != NULL) {
-        for (s = ngx_http_s3_acls; s->len; s++) {
-            if (s->len == h->value.len
-                && ngx_strncmp(s->data, h->value.data, s->len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (s->len == 0) {
-            return NGX_HTTP_S3_INVALID_ARGUMENT;
-        }
-
-        rec->acl.data = (char *) s->data;
-        rec->acl.len = s->len;
-    }
+    rec->acl = ctx->rec.acl;
 
     h = ngx_http_s3_find_header(r, (u_char *) "x-amz-checksum-algorithm",
                                 sizeof("x-amz-checksum-algorithm") - 1);
@@ -676,10 +647,14 @@ ngx_http_s3_list_parts_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
                  NGX_HTTP_S3_XMLNS "\"></ListPartsResult>")
           + 512 + m->bucket.len + 6 * m->key.len + S3_UPLOAD_ID_LEN
           + 4 * 6 * ctx->user.len
+          + sizeof("<ChecksumAlgorithm></ChecksumAlgorithm><ChecksumType>"
+                   "</ChecksumType>")
+          + ctx->rec.checksum.len + ctx->rec.checksum_type.len
           + m->n * (sizeof("<Part><PartNumber></PartNumber><LastModified>"
                            "</LastModified><ETag></ETag><Size></Size>"
-                           "</Part>")
-                    + 8 + 24 + 2 * 6 + 2 * S3_MD5_LEN + NGX_OFF_T_LEN);
+                           "<ChecksumCRC64NVME></ChecksumCRC64NVME></Part>")
+                    + 8 + 24 + 2 * 6 + 2 * S3_MD5_LEN + NGX_OFF_T_LEN
+                    + S3_CKSUM_B64_MAX_LEN);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -707,8 +682,20 @@ ngx_http_s3_list_parts_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
     p = ngx_http_s3_xml_element(p, "DisplayName", ctx->user.data,
                                 ctx->user.len);
 
-    p = ngx_sprintf(p, "</Owner><StorageClass>STANDARD</StorageClass>"
-                    "<PartNumberMarker>%uD</PartNumberMarker>"
+    p = ngx_cpymem(p, "</Owner><StorageClass>STANDARD</StorageClass>",
+                   sizeof("</Owner><StorageClass>STANDARD</StorageClass>")
+                   - 1);
+
+    if (ctx->rec.checksum.len != 0) {
+        p = ngx_http_s3_xml_element(p, "ChecksumAlgorithm",
+                                    (u_char *) ctx->rec.checksum.data,
+                                    ctx->rec.checksum.len);
+        p = ngx_http_s3_xml_element(p, "ChecksumType",
+                                    (u_char *) ctx->rec.checksum_type.data,
+                                    ctx->rec.checksum_type.len);
+    }
+
+    p = ngx_sprintf(p, "<PartNumberMarker>%uD</PartNumberMarker>"
                     "<NextPartNumberMarker>%uD</NextPartNumberMarker>"
                     "<MaxParts>%uz</MaxParts>"
                     "<IsTruncated>%s</IsTruncated>",
@@ -723,7 +710,16 @@ ngx_http_s3_list_parts_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
         p = ngx_http_s3_xml_element(p, "ETag", etag,
                                     ngx_http_s3_etag(etag, m->info[i].md5, 0)
                                     - etag);
-        p = ngx_sprintf(p, "<Size>%uL</Size></Part>", m->info[i].size);
+        p = ngx_sprintf(p, "<Size>%uL</Size>", m->info[i].size);
+
+        if (m->info[i].checksum != S3_CKSUM_NONE) {
+            p = ngx_http_s3_xml_element(p,
+                             (char *) s3_cksum_element(m->info[i].checksum),
+                             (u_char *) m->info[i].checksum_value,
+                             m->info[i].checksum_len);
+        }
+
+        p = ngx_cpymem(p, "</Part>", sizeof("</Part>") - 1);
     }
 
     b->last = ngx_cpymem(p, "</ListPartsResult>",

@@ -22,9 +22,10 @@ static ngx_http_s3_err_e ngx_http_s3_put_check(ngx_http_request_t *r,
 static ngx_http_s3_err_e ngx_http_s3_put_cond(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 static ngx_http_s3_err_e ngx_http_s3_storage_class(ngx_http_request_t *r);
-static ngx_uint_t ngx_http_s3_put_keep_header(ngx_table_elt_t *h);
-static ngx_http_s3_err_e ngx_http_s3_content_md5(ngx_http_request_t *r,
-    u_char *md5);
+static ngx_int_t ngx_http_s3_put_keep_header(ngx_http_request_t *r,
+    ngx_table_elt_t *h, ngx_str_t *value);
+static ngx_int_t ngx_http_s3_put_encoding(ngx_http_request_t *r,
+    ngx_str_t *value);
 static void ngx_http_s3_put_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_s3_put_commit(ngx_http_request_t *r);
 static ngx_http_s3_err_e ngx_http_s3_put_verify(ngx_http_request_t *r,
@@ -97,6 +98,7 @@ static ngx_http_s3_err_e
 ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     u_char             md5[S3_MD5_LEN];
+    ngx_uint_t         sent;
     s3_record_t        brec;
     ngx_http_s3_err_e  err;
 
@@ -108,29 +110,13 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_MISSING_CONTENT_LENGTH;
     }
 
-    if (r->headers_in.content_length_n > NGX_HTTP_S3_MAX_OBJECT_SIZE) {
-        return NGX_HTTP_S3_ENTITY_TOO_LARGE;
-    }
-
-    if (ctx->payload_hash.len > sizeof("STREAMING-") - 1
-        && ngx_strncmp(ctx->payload_hash.data, "STREAMING-",
-                       sizeof("STREAMING-") - 1) == 0)
-    {
-        /* until the body filter decodes aws-chunked: never store framing */
-
-        ngx_str_set(&ctx->message, "A header you provided implies "
-                    "functionality that is not implemented "
-                    "(x-amz-content-sha256: STREAMING-*)");
-        return NGX_HTTP_S3_NOT_IMPLEMENTED;
-    }
-
     if (r->headers_in.content_range != NULL) {
         ngx_str_set(&ctx->message, "Content-Range is not supported by "
                     "PutObject.");
         return NGX_HTTP_S3_NOT_IMPLEMENTED;
     }
 
-    err = ngx_http_s3_content_md5(r, md5);
+    err = ngx_http_s3_content_md5(r, md5, &sent);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
@@ -230,11 +216,13 @@ ngx_http_s3_put_cond(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 ngx_http_s3_err_e
 ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    char             *buf;
-    size_t            len, meta;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    char               *buf;
+    size_t              len, meta;
+    ngx_str_t           value;
+    ngx_uint_t          i;
+    ngx_list_part_t    *part;
+    ngx_table_elt_t    *h;
+    ngx_http_s3_err_e   err;
 
     if (ngx_http_s3_storage_class(r) != NGX_HTTP_S3_OK) {
         return NGX_HTTP_S3_INVALID_STORAGE_CLASS;
@@ -262,21 +250,23 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
             i = 0;
         }
 
-        switch (ngx_http_s3_put_keep_header(&h[i])) {
+        switch (ngx_http_s3_put_keep_header(r, &h[i], &value)) {
+
+        case NGX_ERROR:
+            return NGX_HTTP_S3_INTERNAL_ERROR;
 
         case 0:
             continue;
 
         case 2:
-            meta += h[i].key.len - (sizeof("x-amz-meta-") - 1)
-                    + h[i].value.len;
+            meta += h[i].key.len - (sizeof("x-amz-meta-") - 1) + value.len;
             break;
         }
 
         if (meta > NGX_HTTP_S3_MAX_META_SIZE
             || s3_record_add_header(buf, &len, NGX_HTTP_S3_HEADERS_SIZE,
                                     (char *) h[i].lowcase_key, h[i].key.len,
-                                    (char *) h[i].value.data, h[i].value.len)
+                                    (char *) value.data, value.len)
                != S3_OK)
         {
             return NGX_HTTP_S3_METADATA_TOO_LARGE;
@@ -285,6 +275,11 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     ctx->rec.headers.data = buf;
     ctx->rec.headers.len = len;
+
+    err = ngx_http_s3_acl_header(r, ctx, &ctx->rec.acl);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
+    }
 
     return ngx_http_s3_tagging_header(r, ctx);
 }
@@ -317,12 +312,18 @@ ngx_http_s3_storage_class(ngx_http_request_t *r)
 }
 
 
-/* returns 0 for a header we drop, 1 to keep, 2 for x-amz-meta-* */
+/*
+ * Returns 0 for a header we drop, 1 to keep with *value, 2 for
+ * x-amz-meta-*, NGX_ERROR.
+ */
 
-static ngx_uint_t
-ngx_http_s3_put_keep_header(ngx_table_elt_t *h)
+static ngx_int_t
+ngx_http_s3_put_keep_header(ngx_http_request_t *r, ngx_table_elt_t *h,
+    ngx_str_t *value)
 {
     ngx_str_t  *s;
+
+    *value = h->value;
 
     if (h->key.len > sizeof("x-amz-meta-") - 1
         && ngx_strncmp(h->lowcase_key, "x-amz-meta-",
@@ -343,30 +344,105 @@ ngx_http_s3_put_keep_header(ngx_table_elt_t *h)
         return 0;
     }
 
-    if (h->value.len == sizeof("aws-chunked") - 1
-        && ngx_strncasecmp(h->value.data, (u_char *) "aws-chunked",
-                           h->value.len) == 0)
+    if (h->key.len == sizeof("content-encoding") - 1
+        && ngx_strncmp(h->lowcase_key, "content-encoding",
+                       sizeof("content-encoding") - 1) == 0
+        && ngx_strlcasestrn(value->data, value->data + value->len,
+                            (u_char *) "aws-chunked",
+                            sizeof("aws-chunked") - 1 - 1)
+           != NULL)
     {
-        return 0;
+        return ngx_http_s3_put_encoding(r, value);
     }
 
     return 1;
 }
 
 
-static ngx_http_s3_err_e
-ngx_http_s3_content_md5(ngx_http_request_t *r, u_char *md5)
+/*
+ * Content-Encoding without the aws-chunked the body was sent in:
+ * "aws-chunked,gzip" is stored "gzip", "aws-chunked" not at all.
+ */
+
+static ngx_int_t
+ngx_http_s3_put_encoding(ngx_http_request_t *r, ngx_str_t *value)
+{
+    u_char  *p, *last, *start, *end, *out;
+    size_t   n;
+
+    out = ngx_pnalloc(r->pool, value->len);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = 0;
+    p = value->data;
+    last = p + value->len;
+
+    while (p < last) {
+        start = p;
+        end = ngx_strlchr(p, last, ',');
+
+        if (end == NULL) {
+            end = last;
+        }
+
+        p = end + 1;
+
+        while (start < end && (*start == ' ' || *start == '\t')) {
+            start++;
+        }
+
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+
+        if (start == end
+            || (end - start == sizeof("aws-chunked") - 1
+                && ngx_strncasecmp(start, (u_char *) "aws-chunked",
+                                   sizeof("aws-chunked") - 1) == 0))
+        {
+            continue;
+        }
+
+        if (n != 0) {
+            out[n++] = ',';
+        }
+
+        n = ngx_cpymem(out + n, start, end - start) - out;
+    }
+
+    value->data = out;
+    value->len = n;
+
+    return (n != 0) ? 1 : 0;
+}
+
+
+/*
+ * Decodes Content-MD5 into md5[S3_MD5_LEN]; *sent tells whether the
+ * request had one.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_content_md5(ngx_http_request_t *r, u_char *md5, ngx_uint_t *sent)
 {
     ngx_str_t         dst;
     ngx_table_elt_t  *h;
 
+    /* 24 characters without padding decode to 18 bytes */
+    u_char            decoded[S3_MD5_LEN + 2];
+
     h = ngx_http_s3_find_header(r, (u_char *) "content-md5",
                                 sizeof("content-md5") - 1);
+
+    *sent = (h != NULL);
+
     if (h == NULL) {
         return NGX_HTTP_S3_OK;
     }
 
-    dst.data = md5;
+    dst.data = decoded;
 
     if (h->value.len != ngx_base64_encoded_length(S3_MD5_LEN)
         || ngx_decode_base64(&dst, &h->value) != NGX_OK
@@ -376,6 +452,8 @@ ngx_http_s3_content_md5(ngx_http_request_t *r, u_char *md5)
                       "s3 invalid Content-MD5 \"%V\"", &h->value);
         return NGX_HTTP_S3_INVALID_DIGEST;
     }
+
+    ngx_memcpy(md5, decoded, S3_MD5_LEN);
 
     return NGX_HTTP_S3_OK;
 }
@@ -438,13 +516,12 @@ static ngx_http_s3_err_e
 ngx_http_s3_put_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     u_char             md5[S3_MD5_LEN];
+    ngx_uint_t         sent;
     ngx_http_s3_err_e  err;
 
-    err = ngx_http_s3_content_md5(r, md5);
+    err = ngx_http_s3_content_md5(r, md5, &sent);
 
-    if (err == NGX_HTTP_S3_OK
-        && ngx_http_s3_find_header(r, (u_char *) "content-md5",
-                                   sizeof("content-md5") - 1) != NULL
+    if (err == NGX_HTTP_S3_OK && sent
         && ngx_memcmp(md5, ctx->rec.md5, S3_MD5_LEN) != 0)
     {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,

@@ -44,8 +44,6 @@ static ngx_uint_t ngx_http_s3_tags_find(ngx_http_s3_tags_t *tags,
     s3_str_t *key);
 static ngx_int_t ngx_http_s3_send_tags(ngx_http_request_t *r,
     s3_str_t *tags);
-static ngx_int_t ngx_http_s3_set_object_tags(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx);
 static void ngx_http_s3_tagging_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_tagging_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
@@ -371,14 +369,17 @@ ngx_http_s3_delete_tagging(ngx_http_request_t *r)
 
     ngx_memzero(&ctx->rec.tags, sizeof(s3_str_t));
 
-    return ngx_http_s3_set_object_tags(r, ctx);
+    return ngx_http_s3_set_object_attrs(r, ctx);
 }
 
 
-/* ctx->rec.tags become the object's, in a thread task */
+/*
+ * ctx->rec.tags become the object's, in a thread task, or its acl for
+ * PutObjectAcl (ngx_http_s3_acl.c)
+ */
 
-static ngx_int_t
-ngx_http_s3_set_object_tags(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+ngx_int_t
+ngx_http_s3_set_object_attrs(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     ctx->rec.bucket.data = (char *) ctx->bucket.data;
     ctx->rec.bucket.len = ctx->bucket.len;
@@ -395,8 +396,12 @@ ngx_http_s3_tagging_run(ngx_http_s3_task_t *t)
 {
     ngx_http_s3_ctx_t *ctx = t->data;
 
-    t->rc = s3_store_set_object_attrs(&ctx->store, &ctx->rec,
-                                      S3_STORE_ATTR_TAGS);
+    unsigned  which;
+
+    which = (ctx->op == NGX_HTTP_S3_OP_PUT_OBJECT_ACL) ? S3_STORE_ATTR_ACL
+                                                      : S3_STORE_ATTR_TAGS;
+
+    t->rc = s3_store_set_object_attrs(&ctx->store, &ctx->rec, which);
 }
 
 

@@ -20,7 +20,7 @@ static ngx_http_s3_err_e ngx_http_s3_xml_body_gather(ngx_http_request_t *r,
 static ngx_http_s3_err_e ngx_http_s3_xml_body_verify(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, u_char *buf, size_t len);
 static ngx_http_s3_err_e ngx_http_s3_xml_body_md5(ngx_http_request_t *r,
-    ngx_table_elt_t *h, u_char *buf, size_t len);
+    u_char *buf, size_t len);
 static ngx_http_s3_err_e ngx_http_s3_xml_body_cksum(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_table_elt_t *h, u_char *buf, size_t len);
 static ngx_http_s3_err_e ngx_http_s3_cksum_header(ngx_http_request_t *r,
@@ -387,7 +387,7 @@ ngx_http_s3_xml_body_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                                 sizeof("content-md5") - 1);
 
     if (h != NULL) {
-        err = ngx_http_s3_xml_body_md5(r, h, buf, len);
+        err = ngx_http_s3_xml_body_md5(r, buf, len);
         if (err != NGX_HTTP_S3_OK) {
             return err;
         }
@@ -404,25 +404,16 @@ ngx_http_s3_xml_body_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 
 
 static ngx_http_s3_err_e
-ngx_http_s3_xml_body_md5(ngx_http_request_t *r, ngx_table_elt_t *h,
-    u_char *buf, size_t len)
+ngx_http_s3_xml_body_md5(ngx_http_request_t *r, u_char *buf, size_t len)
 {
-    u_char        md5[S3_MD5_LEN];
-    ngx_str_t     dst;
-    s3_digest_t   d;
+    u_char             md5[S3_MD5_LEN], declared[S3_MD5_LEN];
+    ngx_uint_t         sent;
+    s3_digest_t        d;
+    ngx_http_s3_err_e  err;
 
-    /* 24 characters without padding decode to 18 bytes */
-    u_char        declared[S3_MD5_LEN + 2];
-
-    dst.data = declared;
-
-    if (h->value.len != ngx_base64_encoded_length(S3_MD5_LEN)
-        || ngx_decode_base64(&dst, &h->value) != NGX_OK
-        || dst.len != S3_MD5_LEN)
-    {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "s3 invalid Content-MD5 \"%V\"", &h->value);
-        return NGX_HTTP_S3_INVALID_DIGEST;
+    err = ngx_http_s3_content_md5(r, declared, &sent);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
     }
 
     if (s3_digest_init(&d, S3_DIGEST_MD5) != S3_OK) {

@@ -733,7 +733,7 @@ repld_journal_create_bucket(repld_journal_t *j, const s3_journal_entry_t *e)
     int             rc;
     s3_record_t     rec;
     repld_bucket_t  b;
-    unsigned char   buf[S3_RECORD_READ_LEN];
+    unsigned char   buf[S3_STORE_BUCKET_BUF];
 
     rc = repld_journal_read_bucket(j->root, &e->bucket, buf, sizeof(buf),
                                    &rec);

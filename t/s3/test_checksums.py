@@ -3,46 +3,18 @@ x-amz-checksum-<algo> is verified, x-amz-sdk-checksum-algorithm alone
 asks for one to be computed; either is stored and shown by GET and HEAD
 with x-amz-checksum-mode: ENABLED."""
 
-import base64
-import hashlib
 import os
-import zlib
 
 import pytest
-from awscrt import checksums
 
 from lib import s3raw
+from lib.cksums import RAW, b64, cksum, crc64nvme
 from lib.checks import (assert_not_stored, assert_raw_error, assert_stored,
                         assert_tmp_clean, s3_error)
 
 
-def crc64nvme(data):
-    crc = 0xffffffffffffffff
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x9a6c9329ac4bc9b5 if crc & 1 else 0)
-    return crc ^ 0xffffffffffffffff
-
-
-RAW = {
-    'CRC32': lambda d: zlib.crc32(d).to_bytes(4, 'big'),
-    'CRC32C': lambda d: checksums.crc32c(d).to_bytes(4, 'big'),
-    'CRC64NVME': lambda d: crc64nvme(d).to_bytes(8, 'big'),
-    'SHA1': lambda d: hashlib.sha1(d).digest(),
-    'SHA256': lambda d: hashlib.sha256(d).digest(),
-}
-
 # what Debian's boto3 (1.26) can send itself
 BOTO3_ALGOS = ['CRC32', 'CRC32C', 'SHA1', 'SHA256']
-
-
-def b64(raw):
-    return base64.b64encode(raw).decode()
-
-
-def cksum(algo, data):
-    return b64(RAW[algo](data))
 
 
 def header(algo):

@@ -47,10 +47,16 @@ def journal(data, *args):
 class JournalLine:
     def __init__(self, line):
         f = line.split(' ')
-        assert len(f) == 8, line
+        # the upload ops end with the upload id, complete-upload also
+        # with the part count (docs/CLI.md)
+        extra = {'create-upload': 1, 'abort-upload': 1,
+                 'complete-upload': 2}.get(f[2], 0)
+        upload_op = extra != 0
+        assert len(f) == 8 + extra, line
         self.file, self.op, self.bucket, self.key = f[0], f[2], f[4], f[5]
         self.offset, self.hlc, self.size = int(f[1]), int(f[3]), int(f[6])
         self.etag = f[7]
+        self.upload_id = f[8] if upload_op else None
 
     def __repr__(self):
         return (f'<{self.op} {self.bucket} {self.key} {self.size} '

@@ -39,12 +39,15 @@ def upload(client, bucket, key, datas, **extra):
     up = client.create_multipart_upload(Bucket=bucket, Key=key, **extra)
     uid = up['UploadId']
     parts = []
-    # the parts of an upload created with an algorithm must carry it
+    # the parts of an upload created with an algorithm must carry it, and
+    # so must the completion's list of a COMPOSITE upload
     algo = {k: v for k, v in extra.items() if k == 'ChecksumAlgorithm'}
     for i, d in enumerate(datas, 1):
         r = client.upload_part(Bucket=bucket, Key=key, UploadId=uid,
                                PartNumber=i, Body=d, **algo)
         parts.append({'PartNumber': i, 'ETag': r['ETag']})
+        for v in algo.values():
+            parts[-1][f'Checksum{v}'] = r[f'Checksum{v}']
     return uid, parts
 
 

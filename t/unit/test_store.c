@@ -44,6 +44,9 @@ static void test_delete_bucket(const s3_store_t *st);
 static void test_users(const s3_store_t *st);
 static void test_journal(const char *jname);
 static void test_concurrent(const s3_store_t *st, const char *jname);
+static void test_bucket_attrs(const s3_store_t *st, const char *jname);
+static int test_last_frame(const char *jname, s3_journal_entry_t *e,
+    char *buf, size_t size);
 static void test_sweep(const char *root);
 static int test_upload(const s3_store_t *st, const char *data, size_t len,
     char *tmp);
@@ -96,6 +99,7 @@ main(void)
     test_journal(journal.name);
     test_conditional(&st);
     test_concurrent(&st, journal.name);
+    test_bucket_attrs(&st, journal.name);
     test_sweep(root);
 
     test_cond("the journal is sealed and closed",
@@ -842,4 +846,127 @@ test_sweep(const char *root)
 
     test_cond("tmp/ is empty", s3_store_sweep_tmp(root) == 0);
     test_cond("tmp/ is still there", test_exists(root, "tmp"));
+}
+
+
+static void
+test_bucket_attrs(const s3_store_t *st, const char *jname)
+{
+    int                   n;
+    uint64_t              hlc, mtime;
+    s3_record_t           rec, set;
+    s3_journal_entry_t    e;
+    unsigned char         small[S3_RECORD_READ_LEN];
+    static char           jbuf[1 << 20], cors[60000];
+    static unsigned char  buf[S3_STORE_BUCKET_BUF];
+
+    test_section("bucket attributes");
+
+    memset(&set, 0, sizeof(s3_record_t));
+    set.bucket.data = "attrs";
+    set.bucket.len = 5;
+    set.owner.data = "alice";
+    set.owner.len = 5;
+    set.acl.data = "public-read";
+    set.acl.len = 11;
+
+    test_cond("create with an acl",
+              s3_store_create_bucket_rec(st, &set) == S3_OK
+              && s3_store_read_bucket(st->root, "attrs", 5, buf, sizeof(buf),
+                                      &rec) == S3_OK);
+    test_mem("acl stored", rec.acl.data, rec.acl.len, "public-read");
+    test_mem("owner stored", rec.owner.data, rec.owner.len, "alice");
+
+    hlc = rec.hlc;
+    mtime = rec.mtime_ms;
+
+    memset(cors, 'c', sizeof(cors));
+    set.cors.data = cors;
+    set.cors.len = sizeof(cors);
+    set.acl.len = 0;
+    set.owner.len = 0;
+
+    test_cond("set a large cors",
+              s3_store_set_bucket_attrs(st, &set, S3_STORE_ATTR_CORS)
+              == S3_OK);
+    test_cond("a small buffer is ENOBUFS",
+              s3_store_read_bucket(st->root, "attrs", 5, small,
+                                   sizeof(small), &rec) == S3_ERR
+              && errno == ENOBUFS);
+    test_cond("read with S3_STORE_BUCKET_BUF",
+              s3_store_read_bucket(st->root, "attrs", 5, buf, sizeof(buf),
+                                   &rec) == S3_OK
+              && rec.cors.len == sizeof(cors)
+              && memcmp(rec.cors.data, cors, sizeof(cors)) == 0);
+    test_mem("acl and owner kept", rec.acl.data, rec.acl.len, "public-read");
+    test_mem("owner kept", rec.owner.data, rec.owner.len, "alice");
+    test_cond("creation time kept, hlc above",
+              rec.mtime_ms == mtime && rec.hlc > hlc);
+
+    test_cond("journaled as the bucket's new record",
+              test_last_frame(jname, &e, jbuf, sizeof(jbuf)) == S3_OK
+              && e.op == S3_JOURNAL_CREATE_BUCKET && e.hlc == rec.hlc
+              && e.bucket.len == 5 && memcmp(e.bucket.data, "attrs", 5) == 0);
+
+    test_cond("make it private, cors kept",
+              s3_store_set_bucket_attrs(st, &set, S3_STORE_ATTR_ACL) == S3_OK
+              && s3_store_read_bucket(st->root, "attrs", 5, buf, sizeof(buf),
+                                      &rec) == S3_OK
+              && rec.acl.len == 0 && rec.cors.len == sizeof(cors));
+
+    n = 0;
+    test_cond("listed with the others",
+              s3_store_list_buckets(st->root, test_count, &n) == S3_OK
+              && n == 3);
+
+    set.cors.len = 0;
+    test_cond("drop the cors",
+              s3_store_set_bucket_attrs(st, &set, S3_STORE_ATTR_CORS) == S3_OK
+              && s3_store_read_bucket(st->root, "attrs", 5, small,
+                                      sizeof(small), &rec) == S3_OK
+              && rec.cors.len == 0);
+
+    set.bucket.data = "nosuch";
+    set.bucket.len = 6;
+    test_cond("no bucket: NO_BUCKET",
+              s3_store_set_bucket_attrs(st, &set, S3_STORE_ATTR_ACL)
+              == S3_STORE_NO_BUCKET);
+
+    set.bucket.data = "Bad_Name";
+    set.bucket.len = 8;
+    test_cond("invalid name: EINVAL",
+              s3_store_set_bucket_attrs(st, &set, S3_STORE_ATTR_ACL)
+              == S3_ERR && errno == EINVAL);
+}
+
+
+/* Decodes the last frame of the journal jname into e (slices in buf). */
+
+static int
+test_last_frame(const char *jname, s3_journal_entry_t *e, char *buf,
+    size_t size)
+{
+    int      fd;
+    size_t   off, used, len;
+    ssize_t  n;
+
+    fd = open(jname, O_RDONLY);
+    n = read(fd, buf, size);
+    close(fd);
+
+    len = (n > 0) ? (size_t) n : 0;
+    off = 0;
+    used = 0;
+
+    while (s3_journal_decode((unsigned char *) buf + off, len - off, e,
+                             &used) == S3_OK)
+    {
+        if (off + used == len) {
+            return S3_OK;
+        }
+
+        off += used;
+    }
+
+    return S3_ERR;
 }

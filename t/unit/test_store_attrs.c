@@ -159,6 +159,7 @@ test_multipart(const s3_store_t *st)
     test_section("multipart object");
 
     memset(big, 'b', BIG);
+    memset(parts, 0, sizeof(parts));
 
     memset(&rec, 0, sizeof(rec));
     rec.bucket.data = BUCKET;

@@ -39,10 +39,16 @@ static void test_parts(const s3_store_t *st);
 static void test_completion(const s3_store_t *st);
 static void test_copy(const s3_store_t *st);
 static void test_abort_sweep(const s3_store_t *st);
+static void test_checksums(const s3_store_t *st);
+static int test_create_sum(const s3_store_t *st, const char *key, char *id,
+    const char *algo, const char *type);
+static void test_raw(s3_cksum_algo_e algo, const char *data, size_t len,
+    unsigned char *raw);
 
 
-static char  *big;
-static int    tmps;
+static char            *big;
+static int              tmps;
+static s3_cksum_algo_e  test_algo;   /* what test_part() gives its parts */
 
 
 int
@@ -82,6 +88,7 @@ main(void)
     test_completion(&st);
     test_copy(&st);
     test_abort_sweep(&st);
+    test_checksums(&st);
 
     s3_journal_close(&journal);
     free(big);
@@ -122,10 +129,12 @@ static int
 test_part(const s3_store_t *st, const char *key, const char *id,
     uint32_t number, const char *data, size_t len, unsigned char *md5)
 {
-    int          fd, rc;
-    char         tmp[PATH_MAX];
-    s3_digest_t  d;
-    s3_record_t  rec;
+    int             fd, rc;
+    char            tmp[PATH_MAX], b64[S3_CKSUM_B64_MAX_LEN];
+    s3_cksum_t      c;
+    s3_digest_t     d;
+    s3_record_t     rec;
+    unsigned char   raw[S3_CKSUM_MAX_LEN];
 
     snprintf(tmp, sizeof(tmp), "%s/tmp/part.%d", st->root, tmps++);
 
@@ -152,6 +161,18 @@ test_part(const s3_store_t *st, const char *key, const char *id,
 
     if (md5 != NULL) {
         memcpy(md5, rec.md5, S3_MD5_LEN);
+    }
+
+    if (test_algo != S3_CKSUM_NONE) {
+        s3_cksum_init(&c, test_algo);
+        s3_cksum_update(&c, data, len);
+        s3_cksum_final(&c, raw);
+
+        rec.checksum.data = s3_cksum_name(test_algo);
+        rec.checksum.len = strlen(rec.checksum.data);
+        rec.checksum_value.data = b64;
+        rec.checksum_value.len = s3_base64_encode(b64, raw,
+                                                  s3_cksum_len(test_algo));
     }
 
     rc = s3_store_commit_part(st, fd, tmp, &rec);
@@ -279,8 +300,10 @@ test_parts(const s3_store_t *st)
     test_cond("part 3", test_part(st, "k", id, 3, "three", 5, NULL)
                         == S3_OK);
     test_cond("part 2", test_part(st, "k", id, 2, "two", 3, NULL) == S3_OK);
-    test_cond("part 2 again", test_part(st, "k", id, 2, "TWO!", 4, NULL)
-                              == S3_OK);
+    test_algo = S3_CKSUM_CRC32;
+    test_cond("part 2 again, with a CRC32",
+              test_part(st, "k", id, 2, "TWO!", 4, NULL) == S3_OK);
+    test_algo = S3_CKSUM_NONE;
     test_cond("part of another key is NO_UPLOAD",
               test_part(st, "other", id, 1, "x", 1, NULL)
               == S3_STORE_NO_UPLOAD);
@@ -299,6 +322,11 @@ test_parts(const s3_store_t *st)
                                   &truncated) == S3_OK
               && n == 2 && truncated && info[0].number == 1
               && info[1].number == 2 && info[1].size == 4);
+    test_cond("list: the part's checksum",
+              info[0].checksum == S3_CKSUM_NONE && info[0].checksum_len == 0
+              && info[1].checksum == S3_CKSUM_CRC32
+              && info[1].checksum_len == 8
+              && memcmp(info[1].checksum_value, "N1A8SA==", 8) == 0);
     test_cond("list after 2",
               s3_store_list_parts(st->root, &b, &sid, 2, info, 2, &n,
                                   &truncated) == S3_OK
@@ -334,6 +362,7 @@ test_completion(const s3_store_t *st)
 
     test_section("complete");
 
+    memset(parts, 0, sizeof(parts));
     test_create(st, "big", id);
     test_part(st, "big", id, 1, big, BIG, parts[0].md5);
     test_part(st, "big", id, 2, "small", 5, parts[1].md5);
@@ -427,6 +456,8 @@ test_copy(const s3_store_t *st)
     s3_store_complete_t  c;
 
     test_section("copy");
+
+    memset(parts, 0, sizeof(parts));
 
     /* a multipart source: "bbb...b" (5 MiB) + "tail" */
 
@@ -533,6 +564,7 @@ test_abort_sweep(const s3_store_t *st)
 
     test_section("sweep");
 
+    memset(parts, 0, sizeof(parts));
     test_create(st, "old", id);
     test_part(st, "old", id, 1, "x", 1, NULL);
 
@@ -571,4 +603,148 @@ test_abort_sweep(const s3_store_t *st)
     test_cond("sweep removes the parts no record names",
               s3_store_sweep_uploads(st, 1) == 1
               && !test_exists(st->root, BUCKET, id2, 1, 0));
+}
+
+
+static void
+test_checksums(const s3_store_t *st)
+{
+    char                 id[S3_UPLOAD_ID_LEN + 1], b64[S3_CKSUM_B64_MAX_LEN];
+    char                 expect[S3_CKSUM_VALUE_MAX_LEN];
+    size_t               n;
+    s3_cksum_t           c;
+    s3_store_part_t      parts[2];
+    s3_store_complete_t  done;
+    unsigned char        raw[S3_CKSUM_MAX_LEN];
+
+    test_section("checksums");
+
+    /* COMPOSITE: CRC32 over the parts' raw CRC32s, "-2" */
+
+    memset(parts, 0, sizeof(parts));
+    test_create_sum(st, "comp", id, "CRC32", "COMPOSITE");
+    test_algo = S3_CKSUM_CRC32;
+    test_part(st, "comp", id, 1, big, BIG, parts[0].md5);
+    test_part(st, "comp", id, 2, "tail", 4, parts[1].md5);
+    test_algo = S3_CKSUM_NONE;
+    parts[0].number = 1;
+    parts[1].number = 2;
+
+    test_cond("a COMPOSITE part listed without checksum",
+              test_complete(st, "comp", id, parts, 2, &done)
+              == S3_STORE_NO_CHECKSUM && done.bad_part == 1);
+
+    parts[0].cksum_algo = S3_CKSUM_CRC32;
+    parts[1].cksum_algo = S3_CKSUM_CRC32;
+    test_raw(S3_CKSUM_CRC32, big, BIG, parts[0].cksum);
+    test_raw(S3_CKSUM_CRC32, "TAIL", 4, parts[1].cksum);
+
+    test_cond("a listed checksum not the part's",
+              test_complete(st, "comp", id, parts, 2, &done)
+              == S3_STORE_INVALID_PART && done.bad_part == 2);
+
+    parts[1].cksum_algo = S3_CKSUM_SHA256;
+    test_raw(S3_CKSUM_SHA256, "tail", 4, parts[1].cksum);
+
+    test_cond("a listed checksum of another algorithm",
+              test_complete(st, "comp", id, parts, 2, &done)
+              == S3_STORE_INVALID_PART && done.bad_part == 2);
+
+    parts[1].cksum_algo = S3_CKSUM_CRC32;
+    test_raw(S3_CKSUM_CRC32, "tail", 4, parts[1].cksum);
+
+    s3_cksum_init(&c, S3_CKSUM_CRC32);
+    s3_cksum_update(&c, parts[0].cksum, 4);
+    s3_cksum_update(&c, parts[1].cksum, 4);
+    s3_cksum_final(&c, raw);
+    n = s3_base64_encode(b64, raw, 4);
+    snprintf(expect, sizeof(expect), "%.*s-2", (int) n, b64);
+
+    test_cond("COMPOSITE", test_complete(st, "comp", id, parts, 2, &done)
+                           == S3_OK);
+    test_cond("COMPOSITE value",
+              done.rec.checksum_value.len == strlen(expect)
+              && memcmp(done.rec.checksum_value.data, expect,
+                        strlen(expect)) == 0
+              && done.rec.checksum.len == 5
+              && memcmp(done.rec.checksum.data, "CRC32", 5) == 0
+              && done.rec.checksum_type.len == 9
+              && memcmp(done.rec.checksum_type.data, "COMPOSITE", 9) == 0);
+
+    /* FULL_OBJECT: the CRC32C of all the bytes, parts listed or not */
+
+    memset(parts, 0, sizeof(parts));
+    test_create_sum(st, "full", id, "CRC32C", "FULL_OBJECT");
+    test_algo = S3_CKSUM_CRC32C;
+    test_part(st, "full", id, 1, big, BIG, parts[0].md5);
+    test_part(st, "full", id, 2, "tail", 4, parts[1].md5);
+    test_algo = S3_CKSUM_NONE;
+    parts[0].number = 1;
+    parts[1].number = 2;
+    parts[1].cksum_algo = S3_CKSUM_CRC32C;
+    test_raw(S3_CKSUM_CRC32C, "tail", 4, parts[1].cksum);
+
+    s3_cksum_init(&c, S3_CKSUM_CRC32C);
+    s3_cksum_update(&c, big, BIG);
+    s3_cksum_update(&c, "tail", 4);
+    s3_cksum_final(&c, raw);
+    n = s3_base64_encode(expect, raw, 4);
+
+    test_cond("FULL_OBJECT", test_complete(st, "full", id, parts, 2, &done)
+                             == S3_OK);
+    test_cond("FULL_OBJECT value",
+              done.rec.checksum_value.len == n
+              && memcmp(done.rec.checksum_value.data, expect, n) == 0
+              && done.rec.checksum_type.len == 11);
+
+    /* no algorithm: no checksum, a listed one still checked */
+
+    memset(parts, 0, sizeof(parts));
+    test_create(st, "none", id);
+    test_part(st, "none", id, 1, "only", 4, parts[0].md5);
+    parts[0].number = 1;
+    parts[0].cksum_algo = S3_CKSUM_CRC32;
+    test_raw(S3_CKSUM_CRC32, "only", 4, parts[0].cksum);
+
+    test_cond("a listed checksum the part has not",
+              test_complete(st, "none", id, parts, 1, &done)
+              == S3_STORE_INVALID_PART);
+
+    parts[0].cksum_algo = S3_CKSUM_NONE;
+
+    test_cond("no algorithm", test_complete(st, "none", id, parts, 1, &done)
+                              == S3_OK
+                              && done.rec.checksum_value.len == 0);
+}
+
+
+static int
+test_create_sum(const s3_store_t *st, const char *key, char *id,
+    const char *algo, const char *type)
+{
+    s3_record_t  rec;
+
+    memset(&rec, 0, sizeof(rec));
+    rec.bucket.data = BUCKET;
+    rec.bucket.len = strlen(BUCKET);
+    rec.key.data = key;
+    rec.key.len = strlen(key);
+    rec.checksum.data = algo;
+    rec.checksum.len = strlen(algo);
+    rec.checksum_type.data = type;
+    rec.checksum_type.len = strlen(type);
+
+    return s3_store_create_upload(st, &rec, id);
+}
+
+
+static void
+test_raw(s3_cksum_algo_e algo, const char *data, size_t len,
+    unsigned char *raw)
+{
+    s3_cksum_t  c;
+
+    s3_cksum_init(&c, algo);
+    s3_cksum_update(&c, data, len);
+    s3_cksum_final(&c, raw);
 }
