@@ -204,6 +204,10 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
         "The specified upload does not exist. The upload ID may be invalid, "
         "or the upload may have been aborted or completed."),
 
+    ngx_http_s3_error(NGX_HTTP_S3_NO_SUCH_VERSION,
+        "NoSuchVersion", 404,
+        "The specified version does not exist."),
+
     ngx_http_s3_error(NGX_HTTP_S3_NOT_IMPLEMENTED,
         "NotImplemented", 501,
         "A header you provided implies functionality that is not "
@@ -230,7 +234,12 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
     ngx_http_s3_error(NGX_HTTP_S3_SHA256_MISMATCH,
         "XAmzContentSHA256Mismatch", 400,
         "The provided 'x-amz-content-sha256' header does not match what "
-        "was computed.")
+        "was computed."),
+
+    ngx_http_s3_error(NGX_HTTP_S3_USER_KEY_MUST_BE_SPECIFIED,
+        "UserKeyMustBeSpecified", 400,
+        "The bucket POST must contain the specified field name. If it is "
+        "specified, please check the order of the fields.")
 };
 
 
@@ -401,6 +410,23 @@ ngx_http_s3_errno(ngx_log_t *log, ngx_err_t err, const char *failed,
     ngx_log_error(level, log, err, "%s \"%s\" failed", failed, path);
 
     return rc;
+}
+
+
+/* the code and message of err, for errors inside a 200 (DeleteObjects) */
+
+void
+ngx_http_s3_error_text(ngx_http_s3_err_e err, ngx_str_t **code,
+    ngx_str_t **message)
+{
+    if (err <= NGX_HTTP_S3_OK || err >= NGX_HTTP_S3_ERR_LAST
+        || ngx_http_s3_errors[err].err != err)
+    {
+        err = NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    *code = &ngx_http_s3_errors[err].code;
+    *message = &ngx_http_s3_errors[err].message;
 }
 
 

@@ -434,7 +434,12 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
         return ngx_http_s3_get_tagging(r);
 
+    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
+        return ngx_http_s3_put_tagging(r);
+
     case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
+    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
         return ngx_http_s3_delete_tagging(r);
 
     case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
@@ -463,10 +468,7 @@ ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return ngx_http_s3_preflight(r);
 
     case NGX_HTTP_S3_OP_DELETE_OBJECTS:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
-    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NOT_IMPLEMENTED);
+        return ngx_http_s3_delete_objects(r);
 
     default:
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,

@@ -27,6 +27,7 @@
 #include "s3_sigv4.h"
 #include "s3_store.h"
 #include "s3_uri.h"
+#include "s3_xml.h"
 
 
 #define NGX_HTTP_S3_REQUEST_ID_LEN   16
@@ -90,12 +91,14 @@ typedef enum {
     NGX_HTTP_S3_NO_SUCH_KEY,
     NGX_HTTP_S3_NO_SUCH_TAG_SET,
     NGX_HTTP_S3_NO_SUCH_UPLOAD,
+    NGX_HTTP_S3_NO_SUCH_VERSION,
     NGX_HTTP_S3_NOT_IMPLEMENTED,
     NGX_HTTP_S3_PRECONDITION_FAILED,
     NGX_HTTP_S3_REQUEST_TIME_TOO_SKEWED,
     NGX_HTTP_S3_SERVICE_UNAVAILABLE,
     NGX_HTTP_S3_SIGNATURE_DOES_NOT_MATCH,
     NGX_HTTP_S3_SHA256_MISMATCH,
+    NGX_HTTP_S3_USER_KEY_MUST_BE_SPECIFIED,
     NGX_HTTP_S3_ERR_LAST
 } ngx_http_s3_err_e;
 
@@ -430,8 +433,12 @@ ngx_int_t ngx_http_s3_complete_upload(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_copy_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_upload_part_copy(ngx_http_request_t *r);
 
+/* ngx_http_s3_delete.c */
+ngx_int_t ngx_http_s3_delete_objects(ngx_http_request_t *r);
+
 /* ngx_http_s3_tagging.c */
 ngx_int_t ngx_http_s3_get_tagging(ngx_http_request_t *r);
+ngx_int_t ngx_http_s3_put_tagging(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_tagging(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_set_object_attrs(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
@@ -460,6 +467,8 @@ ngx_int_t ngx_http_s3_send_error(ngx_http_request_t *r,
     ngx_http_s3_err_e err);
 ngx_http_s3_err_e ngx_http_s3_errno(ngx_log_t *log, ngx_err_t err,
     const char *failed, const char *path);
+void ngx_http_s3_error_text(ngx_http_s3_err_e err, ngx_str_t **code,
+    ngx_str_t **message);
 ngx_int_t ngx_http_s3_set_request_id(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 

@@ -6,7 +6,8 @@
  * DeleteObjectTagging, their bucket twins, and the x-amz-tagging header
  * of PutObject, CreateMultipartUpload and CopyObject.  Tags are kept in
  * the record's tags field as "key\0value\0" pairs; an object's change is
- * s3_store_set_object_attrs() in a thread task.
+ * s3_store_set_object_attrs() in a thread task, a bucket's
+ * s3_store_set_bucket_attrs() in ngx_http_s3_set_bucket_attrs()'s.
  */
 
 
@@ -25,6 +26,15 @@
     (NGX_HTTP_S3_BUCKET_TAGS                                                 \
      * (4 * (NGX_HTTP_S3_TAG_KEY_MAX + NGX_HTTP_S3_TAG_VALUE_MAX) + 2))
 
+/*
+ * The longest Tagging body worth reading: the most tags there can be,
+ * every character of them written as a reference ("&#x1F600;"), with
+ * room for the markup around each.
+ */
+#define NGX_HTTP_S3_TAGGING_MAX_BODY                                         \
+    (NGX_HTTP_S3_BUCKET_TAGS                                                 \
+     * (9 * (NGX_HTTP_S3_TAG_KEY_MAX + NGX_HTTP_S3_TAG_VALUE_MAX) + 1024))
+
 
 /* a tag set being built: "key\0value\0" pairs in buf */
 typedef struct {
@@ -39,11 +49,15 @@ static ngx_int_t ngx_http_s3_tags_init(ngx_http_request_t *r,
     ngx_http_s3_tags_t *tags, ngx_uint_t max);
 static ngx_http_s3_err_e ngx_http_s3_tags_add(ngx_http_s3_ctx_t *ctx,
     ngx_http_s3_tags_t *tags, s3_str_t *key, s3_str_t *value);
+static ngx_http_s3_err_e ngx_http_s3_tags_too_many(ngx_http_s3_ctx_t *ctx,
+    ngx_uint_t max);
 static ngx_uint_t ngx_http_s3_tag_valid(s3_str_t *s, size_t max);
 static ngx_uint_t ngx_http_s3_tags_find(ngx_http_s3_tags_t *tags,
     s3_str_t *key);
 static ngx_int_t ngx_http_s3_send_tags(ngx_http_request_t *r,
     s3_str_t *tags);
+static ngx_int_t ngx_http_s3_tagging_parse(ngx_http_request_t *r,
+    u_char *buf, size_t len);
 static void ngx_http_s3_tagging_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_tagging_done(ngx_http_request_t *r,
     ngx_http_s3_task_t *t);
@@ -149,16 +163,7 @@ ngx_http_s3_tags_add(ngx_http_s3_ctx_t *ctx, ngx_http_s3_tags_t *tags,
     s3_str_t *key, s3_str_t *value)
 {
     if (tags->n == tags->max) {
-        if (tags->max == NGX_HTTP_S3_OBJECT_TAGS) {
-            ngx_str_set(&ctx->message,
-                        "Object tags cannot be greater than 10");
-
-        } else {
-            ngx_str_set(&ctx->message,
-                        "Bucket tag count cannot be greater than 50");
-        }
-
-        return NGX_HTTP_S3_INVALID_TAG;
+        return ngx_http_s3_tags_too_many(ctx, tags->max);
     }
 
     if (key->len == 0 || !ngx_http_s3_tag_valid(key, NGX_HTTP_S3_TAG_KEY_MAX))
@@ -199,6 +204,21 @@ ngx_http_s3_tags_add(ngx_http_s3_ctx_t *ctx, ngx_http_s3_tags_t *tags,
     tags->n++;
 
     return NGX_HTTP_S3_OK;
+}
+
+
+static ngx_http_s3_err_e
+ngx_http_s3_tags_too_many(ngx_http_s3_ctx_t *ctx, ngx_uint_t max)
+{
+    if (max == NGX_HTTP_S3_OBJECT_TAGS) {
+        ngx_str_set(&ctx->message, "Object tags cannot be greater than 10");
+
+    } else {
+        ngx_str_set(&ctx->message,
+                    "Bucket tag count cannot be greater than 50");
+    }
+
+    return NGX_HTTP_S3_INVALID_TAG;
 }
 
 
@@ -350,7 +370,90 @@ ngx_http_s3_send_tags(ngx_http_request_t *r, s3_str_t *tags)
 }
 
 
-/* DeleteObjectTagging */
+/* PutObjectTagging, PutBucketTagging */
+
+ngx_int_t
+ngx_http_s3_put_tagging(ngx_http_request_t *r)
+{
+    s3_record_t         brec;
+    ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_CHANGE, &brec);
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
+
+    /* S3 wants an integrity check on a bucket's tags, not on an object's */
+
+    if (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING) {
+        return ngx_http_s3_read_xml_body_md5(r, NGX_HTTP_S3_TAGGING_MAX_BODY,
+                                             ngx_http_s3_tagging_parse);
+    }
+
+    return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_TAGGING_MAX_BODY,
+                                     ngx_http_s3_tagging_parse);
+}
+
+
+static ngx_int_t
+ngx_http_s3_tagging_parse(ngx_http_request_t *r, u_char *buf, size_t len)
+{
+    size_t               i;
+    ngx_uint_t           max;
+    s3_xml_tagging_t     xml;
+    ngx_http_s3_ctx_t   *ctx;
+    ngx_http_s3_err_e    err;
+    ngx_http_s3_tags_t   tags;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    max = (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING)
+          ? NGX_HTTP_S3_BUCKET_TAGS : NGX_HTTP_S3_OBJECT_TAGS;
+
+    if (ngx_http_s3_tags_init(r, &tags, max) != NGX_OK) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    xml.max = max;
+    xml.tags = ngx_palloc(r->pool, max * sizeof(s3_xml_tag_t));
+    if (xml.tags == NULL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
+    }
+
+    if (s3_xml_parse_tagging((char *) buf, len, &xml) != S3_OK) {
+        if (ngx_errno == E2BIG) {
+            return ngx_http_s3_send_error(r,
+                                          ngx_http_s3_tags_too_many(ctx, max));
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, ngx_errno,
+                      "s3 tagging: malformed XML body");
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_MALFORMED_XML);
+    }
+
+    for (i = 0; i < xml.ntags; i++) {
+        err = ngx_http_s3_tags_add(ctx, &tags, &xml.tags[i].key,
+                                   &xml.tags[i].value);
+        if (err != NGX_HTTP_S3_OK) {
+            return ngx_http_s3_send_error(r, err);
+        }
+    }
+
+    ctx->rec.tags.data = tags.buf;
+    ctx->rec.tags.len = tags.len;
+
+    if (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING) {
+        return ngx_http_s3_set_bucket_attrs(r, ctx);
+    }
+
+    return ngx_http_s3_set_object_attrs(r, ctx);
+}
+
+
+/* DeleteObjectTagging, DeleteBucketTagging */
 
 ngx_int_t
 ngx_http_s3_delete_tagging(ngx_http_request_t *r)
@@ -368,6 +471,10 @@ ngx_http_s3_delete_tagging(ngx_http_request_t *r)
     }
 
     ngx_memzero(&ctx->rec.tags, sizeof(s3_str_t));
+
+    if (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING) {
+        return ngx_http_s3_set_bucket_attrs(r, ctx);
+    }
 
     return ngx_http_s3_set_object_attrs(r, ctx);
 }

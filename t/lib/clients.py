@@ -59,3 +59,20 @@ def rclone_env(s3, home, path_style=True, version=None, chunk=None):
         env['RCLONE_CONFIG_X_ENDPOINT'] = f'http://{DOMAIN}:{s3.port}'
         env['HTTP_PROXY'] = env['http_proxy'] = s3.endpoint
     return env
+
+
+def s3cmd_config(s3, home, path_style=True):
+    """An s3cmd configuration file for alice in home; virtual-host style
+    goes through nginx as the HTTP proxy (see rclone_env)."""
+    server = f'127.0.0.1:{s3.port}' if path_style else f'{DOMAIN}:{s3.port}'
+    host_bucket = server if path_style else f'%(bucket)s.{server}'
+    text = (f'[default]\naccess_key = {s3.alice.access_key}\n'
+            f'secret_key = {s3.alice.secret_key}\n'
+            f'host_base = {server}\nhost_bucket = {host_bucket}\n'
+            'use_https = False\nsignature_v2 = False\n'
+            'bucket_location = us-east-1\n')
+    if not path_style:
+        text += f'proxy_host = 127.0.0.1\nproxy_port = {s3.port}\n'
+    cfg = home / 's3cfg'
+    cfg.write_text(text)
+    return cfg

@@ -111,3 +111,72 @@ def test_other_user_reads_private_object(s3, alice, bob, bucket):
         bob.get_object(Bucket=bucket, Key='no-such-key')
     with s3_error('AccessDenied', 403):
         bob.list_objects_v2(Bucket=bucket)
+
+
+# what canned ACLs open (the ACL is written by x-amz-acl and Put*Acl)
+
+def test_anonymous_reads_public_read_object(s3, alice, bucket):
+    alice.put_object(Bucket=bucket, Key='open', Body=b'for all',
+                     ACL='public-read', ContentType='text/plain')
+    r = anon(s3, 'GET', s3raw.object_path(bucket, 'open'))
+    assert r.status == 200, r
+    assert r.body == b'for all'
+    assert r.headers['content-type'] == 'text/plain'
+    r = anon(s3, 'HEAD', s3raw.object_path(bucket, 'open'))
+    assert r.status == 200, r
+    assert r.headers['content-length'] == '7'
+
+
+def test_anonymous_range_of_public_read_object(s3, alice, bucket):
+    alice.put_object(Bucket=bucket, Key='open', Body=b'0123456789',
+                     ACL='public-read')
+    r = anon(s3, 'GET', s3raw.object_path(bucket, 'open'),
+             headers={'Range': 'bytes=2-4'})
+    assert r.status == 206, r
+    assert r.body == b'234'
+
+
+def test_anonymous_object_acl_back_to_private(s3, alice, bucket):
+    alice.put_object(Bucket=bucket, Key='was-open', Body=b'x',
+                     ACL='public-read')
+    assert anon(s3, 'GET', s3raw.object_path(bucket, 'was-open')).status \
+        == 200
+    alice.put_object_acl(Bucket=bucket, Key='was-open', ACL='private')
+    r = anon(s3, 'GET', s3raw.object_path(bucket, 'was-open'))
+    assert_raw_error(r, 'AccessDenied', 403)
+
+
+def test_anonymous_public_object_is_read_only(s3, alice, bucket):
+    alice.put_object(Bucket=bucket, Key='open', Body=b'old',
+                     ACL='public-read')
+    r = anon(s3, 'PUT', s3raw.object_path(bucket, 'open'), body=b'new')
+    assert_raw_error(r, 'AccessDenied', 403)
+    r = anon(s3, 'DELETE', s3raw.object_path(bucket, 'open'))
+    assert_raw_error(r, 'AccessDenied', 403)
+    assert alice.get_object(Bucket=bucket, Key='open')['Body'].read() \
+        == b'old'
+
+
+def test_anonymous_lists_public_read_bucket(s3, alice, bucket):
+    alice.put_bucket_acl(Bucket=bucket, ACL='public-read')
+    alice.put_object(Bucket=bucket, Key='listed', Body=b'x')
+    for query in ('', 'list-type=2'):
+        r = anon(s3, 'GET', f'/{bucket}', query=query)
+        assert r.status == 200, r
+        assert b'<Key>listed</Key>' in r.body
+
+
+def test_anonymous_public_bucket_does_not_open_objects(s3, alice, bucket):
+    # as in S3: a bucket's public-read grants the listing, not the reads
+    alice.put_bucket_acl(Bucket=bucket, ACL='public-read')
+    alice.put_object(Bucket=bucket, Key='private', Body=b'secret')
+    r = anon(s3, 'GET', s3raw.object_path(bucket, 'private'))
+    assert_raw_error(r, 'AccessDenied', 403)
+    assert b'secret' not in r.body
+
+
+def test_anonymous_missing_key_of_public_bucket(s3, alice, bucket):
+    # who may list the bucket may learn that a key is not there
+    alice.put_bucket_acl(Bucket=bucket, ACL='public-read')
+    r = anon(s3, 'GET', s3raw.object_path(bucket, 'no-such-key'))
+    assert_raw_error(r, 'NoSuchKey', 404)

@@ -15,7 +15,7 @@ import pytest
 
 from lib.checks import etag, unique_bucket
 from lib.clients import (AWS, RCLONE, S3CMD, aws_env, base_env, rclone_env,
-                         run)
+                         run, s3cmd_config)
 from lib.listing import Model
 from lib.server import DOMAIN
 
@@ -137,19 +137,7 @@ def test_rclone_lsf_directory(s3, listed, tmp_path, version):
                          ids=['path', 'vhost'])
 def test_s3cmd_ls_recursive(s3, listed, tmp_path, path_style):
     b, m = listed
-    cfg = tmp_path / 's3cfg'
-    host_bucket = f'127.0.0.1:{s3.port}' if path_style \
-        else f'%(bucket)s.{DOMAIN}:{s3.port}'
-    host_base = f'127.0.0.1:{s3.port}' if path_style \
-        else f'{DOMAIN}:{s3.port}'
-    text = (f'[default]\naccess_key = {s3.alice.access_key}\n'
-            f'secret_key = {s3.alice.secret_key}\n'
-            f'host_base = {host_base}\nhost_bucket = {host_bucket}\n'
-            'use_https = False\nsignature_v2 = False\n'
-            'bucket_location = us-east-1\n')
-    if not path_style:
-        text += f'proxy_host = 127.0.0.1\nproxy_port = {s3.port}\n'
-    cfg.write_text(text)
+    cfg = s3cmd_config(s3, tmp_path, path_style)
     out = run([S3CMD, '-c', str(cfg), 'ls', '-r', f's3://{b}'],
               base_env(tmp_path))
     got = []

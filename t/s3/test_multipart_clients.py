@@ -20,7 +20,8 @@ from boto3.s3.transfer import TransferConfig
 
 from lib import clients, rss, s3raw
 from lib.checks import unique_bucket
-from lib.clients import AWS, RCLONE, S3CMD, aws_env, base_env, rclone_env
+from lib.clients import (AWS, RCLONE, S3CMD, aws_env, base_env, rclone_env,
+                         s3cmd_config)
 from lib.server import DOMAIN
 
 MiB = 1 << 20
@@ -136,13 +137,7 @@ def test_rclone_copy(s3, mb, tmp_path):
 
 @pytest.mark.skipif(not os.path.exists(S3CMD), reason='no s3cmd')
 def test_s3cmd_put_multipart(s3, mb, tmp_path):
-    cfg = tmp_path / 's3cfg'
-    cfg.write_text(f'[default]\naccess_key = {s3.alice.access_key}\n'
-                   f'secret_key = {s3.alice.secret_key}\n'
-                   f'host_base = 127.0.0.1:{s3.port}\n'
-                   f'host_bucket = 127.0.0.1:{s3.port}\n'
-                   'use_https = False\nsignature_v2 = False\n'
-                   'bucket_location = us-east-1\n')
+    cfg = s3cmd_config(s3, tmp_path)
     src = tmp_path / 's.bin'
     size = 23 * MiB + 7
     digest = make_file(src, size)
