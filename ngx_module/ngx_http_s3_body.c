@@ -63,6 +63,9 @@ static void ngx_http_s3_body_fail(ngx_http_request_t *r,
 static ngx_pool_cleanup_t *ngx_http_s3_body_file_cleanup(
     ngx_http_request_t *r, ngx_http_s3_body_t *body);
 static void ngx_http_s3_body_cleanup(void *data);
+static ngx_http_s3_err_e ngx_http_s3_cksum_query(ngx_http_request_t *r,
+    ngx_table_elt_t **found);
+static ngx_http_s3_err_e ngx_http_s3_cksum_multiple(ngx_http_request_t *r);
 
 
 static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
@@ -277,69 +280,45 @@ static ngx_http_s3_err_e
 ngx_http_s3_body_checksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     ngx_http_s3_body_t *body)
 {
-    u_char           *p;
-    ngx_uint_t        i;
-    s3_cksum_algo_e   algo, a;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *sent, *sdk;
+    char               *name;
+    s3_cksum_algo_e     algo, a;
+    ngx_table_elt_t    *sent, *sdk;
+    ngx_http_s3_err_e   err;
 
     /* a trailer's value is checked once the body has ended */
 
     algo = s3_cksum_header_algo((char *) body->trailer.data,
                                 body->trailer.len);
-    sent = NULL;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        a = s3_cksum_header_algo((char *) h[i].lowcase_key, h[i].key.len);
-
-        if (a == S3_CKSUM_NONE) {
-            continue;
-        }
-
-        if (sent != NULL || body->trailer.len != 0) {
-            ngx_str_set(&ctx->message, "Expecting a single x-amz-checksum- "
-                        "header. Multiple checksum Types are not allowed.");
-            return NGX_HTTP_S3_INVALID_REQUEST;
-        }
-
-        sent = &h[i];
-        algo = a;
+    err = ngx_http_s3_cksum_header(r, &sent);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
     }
 
-    sdk = ngx_http_s3_find_header(r, (u_char *) "x-amz-sdk-checksum-algorithm",
-                                  sizeof("x-amz-sdk-checksum-algorithm") - 1);
+    if (sent != NULL) {
+        if (body->trailer.len != 0) {
+            return ngx_http_s3_cksum_multiple(r);
+        }
+
+        algo = s3_cksum_header_algo((char *) sent->lowcase_key,
+                                    sent->key.len);
+    }
+
+    name = "x-amz-sdk-checksum-algorithm";
+    sdk = ngx_http_s3_find_header(r, (u_char *) name, ngx_strlen(name));
+
     if (sdk == NULL) {
-        sdk = ngx_http_s3_find_header(r, (u_char *) "x-amz-checksum-algorithm",
-                                      sizeof("x-amz-checksum-algorithm") - 1);
+        name = "x-amz-checksum-algorithm";
+        sdk = ngx_http_s3_find_header(r, (u_char *) name, ngx_strlen(name));
     }
 
     if (sdk != NULL) {
         a = s3_cksum_algo((char *) sdk->value.data, sdk->value.len);
 
         if (a == S3_CKSUM_NONE || (algo != S3_CKSUM_NONE && a != algo)) {
-            p = ngx_pnalloc(r->pool, sizeof("Value for  header is invalid.")
-                                     + sdk->key.len);
-            if (p == NULL) {
-                return NGX_HTTP_S3_INTERNAL_ERROR;
-            }
-
-            ctx->message.data = p;
-            ctx->message.len = ngx_sprintf(p, "Value for %V header is "
-                                           "invalid.", &sdk->key) - p;
-            return NGX_HTTP_S3_INVALID_REQUEST;
+            return ngx_http_s3_error_message(r, NGX_HTTP_S3_INVALID_REQUEST,
+                                             "Value for %s header is "
+                                             "invalid.", name);
         }
 
         algo = a;
@@ -350,17 +329,7 @@ ngx_http_s3_body_checksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                             body->expected)
             != S3_OK)
         {
-            p = ngx_pnalloc(r->pool, sizeof("Value for  header is invalid.")
-                                     + sent->key.len);
-            if (p == NULL) {
-                return NGX_HTTP_S3_INTERNAL_ERROR;
-            }
-
-            ctx->message.data = p;
-            ctx->message.len = ngx_sprintf(p, "Value for %s header is "
-                                           "invalid.", s3_cksum_header(algo))
-                               - p;
-            return NGX_HTTP_S3_INVALID_REQUEST;
+            return ngx_http_s3_cksum_invalid(r, algo);
         }
 
         body->verify = 1;
@@ -904,18 +873,7 @@ ngx_http_s3_body_checksum_final(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3 body does not match its %s", name);
 
-        p = ngx_pnalloc(r->pool, sizeof("The  you specified did not match "
-                                        "the calculated checksum.")
-                                 + ngx_strlen(name));
-        if (p == NULL) {
-            return NGX_HTTP_S3_INTERNAL_ERROR;
-        }
-
-        ctx->message.data = p;
-        ctx->message.len = ngx_sprintf(p, "The %s you specified did not "
-                                       "match the calculated checksum.",
-                                       name) - p;
-        return NGX_HTTP_S3_BAD_DIGEST;
+        return ngx_http_s3_cksum_mismatch(r, algo);
     }
 
     p = ngx_pnalloc(r->pool, S3_CKSUM_B64_MAX_LEN);
@@ -930,6 +888,135 @@ ngx_http_s3_body_checksum_final(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                                                    s3_cksum_len(algo));
 
     return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * The request's x-amz-checksum-<algorithm> into *found, NULL when there is
+ * none: a header or, in a presigned URL, where presigners hoist it, a
+ * query parameter.  Two are InvalidRequest.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_cksum_header(ngx_http_request_t *r, ngx_table_elt_t **found)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    *found = NULL;
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (s3_cksum_header_algo((char *) h[i].lowcase_key, h[i].key.len)
+            == S3_CKSUM_NONE)
+        {
+            continue;
+        }
+
+        if (*found != NULL) {
+            return ngx_http_s3_cksum_multiple(r);
+        }
+
+        *found = &h[i];
+    }
+
+    return ngx_http_s3_cksum_query(r, found);
+}
+
+
+static ngx_http_s3_err_e
+ngx_http_s3_cksum_query(ngx_http_request_t *r, ngx_table_elt_t **found)
+{
+    u_char             *p;
+    ssize_t             n;
+    ngx_str_t           v;
+    s3_cksum_algo_e     algo;
+    ngx_table_elt_t    *h;
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    if (!ngx_http_s3_query_arg(ctx, "X-Amz-Signature", NULL)) {
+        return NGX_HTTP_S3_OK;
+    }
+
+    for (algo = S3_CKSUM_CRC32; algo <= S3_CKSUM_SHA256; algo++) {
+
+        if (!ngx_http_s3_query_arg(ctx, (char *) s3_cksum_header(algo), &v)) {
+            continue;
+        }
+
+        if (*found != NULL) {
+            return ngx_http_s3_cksum_multiple(r);
+        }
+
+        h = ngx_pcalloc(r->pool, sizeof(ngx_table_elt_t));
+        p = ngx_pnalloc(r->pool, v.len);
+        if (h == NULL || p == NULL) {
+            return NGX_HTTP_S3_INTERNAL_ERROR;
+        }
+
+        n = s3_uri_decode((char *) p, (char *) v.data, v.len, 0);
+        if (n < 0) {
+            return ngx_http_s3_cksum_invalid(r, algo);
+        }
+
+        h->key.data = (u_char *) s3_cksum_header(algo);
+        h->key.len = ngx_strlen(h->key.data);
+        h->lowcase_key = h->key.data;
+        h->value.data = p;
+        h->value.len = n;
+
+        *found = h;
+    }
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+ngx_http_s3_err_e
+ngx_http_s3_cksum_invalid(ngx_http_request_t *r, s3_cksum_algo_e algo)
+{
+    return ngx_http_s3_error_message(r, NGX_HTTP_S3_INVALID_REQUEST,
+                                     "Value for %s header is invalid.",
+                                     s3_cksum_header(algo));
+}
+
+
+ngx_http_s3_err_e
+ngx_http_s3_cksum_mismatch(ngx_http_request_t *r, s3_cksum_algo_e algo)
+{
+    return ngx_http_s3_error_message(r, NGX_HTTP_S3_BAD_DIGEST,
+                                     "The %s you specified did not match "
+                                     "the calculated checksum.",
+                                     s3_cksum_name(algo));
+}
+
+
+static ngx_http_s3_err_e
+ngx_http_s3_cksum_multiple(ngx_http_request_t *r)
+{
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    ngx_str_set(&ctx->message, "Expecting a single x-amz-checksum- header. "
+                "Multiple checksum Types are not allowed.");
+
+    return NGX_HTTP_S3_INVALID_REQUEST;
 }
 
 

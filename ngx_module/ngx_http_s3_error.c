@@ -413,6 +413,33 @@ ngx_http_s3_errno(ngx_log_t *log, ngx_err_t err, const char *failed,
 }
 
 
+/*
+ * Sets the request's error message to fmt with one "%s" argument, for the
+ * messages S3 words around a name ("The CRC32 you specified ..."), and
+ * returns err.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_error_message(ngx_http_request_t *r, ngx_http_s3_err_e err,
+    const char *fmt, const char *arg)
+{
+    u_char             *p;
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    p = ngx_pnalloc(r->pool, ngx_strlen(fmt) + ngx_strlen(arg));
+    if (p == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    ctx->message.data = p;
+    ctx->message.len = ngx_sprintf(p, fmt, arg) - p;
+
+    return err;
+}
+
+
 /* the code and message of err, for errors inside a 200 (DeleteObjects) */
 
 void

@@ -415,6 +415,12 @@ void ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body);
 void ngx_http_s3_body_remove(ngx_http_request_t *r,
     ngx_http_s3_body_t *body);
 ngx_int_t ngx_http_s3_set_checksum(ngx_http_request_t *r, s3_record_t *rec);
+ngx_http_s3_err_e ngx_http_s3_cksum_header(ngx_http_request_t *r,
+    ngx_table_elt_t **found);
+ngx_http_s3_err_e ngx_http_s3_cksum_invalid(ngx_http_request_t *r,
+    s3_cksum_algo_e algo);
+ngx_http_s3_err_e ngx_http_s3_cksum_mismatch(ngx_http_request_t *r,
+    s3_cksum_algo_e algo);
 ngx_int_t ngx_http_s3_checksum_out(ngx_http_request_t *r, s3_record_t *rec);
 
 /* ngx_http_s3_multipart.c */
@@ -467,6 +473,8 @@ ngx_int_t ngx_http_s3_send_error(ngx_http_request_t *r,
     ngx_http_s3_err_e err);
 ngx_http_s3_err_e ngx_http_s3_errno(ngx_log_t *log, ngx_err_t err,
     const char *failed, const char *path);
+ngx_http_s3_err_e ngx_http_s3_error_message(ngx_http_request_t *r,
+    ngx_http_s3_err_e err, const char *fmt, const char *arg);
 void ngx_http_s3_error_text(ngx_http_s3_err_e err, ngx_str_t **code,
     ngx_str_t **message);
 ngx_int_t ngx_http_s3_set_request_id(ngx_http_request_t *r,

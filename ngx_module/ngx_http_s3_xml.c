@@ -22,12 +22,7 @@ static ngx_http_s3_err_e ngx_http_s3_xml_body_verify(ngx_http_request_t *r,
 static ngx_http_s3_err_e ngx_http_s3_xml_body_md5(ngx_http_request_t *r,
     u_char *buf, size_t len);
 static ngx_http_s3_err_e ngx_http_s3_xml_body_cksum(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_table_elt_t *h, u_char *buf, size_t len);
-static ngx_http_s3_err_e ngx_http_s3_cksum_header(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_table_elt_t **found);
-static ngx_http_s3_err_e ngx_http_s3_xml_body_error(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_http_s3_err_e err, const char *fmt,
-    const char *name);
+    ngx_table_elt_t *h, u_char *buf, size_t len);
 
 
 /*
@@ -248,7 +243,7 @@ ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r, size_t max,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_cksum_header(r, ctx, &h);
+    err = ngx_http_s3_cksum_header(r, &h);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -393,13 +388,13 @@ ngx_http_s3_xml_body_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         }
     }
 
-    err = ngx_http_s3_cksum_header(r, ctx, &h);
+    err = ngx_http_s3_cksum_header(r, &h);
 
     if (err != NGX_HTTP_S3_OK || h == NULL) {
         return err;
     }
 
-    return ngx_http_s3_xml_body_cksum(r, ctx, h, buf, len);
+    return ngx_http_s3_xml_body_cksum(r, h, buf, len);
 }
 
 
@@ -442,8 +437,8 @@ ngx_http_s3_xml_body_md5(ngx_http_request_t *r, u_char *buf, size_t len)
 
 
 static ngx_http_s3_err_e
-ngx_http_s3_xml_body_cksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    ngx_table_elt_t *h, u_char *buf, size_t len)
+ngx_http_s3_xml_body_cksum(ngx_http_request_t *r, ngx_table_elt_t *h,
+    u_char *buf, size_t len)
 {
     s3_cksum_t       c;
     s3_cksum_algo_e  algo;
@@ -455,10 +450,7 @@ ngx_http_s3_xml_body_cksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                         declared)
         != S3_OK)
     {
-        return ngx_http_s3_xml_body_error(r, ctx,
-                                          NGX_HTTP_S3_INVALID_REQUEST,
-                                          "Value for %s header is invalid.",
-                                          s3_cksum_header(algo));
+        return ngx_http_s3_cksum_invalid(r, algo);
     }
 
     if (s3_cksum_init(&c, algo) != S3_OK) {
@@ -477,81 +469,11 @@ ngx_http_s3_xml_body_cksum(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     }
 
     if (ngx_memcmp(sum, declared, s3_cksum_len(algo)) != 0) {
-        return ngx_http_s3_xml_body_error(r, ctx, NGX_HTTP_S3_BAD_DIGEST,
-                                          "The %s you specified did not "
-                                          "match the calculated checksum.",
-                                          s3_cksum_name(algo));
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 XML body does not match its %s",
+                      s3_cksum_name(algo));
+        return ngx_http_s3_cksum_mismatch(r, algo);
     }
 
     return NGX_HTTP_S3_OK;
-}
-
-
-/*
- * The request's x-amz-checksum-<algorithm> header into *found, NULL if
- * there is none; two are InvalidRequest.
- */
-
-static ngx_http_s3_err_e
-ngx_http_s3_cksum_header(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    ngx_table_elt_t **found)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    *found = NULL;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NGX_HTTP_S3_OK;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (s3_cksum_header_algo((char *) h[i].lowcase_key, h[i].key.len)
-            == S3_CKSUM_NONE)
-        {
-            continue;
-        }
-
-        if (*found != NULL) {
-            ngx_str_set(&ctx->message, "Expecting a single x-amz-checksum- "
-                        "header. Multiple checksum Types are not allowed.");
-            return NGX_HTTP_S3_INVALID_REQUEST;
-        }
-
-        *found = &h[i];
-    }
-}
-
-
-static ngx_http_s3_err_e
-ngx_http_s3_xml_body_error(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    ngx_http_s3_err_e err, const char *fmt, const char *name)
-{
-    size_t   len;
-    u_char  *p;
-
-    len = ngx_strlen(fmt) + ngx_strlen(name);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_HTTP_S3_INTERNAL_ERROR;
-    }
-
-    ctx->message.data = p;
-    ctx->message.len = ngx_sprintf(p, fmt, name) - p;
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "s3 XML body: %V", &ctx->message);
-
-    return err;
 }
