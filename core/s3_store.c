@@ -23,6 +23,8 @@
 
 static int s3_store_cond_holds(const s3_store_cond_t *cond,
     const s3_record_t *rec);
+static int s3_store_rename_into(const s3_store_t *st, const char *tmp,
+    char *path);
 static int s3_store_delete_locked(const s3_store_t *st,
     const s3_record_t *key, const char *path);
 
@@ -524,7 +526,6 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
 {
     int                 rc;
     char                tmp[PATH_MAX], old[S3_UPLOAD_ID_LEN + 1];
-    char               *slash;
     uint64_t            floor;
     s3_journal_entry_t  e;
 
@@ -559,18 +560,6 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
         return S3_ERR;
     }
 
-    /* the fan-out directories obj/HH/HH */
-
-    slash = strrchr(path, '/');
-
-    *slash = '\0';
-    rc = s3_store_mkdir_p(path, strlen(st->root), st->fsync);
-    *slash = '/';
-
-    if (rc != S3_OK) {
-        return S3_ERR;
-    }
-
     if (tmp_path[0] != '/') {
         if (s3_store_path(tmp, st->root, tmp_path) != S3_OK) {
             return S3_ERR;
@@ -579,7 +568,7 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
         tmp_path = tmp;
     }
 
-    if (rename(tmp_path, path) == -1) {
+    if (s3_store_rename_into(st, tmp_path, path) != S3_OK) {
         return S3_ERR;
     }
 
@@ -590,6 +579,40 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
     /* the parts of the multipart object this one replaced */
 
     s3_store_remove_parts(st, &rec->bucket, old, &rec->upload_id);
+
+    return S3_OK;
+}
+
+
+/*
+ * rename() into the fan-out directory obj/HH/HH, made when missing: they
+ * exist for all but a bucket's first keys, so a PUT mostly costs no
+ * mkdir() (a path walk and the parent's lock, for EEXIST).
+ */
+
+static int
+s3_store_rename_into(const s3_store_t *st, const char *tmp, char *path)
+{
+    int    rc;
+    char  *slash;
+
+    if (rename(tmp, path) == 0) {
+        return S3_OK;
+    }
+
+    if (errno != ENOENT) {
+        return S3_ERR;
+    }
+
+    slash = strrchr(path, '/');
+
+    *slash = '\0';
+    rc = s3_store_mkdir_p(path, strlen(st->root), st->fsync);
+    *slash = '/';
+
+    if (rc != S3_OK || rename(tmp, path) == -1) {
+        return S3_ERR;
+    }
 
     return S3_OK;
 }
