@@ -1037,7 +1037,7 @@ ngx_http_s3_init_module(ngx_cycle_t *cycle)
 
         if (n > 0) {
             ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
-                          "s3 store \"%s\": %d temp files swept",
+                          "s3 store \"%s\": %d entries of tmp/ swept",
                           rootp[i]->path.data, n);
         }
     }
