@@ -23,6 +23,8 @@ static ngx_http_s3_err_e ngx_http_s3_auth_query(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_sigv4_auth_t *auth, ngx_str_t *amz_date);
 static ngx_http_s3_err_e ngx_http_s3_auth_query_time(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_sigv4_query_t *q);
+static void ngx_http_s3_auth_expired(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_sigv4_query_t *q, time_t now);
 static ngx_http_s3_err_e ngx_http_s3_auth_date(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_str_t *amz_date);
 static ngx_http_s3_err_e ngx_http_s3_auth_scope(ngx_http_request_t *r,
@@ -265,10 +267,48 @@ ngx_http_s3_auth_query_time(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                       q->amz_date.len, q->amz_date.data,
                       now - q->date - q->expires);
         ngx_str_set(&ctx->message, "Request has expired");
+        ngx_http_s3_auth_expired(r, ctx, q, now);
         return NGX_HTTP_S3_ACCESS_DENIED;
     }
 
     return NGX_HTTP_S3_OK;
+}
+
+
+/* S3 tells when an expired URL expired, and what time the server has */
+
+static void
+ngx_http_s3_auth_expired(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    s3_sigv4_query_t *q, time_t now)
+{
+    u_char     *p;
+    ngx_tm_t    expires, server;
+
+    p = ngx_pnalloc(r->pool, sizeof("<X-Amz-Expires></X-Amz-Expires>")
+                             + NGX_TIME_T_LEN
+                             + sizeof("<Expires>2024-03-11T19:45:57Z"
+                                      "</Expires>")
+                             + sizeof("<ServerTime>2024-03-11T20:03:49Z"
+                                      "</ServerTime>"));
+    if (p == NULL) {
+        return;
+    }
+
+    ngx_gmtime(q->date + q->expires, &expires);
+    ngx_gmtime(now, &server);
+
+    ctx->error_extra.data = p;
+    p = ngx_sprintf(p, "<X-Amz-Expires>%T</X-Amz-Expires>"
+                    "<Expires>%4d-%02d-%02dT%02d:%02d:%02dZ</Expires>"
+                    "<ServerTime>%4d-%02d-%02dT%02d:%02d:%02dZ</ServerTime>",
+                    q->expires,
+                    expires.ngx_tm_year, expires.ngx_tm_mon,
+                    expires.ngx_tm_mday, expires.ngx_tm_hour,
+                    expires.ngx_tm_min, expires.ngx_tm_sec,
+                    server.ngx_tm_year, server.ngx_tm_mon,
+                    server.ngx_tm_mday, server.ngx_tm_hour,
+                    server.ngx_tm_min, server.ngx_tm_sec);
+    ctx->error_extra.len = p - ctx->error_extra.data;
 }
 
 

@@ -311,6 +311,7 @@ ngx_http_s3_error_body(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
           + sizeof("<Code></Code>") + e->code.len
           + sizeof("<Message></Message>")
           + ngx_http_s3_xml_escape_len(message->data, message->len)
+          + ctx->error_extra.len
           + sizeof("<BucketName></BucketName>")
           + ngx_http_s3_xml_escape_len(ctx->bucket.data, ctx->bucket.len)
           + sizeof("<Key></Key>")
@@ -329,6 +330,7 @@ ngx_http_s3_error_body(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                    sizeof(NGX_HTTP_S3_XML_DECL "<Error>") - 1);
     p = ngx_http_s3_error_element(p, "Code", &e->code);
     p = ngx_http_s3_error_element(p, "Message", message);
+    p = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
 
     if (ctx->bucket.len) {
         p = ngx_http_s3_error_element(p, "BucketName", &ctx->bucket);

@@ -228,6 +228,8 @@ typedef struct {
                                                  empty when anonymous */
     ngx_str_t                  payload_hash;  /* x-amz-content-sha256 */
     ngx_str_t                  message;       /* overrides the table's */
+    ngx_str_t                  error_extra;   /* XML elements an error
+                                                 adds after its Message */
     u_char                     request_id[NGX_HTTP_S3_REQUEST_ID_LEN];
 
     s3_store_t                 store;

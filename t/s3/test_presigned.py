@@ -162,6 +162,16 @@ def test_expired_url_is_access_denied(s3, alice, bucket):
     err = assert_raw_error(r, 'AccessDenied', 403)
     assert err['Message'] == 'Request has expired'
     assert b'secret' not in r.body
+    # as S3: the URL's lifetime, when it ended, and the server's clock
+    assert err['X-Amz-Expires'] == '3600'
+    expired = datetime.datetime.strptime(err['Expires'],
+                                         '%Y-%m-%dT%H:%M:%SZ')
+    server = datetime.datetime.strptime(err['ServerTime'],
+                                        '%Y-%m-%dT%H:%M:%SZ')
+    assert abs((expired - when.replace(tzinfo=None)).total_seconds()
+               - 3600) < 2, (expired, when)
+    assert abs((server - s3raw.utcnow().replace(tzinfo=None))
+               .total_seconds()) < 5, server
 
 
 def test_url_expired_a_second_ago(s3, alice, bucket):
