@@ -132,7 +132,16 @@ s3_sigv4_cursor_next(s3_sigv4_cursor_t *c)
         return -1;
     }
 
-    if (*c->p == '%') {
+    ch = (unsigned char) *c->p;
+
+    /* most bytes stay as they are: no call, no copy */
+
+    if (s3_uri_unreserved[ch] || (ch == '/' && !c->encode_slash)) {
+        c->p++;
+        return ch;
+    }
+
+    if (ch == '%') {
         if (c->end - c->p < 3
             || s3_uri_decode((char *) &ch, c->p, 3, 0) != 1)
         {

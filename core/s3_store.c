@@ -23,6 +23,8 @@
 
 static int s3_store_cond_holds(const s3_store_cond_t *cond,
     const s3_record_t *rec);
+static int s3_store_rename_into(const s3_store_t *st, const char *tmp,
+    char *path);
 static int s3_store_delete_locked(const s3_store_t *st,
     const s3_record_t *key, const char *path);
 
@@ -474,21 +476,14 @@ s3_store_put_object_if(const s3_store_t *st, int fd, const char *tmp_path,
     s3_record_t *rec, const s3_store_cond_t *cond)
 {
     int   lfd, rc;
-    char  rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    char  path[PATH_MAX];
 
     if (rec->kind != S3_RECORD_OBJECT) {
         errno = EINVAL;
         return S3_ERR;
     }
 
-    if (s3_place_object(rel, sizeof(rel), rec->bucket.data, rec->bucket.len,
-                        rec->key.data, rec->key.len) == -1
-        || s3_store_path(path, st->root, rel) != S3_OK)
-    {
-        return S3_ERR;
-    }
-
-    lfd = s3_store_lock_key(st->root, &rec->bucket, &rec->key);
+    lfd = s3_store_lock_object(st, rec, path);
     if (lfd == -1) {
         return S3_ERR;
     }
@@ -503,13 +498,34 @@ s3_store_put_object_if(const s3_store_t *st, int fd, const char *tmp_path,
 }
 
 
+/*
+ * Takes the key stripe of rec's object, whose file's path goes to
+ * path[PATH_MAX].  Returns the lock's descriptor, or -1 with errno.
+ */
+
+int
+s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec,
+    char *path)
+{
+    char  rel[S3_PLACE_MAX_LEN];
+
+    if (s3_place_object(rel, sizeof(rel), rec->bucket.data, rec->bucket.len,
+                        rec->key.data, rec->key.len) == -1
+        || s3_store_path(path, st->root, rel) != S3_OK)
+    {
+        return -1;
+    }
+
+    return s3_store_lock_key(st->root, &rec->bucket, &rec->key);
+}
+
+
 int
 s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
     s3_record_t *rec, char *path, const s3_store_cond_t *cond)
 {
     int                 rc;
     char                tmp[PATH_MAX], old[S3_UPLOAD_ID_LEN + 1];
-    char               *slash;
     uint64_t            floor;
     s3_journal_entry_t  e;
 
@@ -544,18 +560,6 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
         return S3_ERR;
     }
 
-    /* the fan-out directories obj/HH/HH */
-
-    slash = strrchr(path, '/');
-
-    *slash = '\0';
-    rc = s3_store_mkdir_p(path, strlen(st->root), st->fsync);
-    *slash = '/';
-
-    if (rc != S3_OK) {
-        return S3_ERR;
-    }
-
     if (tmp_path[0] != '/') {
         if (s3_store_path(tmp, st->root, tmp_path) != S3_OK) {
             return S3_ERR;
@@ -564,7 +568,7 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
         tmp_path = tmp;
     }
 
-    if (rename(tmp_path, path) == -1) {
+    if (s3_store_rename_into(st, tmp_path, path) != S3_OK) {
         return S3_ERR;
     }
 
@@ -575,6 +579,40 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
     /* the parts of the multipart object this one replaced */
 
     s3_store_remove_parts(st, &rec->bucket, old, &rec->upload_id);
+
+    return S3_OK;
+}
+
+
+/*
+ * rename() into the fan-out directory obj/HH/HH, made when missing: they
+ * exist for all but a bucket's first keys, so a PUT mostly costs no
+ * mkdir() (a path walk and the parent's lock, for EEXIST).
+ */
+
+static int
+s3_store_rename_into(const s3_store_t *st, const char *tmp, char *path)
+{
+    int    rc;
+    char  *slash;
+
+    if (rename(tmp, path) == 0) {
+        return S3_OK;
+    }
+
+    if (errno != ENOENT) {
+        return S3_ERR;
+    }
+
+    slash = strrchr(path, '/');
+
+    *slash = '\0';
+    rc = s3_store_mkdir_p(path, strlen(st->root), st->fsync);
+    *slash = '/';
+
+    if (rc != S3_OK || rename(tmp, path) == -1) {
+        return S3_ERR;
+    }
 
     return S3_OK;
 }

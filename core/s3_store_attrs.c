@@ -29,16 +29,9 @@ s3_store_set_object_attrs(const s3_store_t *st, const s3_record_t *rec,
     unsigned which)
 {
     int   lfd, rc;
-    char  rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    char  path[PATH_MAX];
 
-    if (s3_place_object(rel, sizeof(rel), rec->bucket.data, rec->bucket.len,
-                        rec->key.data, rec->key.len) == -1
-        || s3_store_path(path, st->root, rel) != S3_OK)
-    {
-        return S3_ERR;
-    }
-
-    lfd = s3_store_lock_key(st->root, &rec->bucket, &rec->key);
+    lfd = s3_store_lock_object(st, rec, path);
     if (lfd == -1) {
         return S3_ERR;
     }

@@ -150,6 +150,10 @@ int s3_store_object_cond(const char *path, const s3_store_cond_t *cond,
 void s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
     const char *id, const s3_str_t *keep);
 
+/* Takes the key stripe of rec's object; its path goes to path[PATH_MAX]. */
+int s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec,
+    char *path);
+
 /*
  * s3_store_put_object_if() once the caller holds the key stripe and has
  * set rec->mtime_ms; path is where the object goes (modified during the

@@ -12,8 +12,7 @@
 
 
 
-/* 1 for the bytes SigV4 leaves unescaped: A-Z a-z 0-9 - _ . ~ */
-static const unsigned char  s3_uri_unreserved[256] = {
+const unsigned char  s3_uri_unreserved[256] = {
     ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
     ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
     ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,

@@ -14,6 +14,10 @@
 #include "s3_core.h"
 
 
+/* 1 for the bytes SigV4 leaves unescaped: A-Z a-z 0-9 - _ . ~ */
+extern const unsigned char  s3_uri_unreserved[256];
+
+
 /*
  * Encodes len bytes of src into dst.  '/' is kept as is unless
  * encode_slash is set.  Returns the number of bytes written; with

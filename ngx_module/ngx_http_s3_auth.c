@@ -518,7 +518,7 @@ ngx_http_s3_auth_user(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_INVALID_ACCESS_KEY_ID;
     }
 
-    rc = ngx_http_s3_read_user(r, ctx->store.root,
+    rc = ngx_http_s3_read_user(r, ctx->root,
                                (u_char *) auth->access_key.data,
                                auth->access_key.len, user);
 
@@ -811,11 +811,16 @@ ngx_http_s3_auth_signing(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 }
 
 
+/*
+ * The derived key of (access key, secret, date, region), cached per
+ * worker.  The secret is compared as it is: a hash of it cost one more
+ * SHA-256 a request.
+ */
+
 static void
 ngx_http_s3_signing_key(ngx_http_request_t *r, s3_sigv4_auth_t *auth,
     s3_record_t *user, u_char *key)
 {
-    u_char                      hash[S3_SHA256_LEN];
     ngx_uint_t                  i;
     ngx_http_s3_signing_key_t  *k;
     ngx_http_s3_main_conf_t    *smcf;
@@ -824,6 +829,7 @@ ngx_http_s3_signing_key(ngx_http_request_t *r, s3_sigv4_auth_t *auth,
 
     if (smcf->keys == NULL
         || auth->access_key.len > S3_ACCESS_KEY_MAX_LEN
+        || user->secret_key.len > sizeof(k->secret)
         || auth->region.len > sizeof(k->region)
         || auth->date.len != sizeof(k->date))
     {
@@ -832,18 +838,18 @@ ngx_http_s3_signing_key(ngx_http_request_t *r, s3_sigv4_auth_t *auth,
         return;
     }
 
-    s3_sha256(user->secret_key.data, user->secret_key.len, hash);
-
     for (i = 0; i < NGX_HTTP_S3_KEY_CACHE_SIZE; i++) {
         k = &smcf->keys[i];
 
         if (k->access_key_len == auth->access_key.len
+            && k->secret_len == user->secret_key.len
             && k->region_len == auth->region.len
             && ngx_memcmp(k->access_key, auth->access_key.data,
                           k->access_key_len) == 0
             && ngx_memcmp(k->region, auth->region.data, k->region_len) == 0
             && ngx_memcmp(k->date, auth->date.data, sizeof(k->date)) == 0
-            && ngx_memcmp(k->secret_hash, hash, sizeof(hash)) == 0)
+            && ngx_memcmp(k->secret, user->secret_key.data, k->secret_len)
+               == 0)
         {
             ngx_memcpy(key, k->key, S3_SIGV4_KEY_LEN);
             return;
@@ -860,7 +866,8 @@ ngx_http_s3_signing_key(ngx_http_request_t *r, s3_sigv4_auth_t *auth,
     k->region_len = auth->region.len;
     ngx_memcpy(k->region, auth->region.data, k->region_len);
     ngx_memcpy(k->date, auth->date.data, sizeof(k->date));
-    ngx_memcpy(k->secret_hash, hash, sizeof(hash));
+    k->secret_len = user->secret_key.len;
+    ngx_memcpy(k->secret, user->secret_key.data, k->secret_len);
     ngx_memcpy(k->key, key, S3_SIGV4_KEY_LEN);
 }
 

@@ -7,8 +7,16 @@
  * pread and a close.  A cached record is used for as long as stat() finds
  * the same file (device, inode, size, mtime): records are only ever
  * replaced by rename, so any change of a record is a change of the file's
- * identity, and a removed user or bucket is noticed by the very next
- * request.  One stat() instead of four system calls.
+ * identity.  One stat() instead of four system calls.
+ *
+ * The stat() itself is skipped while the worker's clock (ngx_current_msec,
+ * updated once per turn of the event loop) still reads the millisecond of
+ * the last check and the worker has finished no task since: under load,
+ * the requests of one turn share one check per record.  So a change made
+ * by another worker or by s3ctl is seen by every request this worker
+ * reads from the next millisecond on (from the next turn of its event
+ * loop when a turn takes longer; with timer_resolution, when its clock
+ * next moves).  A change made by this worker's own tasks is seen at once.
  *
  * Most records fit in an entry; a larger one (a bucket with CORS rules or
  * tags) goes to a buffer on the heap that the entry owns and keeps for
@@ -36,21 +44,30 @@ struct ngx_http_s3_cache_s {
     ino_t                      ino;
     off_t                      size;
     struct timespec            mtime;
+    ngx_msec_t                 checked;       /* ngx_current_msec then */
+    ngx_uint_t                 generation;    /* smcf->cache_generation */
     u_char                    *large;         /* NGX_HTTP_S3_CACHE_LARGE
                                                  bytes, or NULL */
     u_char                     record[NGX_HTTP_S3_CACHE_RECORD];
 };
 
 
-static int ngx_http_s3_cache_read(ngx_http_request_t *r, u_char *path,
-    s3_record_kind_e kind, s3_record_t *rec);
-static int ngx_http_s3_cache_file(ngx_http_request_t *r, u_char *path,
-    struct stat *st, s3_record_kind_e kind, s3_record_t *rec);
+static int ngx_http_s3_cache_read(ngx_http_request_t *r,
+    ngx_http_s3_root_t *root, u_char *path, s3_record_kind_e kind,
+    s3_record_t *rec);
+static int ngx_http_s3_cache_copy(ngx_http_request_t *r,
+    ngx_http_s3_cache_t *e, s3_record_kind_e kind, s3_record_t *rec);
+static int ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir,
+    u_char *path, u_char *name, struct stat *st, s3_record_kind_e kind,
+    s3_record_t *rec);
 static int ngx_http_s3_cache_decode(u_char *buf, size_t len,
     s3_record_kind_e kind, s3_record_t *rec);
 static void ngx_http_s3_cache_cleanup(void *data);
 static ngx_http_s3_cache_t *ngx_http_s3_cache_entry(ngx_http_request_t *r,
     u_char *path, size_t len);
+static ngx_uint_t ngx_http_s3_cache_generation(ngx_http_request_t *r);
+static ngx_uint_t ngx_http_s3_cache_fresh(ngx_http_request_t *r,
+    ngx_http_s3_cache_t *e, u_char *path, size_t len);
 static ngx_uint_t ngx_http_s3_cache_same(ngx_http_s3_cache_t *e,
     u_char *path, size_t len, struct stat *st);
 static void ngx_http_s3_cache_store(ngx_http_request_t *r,
@@ -97,8 +114,24 @@ ngx_http_s3_cache_cleanup(void *data)
 }
 
 
+/*
+ * A task of this worker has finished: it may have changed a record, which
+ * the requests that follow must see without waiting for the clock.
+ */
+
+void
+ngx_http_s3_cache_changed(ngx_http_request_t *r)
+{
+    ngx_http_s3_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
+
+    smcf->cache_generation++;
+}
+
+
 int
-ngx_http_s3_read_user(ngx_http_request_t *r, const char *root,
+ngx_http_s3_read_user(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *ak, size_t len, s3_record_t *rec)
 {
     u_char   name[S3_PLACE_MAX_LEN], path[NGX_MAX_PATH];
@@ -109,19 +142,19 @@ ngx_http_s3_read_user(ngx_http_request_t *r, const char *root,
         return S3_ERR;
     }
 
-    if (ngx_snprintf(path, sizeof(path), "%s/%s%Z", root, name)
+    if (ngx_snprintf(path, sizeof(path), "%V/%s%Z", &root->path, name)
         == path + sizeof(path))
     {
         ngx_set_errno(NGX_ENAMETOOLONG);
         return S3_ERR;
     }
 
-    return ngx_http_s3_cache_read(r, path, S3_RECORD_USER, rec);
+    return ngx_http_s3_cache_read(r, root, path, S3_RECORD_USER, rec);
 }
 
 
 int
-ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
+ngx_http_s3_read_bucket(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *bucket, size_t len, s3_record_t *rec)
 {
     int      rc;
@@ -134,14 +167,14 @@ ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
         return S3_ERR;
     }
 
-    if (ngx_snprintf(path, sizeof(path), "%s/%s%Z", root, name)
+    if (ngx_snprintf(path, sizeof(path), "%V/%s%Z", &root->path, name)
         == path + sizeof(path))
     {
         ngx_set_errno(NGX_ENAMETOOLONG);
         return S3_ERR;
     }
 
-    rc = ngx_http_s3_cache_read(r, path, S3_RECORD_BUCKET, rec);
+    rc = ngx_http_s3_cache_read(r, root, path, S3_RECORD_BUCKET, rec);
 
     return (rc == S3_STORE_NOT_FOUND) ? S3_STORE_NO_BUCKET : rc;
 }
@@ -150,49 +183,72 @@ ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
 /*
  * Returns S3_OK with rec decoded from a copy in r->pool (the cache entry
  * may be reused while the request waits), S3_STORE_NOT_FOUND, or S3_ERR
- * with errno set.
+ * with errno set.  path is root's path, '/', the record's name; the
+ * system calls take the name, relative to root's directory.
  */
 
 static int
-ngx_http_s3_cache_read(ngx_http_request_t *r, u_char *path,
-    s3_record_kind_e kind, s3_record_t *rec)
+ngx_http_s3_cache_read(ngx_http_request_t *r, ngx_http_s3_root_t *root,
+    u_char *path, s3_record_kind_e kind, s3_record_t *rec)
 {
     size_t                len;
-    u_char               *buf;
+    u_char               *name;
     struct stat           st;
     ngx_http_s3_cache_t  *e;
-
-    if (stat((char *) path, &st) == -1) {
-        return (ngx_errno == NGX_ENOENT || ngx_errno == NGX_ENOTDIR)
-               ? S3_STORE_NOT_FOUND : S3_ERR;
-    }
 
     len = ngx_strlen(path);
     e = ngx_http_s3_cache_entry(r, path, len);
 
-    if (e == NULL || !ngx_http_s3_cache_same(e, path, len, &st)) {
-        return ngx_http_s3_cache_file(r, path, &st, kind, rec);
+    if (e != NULL && ngx_http_s3_cache_fresh(r, e, path, len)) {
+        return ngx_http_s3_cache_copy(r, e, kind, rec);
     }
 
-    buf = ngx_pnalloc(r->pool, (size_t) st.st_size);
+    name = path + root->path.len + 1;
+
+    if (fstatat(root->fd, (char *) name, &st, 0) == -1) {
+        return (ngx_errno == NGX_ENOENT || ngx_errno == NGX_ENOTDIR)
+               ? S3_STORE_NOT_FOUND : S3_ERR;
+    }
+
+    if (e == NULL || !ngx_http_s3_cache_same(e, path, len, &st)) {
+        return ngx_http_s3_cache_file(r, root->fd, path, name, &st, kind,
+                                      rec);
+    }
+
+    e->checked = ngx_current_msec;
+    e->generation = ngx_http_s3_cache_generation(r);
+
+    return ngx_http_s3_cache_copy(r, e, kind, rec);
+}
+
+
+/* rec decoded from a copy of the entry's record in r->pool */
+
+static int
+ngx_http_s3_cache_copy(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
+    s3_record_kind_e kind, s3_record_t *rec)
+{
+    u_char  *buf;
+
+    buf = ngx_pnalloc(r->pool, (size_t) e->size);
     if (buf == NULL) {
         ngx_set_errno(NGX_ENOMEM);
         return S3_ERR;
     }
 
-    ngx_memcpy(buf, (st.st_size <= NGX_HTTP_S3_CACHE_RECORD) ? e->record
-                                                            : e->large,
-               (size_t) st.st_size);
+    ngx_memcpy(buf, (e->size <= NGX_HTTP_S3_CACHE_RECORD) ? e->record
+                                                         : e->large,
+               (size_t) e->size);
 
-    return ngx_http_s3_cache_decode(buf, (size_t) st.st_size, kind, rec);
+    return ngx_http_s3_cache_decode(buf, (size_t) e->size, kind, rec);
 }
 
 
 /* Reads the file and, when it is small enough, keeps it in the cache. */
 
 static int
-ngx_http_s3_cache_file(ngx_http_request_t *r, u_char *path,
-    struct stat *st, s3_record_kind_e kind, s3_record_t *rec)
+ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir, u_char *path,
+    u_char *name, struct stat *st, s3_record_kind_e kind, s3_record_t *rec)
 {
     int                   rc;
     u_char               *buf;
@@ -201,7 +257,7 @@ ngx_http_s3_cache_file(ngx_http_request_t *r, u_char *path,
     ngx_err_t             err;
     ngx_http_s3_cache_t  *e;
 
-    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    fd = openat(dir, (char *) name, O_RDONLY | O_CLOEXEC);
     if (fd == NGX_INVALID_FILE) {
         return (ngx_errno == NGX_ENOENT) ? S3_STORE_NOT_FOUND : S3_ERR;
     }
@@ -280,6 +336,30 @@ ngx_http_s3_cache_entry(ngx_http_request_t *r, u_char *path, size_t len)
 
 
 static ngx_uint_t
+ngx_http_s3_cache_generation(ngx_http_request_t *r)
+{
+    ngx_http_s3_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
+
+    return smcf->cache_generation;
+}
+
+
+/* checked in this millisecond, and no task of the worker finished since */
+
+static ngx_uint_t
+ngx_http_s3_cache_fresh(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
+    u_char *path, size_t len)
+{
+    return e->checked == ngx_current_msec
+           && e->generation == ngx_http_s3_cache_generation(r)
+           && e->path_len == len
+           && ngx_memcmp(e->path, path, len) == 0;
+}
+
+
+static ngx_uint_t
 ngx_http_s3_cache_same(ngx_http_s3_cache_t *e, u_char *path, size_t len,
     struct stat *st)
 {
@@ -321,5 +401,7 @@ ngx_http_s3_cache_store(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
     e->ino = st->st_ino;
     e->size = st->st_size;
     e->mtime = st->st_mtim;
+    e->checked = ngx_current_msec;
+    e->generation = ngx_http_s3_cache_generation(r);
     ngx_memcpy(dst, record, size);
 }

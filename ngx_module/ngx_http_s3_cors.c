@@ -95,7 +95,7 @@ ngx_http_s3_cors_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    rc = ngx_http_s3_read_bucket(r, ctx->store.root, ctx->bucket.data,
+    rc = ngx_http_s3_read_bucket(r, ctx->root, ctx->bucket.data,
                                  ctx->bucket.len, &rec);
 
     if (rc != S3_OK || rec.cors.len == 0) {
@@ -153,7 +153,7 @@ ngx_http_s3_preflight(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_BAD_REQUEST);
     }
 
-    rc = ngx_http_s3_read_bucket(r, ctx->store.root, ctx->bucket.data,
+    rc = ngx_http_s3_read_bucket(r, ctx->root, ctx->bucket.data,
                                  ctx->bucket.len, &rec);
 
     if (rc == S3_STORE_NO_BUCKET) {

@@ -25,6 +25,8 @@ static char *ngx_http_s3_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_http_s3_root_t *ngx_http_s3_add_root(ngx_conf_t *cf,
     ngx_str_t *path);
+static ngx_int_t ngx_http_s3_open_root(ngx_conf_t *cf,
+    ngx_http_s3_root_t *root);
 static void ngx_http_s3_root_sockets(ngx_conf_t *cf,
     ngx_http_s3_root_t *root);
 static ngx_int_t ngx_http_s3_check_workers(ngx_conf_t *cf,
@@ -491,6 +493,7 @@ ngx_http_s3_store_init(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_ERROR;
     }
 
+    ctx->root = slcf->root;
     ctx->store.root = (const char *) slcf->root->path.data;
     ctx->store.fsync = slcf->fsync;
     ctx->store.journal = slcf->root->journal;
@@ -584,7 +587,9 @@ ngx_http_s3_add_root(ngx_conf_t *cf, ngx_str_t *path)
         return NULL;
     }
 
-    if (ngx_http_s3_check_workers(cf, root) != NGX_OK) {
+    if (ngx_http_s3_check_workers(cf, root) != NGX_OK
+        || ngx_http_s3_open_root(cf, root) != NGX_OK)
+    {
         return NULL;
     }
 
@@ -598,6 +603,42 @@ ngx_http_s3_add_root(ngx_conf_t *cf, ngx_str_t *path)
     *rootp = root;
 
     return root;
+}
+
+
+/*
+ * The store's directory stays open in the master, and the workers inherit
+ * it: every record and object is opened relative to it, so that a path
+ * walk starts at the store and not at "/".  Closed with the cycle.
+ */
+
+static ngx_int_t
+ngx_http_s3_open_root(ngx_conf_t *cf, ngx_http_s3_root_t *root)
+{
+    ngx_pool_cleanup_t       *cln;
+    ngx_pool_cleanup_file_t  *clnf;
+
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_pool_cleanup_file_t));
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    root->fd = open((char *) root->path.data,
+                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (root->fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "open(\"%s\") failed", root->path.data);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_pool_cleanup_file;
+    clnf = cln->data;
+    clnf->fd = root->fd;
+    clnf->name = root->path.data;
+    clnf->log = cf->log;
+
+    return NGX_OK;
 }
 
 
@@ -802,6 +843,15 @@ ngx_http_s3_set_temp_path(ngx_conf_t *cf, ngx_http_s3_root_t *root)
     p = ngx_cpymem(p, ngx_http_s3_tmp.data, ngx_http_s3_tmp.len);
     *p = '\0';
 
+    /*
+     * tmp/N/: every create and every commit's rename locks the directory
+     * it takes the file from, and with one directory the pool's threads
+     * spun on that lock (22% of the CPU time of 4 KiB PUTs)
+     */
+
+    path->level[0] = 1;
+    path->len = 2;
+
     path->conf_file = cf->conf_file->file.name.data;
     path->line = cf->conf_file->line;
 
@@ -987,7 +1037,7 @@ ngx_http_s3_init_module(ngx_cycle_t *cycle)
 
         if (n > 0) {
             ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
-                          "s3 store \"%s\": %d temp files swept",
+                          "s3 store \"%s\": %d entries of tmp/ swept",
                           rootp[i]->path.data, n);
         }
     }

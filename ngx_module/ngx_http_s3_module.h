@@ -144,6 +144,8 @@ typedef enum {
 /* one per distinct s3_store path; journal is per worker */
 typedef struct {
     ngx_str_t                  path;          /* absolute, NUL-terminated */
+    ngx_fd_t                   fd;            /* the directory, for
+                                                 openat(): shorter walks */
     uint32_t                   node_id;
     s3_journal_t              *journal;       /* NULL: read-only worker */
 
@@ -162,10 +164,11 @@ typedef struct {
 
 typedef struct {
     u_char                     access_key[S3_ACCESS_KEY_MAX_LEN];
-    u_char                     secret_hash[S3_SHA256_LEN];
+    u_char                     secret[64];    /* longer ones: not cached */
     u_char                     date[8];
     u_char                     region[64];
     size_t                     access_key_len;
+    size_t                     secret_len;
     size_t                     region_len;
     u_char                     key[S3_SIGV4_KEY_LEN];
 } ngx_http_s3_signing_key_t;
@@ -195,6 +198,7 @@ typedef struct {
     ngx_uint_t                 next_key;
     ngx_socket_t               hint_fd;       /* -1: no hints */
     ngx_http_s3_cache_t       *cache;         /* user and bucket records */
+    ngx_uint_t                 cache_generation; /* tasks finished */
 } ngx_http_s3_main_conf_t;
 
 
@@ -227,6 +231,7 @@ typedef struct {
     u_char                     request_id[NGX_HTTP_S3_REQUEST_ID_LEN];
 
     s3_store_t                 store;
+    ngx_http_s3_root_t        *root;          /* the store's directory */
 
     /* STREAMING-AWS4-HMAC-SHA256-*: set by authentication, else NULL */
     ngx_http_s3_signing_t     *signing;
@@ -351,9 +356,10 @@ ngx_http_s3_err_e ngx_http_s3_auth_object(ngx_http_request_t *r,
 /* ngx_http_s3_cache.c */
 ngx_int_t ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
-int ngx_http_s3_read_user(ngx_http_request_t *r, const char *root,
+void ngx_http_s3_cache_changed(ngx_http_request_t *r);
+int ngx_http_s3_read_user(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *ak, size_t len, s3_record_t *rec);
-int ngx_http_s3_read_bucket(ngx_http_request_t *r, const char *root,
+int ngx_http_s3_read_bucket(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *bucket, size_t len, s3_record_t *rec);
 
 /* ngx_http_s3_bucket.c */

@@ -219,15 +219,38 @@ ngx_http_s3_find_header(ngx_http_request_t *r, u_char *name, size_t len)
 }
 
 
+/*
+ * One pass over the query, each argument's name looked up in the table:
+ * a presigned URL carries six X-Amz-* arguments, and a lookup of every
+ * subresource in turn cost 6% of a HEAD's CPU time.
+ */
+
 ngx_uint_t
 ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx)
 {
+    size_t      len;
+    u_char     *p, *last, *end, *eq;
     ngx_str_t  *s;
 
-    for (s = ngx_http_s3_subresources; s->len; s++) {
-        if (ngx_http_s3_query_arg(ctx, (char *) s->data, NULL)) {
-            return 1;
+    p = ctx->query.data;
+    last = p + ctx->query.len;
+
+    while (p < last) {
+        end = ngx_strlchr(p, last, '&');
+        if (end == NULL) {
+            end = last;
         }
+
+        eq = ngx_strlchr(p, end, '=');
+        len = (eq ? eq : end) - p;
+
+        for (s = ngx_http_s3_subresources; s->len; s++) {
+            if (s->len == len && ngx_strncmp(p, s->data, len) == 0) {
+                return 1;
+            }
+        }
+
+        p = end + 1;
     }
 
     return 0;
@@ -304,7 +327,7 @@ ngx_http_s3_check_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     int        rc;
     ngx_err_t  err;
 
-    rc = ngx_http_s3_read_bucket(r, ctx->store.root, ctx->bucket.data,
+    rc = ngx_http_s3_read_bucket(r, ctx->root, ctx->bucket.data,
                                  ctx->bucket.len, rec);
 
     if (rc == S3_STORE_NO_BUCKET) {

@@ -126,6 +126,8 @@ ngx_http_s3_task_event_handler(ngx_event_t *ev)
     r->main->blocked--;
     r->aio = 0;
 
+    ngx_http_s3_cache_changed(r);
+
     /* done() runs even for a closed connection: it may own a commit */
 
     rc = t->done(r, t);

@@ -17,14 +17,13 @@ Load: wrk (2 threads, 32 connections, BENCH_SECONDS per run, default 5)
 with t/bench/replay.lua, which replays prepared requests, one per key,
 cycling.  HEAD is replayed by t/bench/headload.c instead (same request
 file, threads and connections): wrk 4.1 cannot do HEAD (wg/wrk#198).
-ngx_s3's requests are header-signed by botocore (SigV4:
-Authorization, x-amz-date, x-amz-content-sha256), so every replayed
-request is fully checked by the module; a signature stays valid for
-`s3_clock_skew` (15 minutes) and the bench signs afresh before every
-wrk run.  Presigned URLs do not exist yet: once they do, the replay can
-use them instead.  PUT bodies are constant per workload and signed with
-their real SHA-256 (not UNSIGNED-PAYLOAD), so the module hashes every
-body with SHA-256 and MD5, the worst case of the supported uploads.
+ngx_s3's requests are presigned URLs made by boto3
+(generate_presigned_url, SigV4 in the query string, valid for an hour):
+every replayed request is fully checked by the module, one SHA-256 of
+the canonical request and the HMAC of the signature, as an S3 client's
+shared links or a CDN's origin fetches would be.  A presigned PUT signs
+UNSIGNED-PAYLOAD, so the module hashes each body once, with MD5 (the
+ETag); the bench URLs are made afresh before every wrk run.
 
 Workloads, each run A B (C) in turn, BENCH_ROUNDS rounds (default 3);
 each figure is the median of the rounds:
@@ -38,7 +37,6 @@ non-2xx answer fails the bench.  Peak RSS: VmHWM of each worker at the
 end (the workers live through every run).
 """
 
-import hashlib
 import http.client
 import os
 import re
@@ -53,11 +51,10 @@ from pathlib import Path
 TOP = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(TOP / 't'))
 
-from botocore.awsrequest import AWSRequest       # noqa: E402
-from botocore.credentials import Credentials     # noqa: E402
+import boto3                                     # noqa: E402
+from botocore.config import Config               # noqa: E402
 
-from lib.s3raw import Signer                     # noqa: E402
-from lib.server import MODULE, NGINX, s3ctl      # noqa: E402
+from lib.server import MODULE, NGINX, REGION, s3ctl  # noqa: E402
 
 SECONDS = int(os.environ.get('BENCH_SECONDS', '5'))
 ROUNDS = int(os.environ.get('BENCH_ROUNDS', '3'))
@@ -80,6 +77,11 @@ WORKLOADS = [
     ('PUT 4 KiB', 'PUT', 'p4k', 1000, 4 * KIB, 0.80),
     ('PUT 1 MiB', 'PUT', 'p1m', 100, MIB, 0.90),
 ]
+
+# BENCH_WORKLOADS: a comma-separated subset of the names above, to explore
+ONLY = [w for w in os.environ.get('BENCH_WORKLOADS', '').split(',') if w]
+if ONLY:
+    WORKLOADS = [w for w in WORKLOADS if w[0] in ONLY]
 
 BAD_LOG = re.compile(r'\[(alert|crit|emerg)\]')
 
@@ -204,6 +206,20 @@ class Nginx:
             return []
         return [int(p) for p in text.split()]
 
+    def cpu_ns(self):
+        """CPU time the workers and their thread pools have run, ns
+        (schedstat: exact, where the ticks of /proc/PID/stat are 10 ms).
+        A thread that ended in between is not counted: nginx's pool
+        threads live as long as their worker."""
+        total = 0
+        for pid in self.workers():
+            for task in Path(f'/proc/{pid}/task').iterdir():
+                try:
+                    total += int((task / 'schedstat').read_text().split()[0])
+                except FileNotFoundError:
+                    pass
+        return total
+
     def peak_rss(self):
         """VmHWM of each worker, MiB."""
         out = []
@@ -233,19 +249,37 @@ class Nginx:
         return [ln for ln in text.splitlines() if BAD_LOG.search(ln)]
 
 
-class S3Signer:
+class Presigner:
+    """Presigned URLs of one user, made by boto3 as an application
+    would make them."""
+
+    OPS = {'GET': 'get_object', 'HEAD': 'head_object', 'PUT': 'put_object',
+           'BUCKET': 'create_bucket'}
+
     def __init__(self, access_key, secret_key):
-        self.creds = Credentials(access_key, secret_key)
+        self.session = boto3.session.Session(
+            aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+            region_name=REGION)
+        self.clients = {}
 
-    def headers(self, port, method, path, payload_hash):
-        host = f'127.0.0.1:{port}'
-        req = AWSRequest(method=method, url=f'http://{host}{path}',
-                         headers={'Host': host})
-        Signer(self.creds, payload_hash=payload_hash).add_auth(req)
-        return dict(req.headers.items())
-
-
-EMPTY_SHA256 = hashlib.sha256(b'').hexdigest()
+    def target(self, port, method, key=None):
+        """path?query of a presigned URL for method on key (None: the
+        bucket itself, for CreateBucket)."""
+        c = self.clients.get(port)
+        if c is None:
+            c = self.session.client(
+                's3', endpoint_url=f'http://127.0.0.1:{port}',
+                config=Config(signature_version='s3v4',
+                              s3={'addressing_style': 'path'}))
+            self.clients[port] = c
+        params = {'Bucket': BUCKET}
+        if key is None:
+            method = 'BUCKET'
+        else:
+            params['Key'] = key
+        url = c.generate_presigned_url(self.OPS[method], Params=params,
+                                       ExpiresIn=3600)
+        return url[len(f'http://127.0.0.1:{port}'):]
 
 
 def send(port, method, path, headers, body=b''):
@@ -293,7 +327,7 @@ class Bench:
         p = s3ctl('user', 'add', 'bench', data=self.data)
         keys = dict(line.split(' ', 1) for line in p.stdout.splitlines()
                     if line)
-        self.signer = S3Signer(keys['access_key'], keys['secret_key'])
+        self.signer = Presigner(keys['access_key'], keys['secret_key'])
 
     def stop(self):
         problems = []
@@ -302,15 +336,14 @@ class Bench:
                 problems += [f'{n.name}: {ln}' for ln in n.stop()]
         return problems
 
-    def s3_request(self, method, path, body=b'', port=None):
-        port = port or self.port_a
-        h = hashlib.sha256(body).hexdigest()
-        return send(port, method, path,
-                    self.signer.headers(port, method, path, h), body)
+    def s3_request(self, method, key=None, body=b''):
+        host = {'Host': f'127.0.0.1:{self.port_a}'}
+        return send(self.port_a, method,
+                    self.signer.target(self.port_a, method, key), host, body)
 
     def fill(self):
         """The same objects in both: PUT into ngx_s3, files for nginx."""
-        st, body = self.s3_request('PUT', f'/{BUCKET}')
+        st, body = self.s3_request('PUT')
         if st != 200:
             raise RuntimeError(f'CreateBucket: {st} {body[:300]!r}')
         rnd = os.urandom(64 * MIB + 1000 * 4 * KIB)
@@ -319,7 +352,7 @@ class Bench:
             body = rnd[:size]
             self.bodies[prefix] = self.work / f'body-{prefix}'
             self.bodies[prefix].write_bytes(body)
-            if method != 'GET' or prefix in seen:
+            if method == 'PUT' or prefix in seen:
                 continue
             seen.add(prefix)
             objs = []
@@ -327,10 +360,10 @@ class Bench:
                 data = rnd[i * 4 * KIB:i * 4 * KIB + size] \
                     if size <= 4 * KIB else \
                     rnd[i * 4096:i * 4096 + size]
-                path = f'/{BUCKET}/{prefix}/{i:06d}'
-                st, out = self.s3_request('PUT', path, data)
+                key = f'{prefix}/{i:06d}'
+                st, out = self.s3_request('PUT', key, data)
                 if st != 200:
-                    raise RuntimeError(f'PUT {path}: {st} {out[:300]!r}')
+                    raise RuntimeError(f'PUT {key}: {st} {out[:300]!r}')
                 f = self.root / BUCKET / prefix / f'{i:06d}'
                 f.parent.mkdir(parents=True, exist_ok=True)
                 f.write_bytes(data)
@@ -342,18 +375,14 @@ class Bench:
     def requests(self, side, method, prefix, nkeys):
         """Writes the request file of one wrk run; returns its path."""
         port = {'a': self.port_a, 'b': self.port_b, 'c': self.port_c}[side]
-        h = EMPTY_SHA256
-        if method == 'PUT':
-            h = hashlib.sha256(self.bodies[prefix].read_bytes()).hexdigest()
         lines = []
         for i in range(nkeys):
-            path = f'/{BUCKET}/{prefix}/{i:06d}'
+            key = f'{prefix}/{i:06d}'
             if side == 'b':
-                headers = {'Host': f'127.0.0.1:{port}'}
+                target = f'/{BUCKET}/{key}'
             else:
-                headers = self.signer.headers(port, method, path, h)
-            lines.append('\t'.join([method, path] + [f'{k}: {v}' for k, v
-                                                      in headers.items()]))
+                target = self.signer.target(port, method, key)
+            lines.append(f'{method}\t{target}\tHost: 127.0.0.1:{port}')
         f = self.work / f'req-{side}-{method}-{prefix}'
         f.write_text('\n'.join(lines) + '\n')
         return f
@@ -396,11 +425,16 @@ class Bench:
                    f'-d{SECONDS}s', '--timeout', '30s', '--latency',
                    '-s', str(REPLAY), f'http://127.0.0.1:{port}/', '--',
                    str(reqs), body]
+        ngx = self.plain if side == 'b' else self.s3
+        cpu = ngx.cpu_ns()
         p = subprocess.run(cmd, capture_output=True, text=True,
                            timeout=SECONDS + 120)
+        cpu = ngx.cpu_ns() - cpu
         if p.returncode != 0:
             raise RuntimeError(f'wrk failed: {p.stderr}{p.stdout}')
-        return parse_wrk(p.stdout)
+        r = parse_wrk(p.stdout)
+        r['cpu_us'] = cpu / 1000 / r['requests'] if r['requests'] else 0
+        return r
 
     def run(self):
         total = ROUNDS * sum(3 if w[1] == 'PUT' else 2 for w in WORKLOADS)
@@ -418,7 +452,8 @@ class Bench:
                     self.results.setdefault((name, side), []).append(r)
                     log(f'round {rnd + 1} {name:<10} {side}: '
                         f'{r["rps"]:>10,.0f} req/s  p50 {r["p50"]:.2f} ms'
-                        f'  p99 {r["p99"]:.2f} ms')
+                        f'  p99 {r["p99"]:.2f} ms'
+                        f'  worker CPU {r["cpu_us"]:.1f} us/req')
 
     def rows(self):
         """(measure, ngx_s3, nginx, ratio, notes) rows."""
@@ -432,8 +467,11 @@ class Bench:
             mark = '' if ratio >= target else '  MISSED'
             p50a = statistics.median(r['p50'] for r in a)
             p50b = statistics.median(r['p50'] for r in b)
+            cpua = statistics.median(r['cpu_us'] for r in a)
+            cpub = statistics.median(r['cpu_us'] for r in b)
             notes = [f'{nkeys} key{"s" if nkeys > 1 else ""}',
-                     f'p50 {p50a:.2f} / {p50b:.2f} ms']
+                     f'p50 {p50a:.2f} / {p50b:.2f} ms',
+                     f'worker CPU {cpua:.1f} / {cpub:.1f} us/req']
             if size >= MIB:
                 notes.append(f'{ra * size / MIB:,.0f} / '
                              f'{rb * size / MIB:,.0f} MiB/s')
@@ -472,7 +510,10 @@ def parse_wrk(out):
     r = {'non2xx': 0, 'errors': {}}
     for line in out.splitlines():
         line = line.strip()
-        if line.startswith('Requests/sec:'):
+        m = re.match(r'(\d+) requests in', line)
+        if m:
+            r['requests'] = int(m.group(1))
+        elif line.startswith('Requests/sec:'):
             r['rps'] = float(line.split()[1])
         elif line.startswith('Non-2xx or 3xx responses:'):
             r['non2xx'] = int(line.split(':')[1])
@@ -484,7 +525,7 @@ def parse_wrk(out):
             r['p50'] = parse_ms(line.split()[1])
         elif line.startswith('99%'):
             r['p99'] = parse_ms(line.split()[1])
-    if 'rps' not in r or 'p50' not in r:
+    if 'rps' not in r or 'p50' not in r or 'requests' not in r:
         raise RuntimeError(f'cannot read wrk output:\n{out}')
     return r
 

@@ -1,13 +1,13 @@
 -- wrk script of the data path bench (t/bench/datapath.py): replays
--- requests that were prepared (and, for ngx_s3, SigV4-signed) beforehand,
+-- requests that were prepared (for ngx_s3, presigned URLs) beforehand,
 -- one per key, cycling through them.
 --
 --     wrk ... -s replay.lua URL -- REQUESTS [BODY]
 --
 -- REQUESTS has one request per line: METHOD, PATH and "Name: value"
 -- headers, separated by tabs.  BODY, when given, is the file whose bytes
--- are the body of every request (the signed x-amz-content-sha256 stays
--- valid because the body never changes).  Every request string is built
+-- are the body of every request (a presigned PUT signs UNSIGNED-PAYLOAD,
+-- so any body is valid).  Every request string is built
 -- once in init(), so request() costs a table lookup.  No response()
 -- function: wrk then skips its Lua response path, and counts the non-2xx
 -- answers itself.

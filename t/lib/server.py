@@ -472,4 +472,13 @@ class Server:
         return sorted(p for p in root.rglob(name) if p.is_file())
 
     def tmp_entries(self):
-        return sorted(os.listdir(self.data / 'tmp'))
+        """What DATA/tmp holds: the store's own temp files, and request
+        bodies in its one-digit level directories (client_body_temp_path
+        tmp 1), which stay when empty."""
+        out = []
+        for e in (self.data / 'tmp').iterdir():
+            if len(e.name) == 1 and e.is_dir():
+                out += [f'{e.name}/{f}' for f in os.listdir(e)]
+            else:
+                out.append(e.name)
+        return sorted(out)

@@ -30,6 +30,25 @@ def test_get_bytes_and_headers(s3, alice, bucket):
     assert before <= got['LastModified'] <= after, got['LastModified']
 
 
+def test_records_larger_than_the_first_read(s3, alice, bucket):
+    """GET and HEAD read 512 bytes of an object's tail first: records
+    below, around and above that (user metadata up to S3's 2 KB), in
+    files shorter and longer than the read, all come out whole."""
+    for meta in (0, 300, 360, 380, 400, 1900):
+        for size in (0, 100, 4096):
+            key = f'rec-{meta}-{size}'
+            body = os.urandom(size)
+            md = {'pad': 'm' * meta} if meta else {}
+            alice.put_object(Bucket=bucket, Key=key, Body=body, Metadata=md)
+            got = alice.get_object(Bucket=bucket, Key=key)
+            assert got['Body'].read() == body, key
+            assert got['Metadata'] == md, key
+            assert got['ETag'] == etag(body), key
+            head = alice.head_object(Bucket=bucket, Key=key)
+            assert head['ContentLength'] == size, key
+            assert head['Metadata'] == md, key
+
+
 def test_get_raw_headers(s3, alice, bucket):
     body = b'0123456789' * 10
     alice.put_object(Bucket=bucket, Key='raw', Body=body)
