@@ -51,8 +51,7 @@ static ngx_http_s3_err_e ngx_http_s3_auth_signing(ngx_http_request_t *r,
     u_char *key);
 static void ngx_http_s3_signing_key(ngx_http_request_t *r,
     s3_sigv4_auth_t *auth, s3_record_t *user, u_char *key);
-static ngx_uint_t ngx_http_s3_acl_reads(ngx_http_s3_ctx_t *ctx,
-    s3_str_t *acl);
+static ngx_uint_t ngx_http_s3_acl_reads(s3_str_t *acl);
 
 
 static ngx_str_t  ngx_http_s3_x_amz_date = ngx_string("x-amz-date");
@@ -972,7 +971,7 @@ ngx_http_s3_auth_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_OK;
 
     case NGX_HTTP_S3_OP_LIST_OBJECTS:
-        if (ngx_http_s3_acl_reads(ctx, &rec->acl)) {
+        if (ngx_http_s3_acl_reads(&rec->acl)) {
             return NGX_HTTP_S3_OK;
         }
 
@@ -1006,12 +1005,12 @@ ngx_http_s3_auth_object(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     }
 
     if (err == NGX_HTTP_S3_OK) {
-        if (ngx_http_s3_acl_reads(ctx, &rec->acl)) {
+        if (ngx_http_s3_acl_reads(&rec->acl)) {
             return NGX_HTTP_S3_OK;
         }
 
     } else if (err == NGX_HTTP_S3_NO_SUCH_KEY) {
-        if (ngx_http_s3_acl_reads(ctx, &brec->acl)) {
+        if (ngx_http_s3_acl_reads(&brec->acl)) {
             return err;
         }
 
@@ -1037,26 +1036,14 @@ ngx_http_s3_owns(ngx_http_s3_ctx_t *ctx, s3_record_t *brec)
 }
 
 
-/* Whether a canned ACL grants reading to the requester. */
+/*
+ * Whether a stored canned ACL grants reading to anyone: public-read is
+ * the only such ACL that can be set (ngx_http_s3_acl.c).
+ */
 
 static ngx_uint_t
-ngx_http_s3_acl_reads(ngx_http_s3_ctx_t *ctx, s3_str_t *acl)
+ngx_http_s3_acl_reads(s3_str_t *acl)
 {
-    ngx_uint_t  i;
-
-    static ngx_str_t  everyone[] = {
-        ngx_string("public-read"),
-        ngx_string("public-read-write"),
-        ngx_string("authenticated-read")      /* not anonymous */
-    };
-
-    for (i = 0; i < sizeof(everyone) / sizeof(everyone[0]); i++) {
-        if (acl->len == everyone[i].len
-            && ngx_strncmp(acl->data, everyone[i].data, acl->len) == 0)
-        {
-            return (i < 2 || !ctx->anonymous);
-        }
-    }
-
-    return 0;
+    return acl->len == sizeof("public-read") - 1
+           && ngx_strncmp(acl->data, "public-read", acl->len) == 0;
 }

@@ -301,7 +301,10 @@ ngx_http_s3_copy_directive(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 }
 
 
-/* The new object's record: headers and tags copied or replaced. */
+/*
+ * The new object's record: headers and tags copied or replaced, the ACL
+ * the request's.
+ */
 
 static ngx_http_s3_err_e
 ngx_http_s3_copy_record(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
@@ -342,11 +345,19 @@ ngx_http_s3_copy_record(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_INVALID_REQUEST;
     }
 
+    /* the ACL is never copied: the request's x-amz-acl, or private */
+
     if (meta == NGX_HTTP_S3_DIRECTIVE_REPLACE) {
         err = ngx_http_s3_put_headers(r, ctx);
 
-    } else if (tagging == NGX_HTTP_S3_DIRECTIVE_REPLACE) {
-        err = ngx_http_s3_tagging_header(r, ctx);
+    } else {
+        err = ngx_http_s3_acl_header(r, ctx, &ctx->rec.acl);
+
+        if (err == NGX_HTTP_S3_OK
+            && tagging == NGX_HTTP_S3_DIRECTIVE_REPLACE)
+        {
+            err = ngx_http_s3_tagging_header(r, ctx);
+        }
     }
 
     if (err != NGX_HTTP_S3_OK) {
@@ -361,6 +372,7 @@ ngx_http_s3_copy_record(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                                                            : src->headers;
     dst->tags = (tagging == NGX_HTTP_S3_DIRECTIVE_REPLACE) ? ctx->rec.tags
                                                            : src->tags;
+    dst->acl = ctx->rec.acl;
 
     /* a composite checksum of parts does not survive becoming one file */
 

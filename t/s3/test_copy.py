@@ -242,3 +242,25 @@ def test_aws_cli_copy(s3, alice, bucket, new_bucket_name, tmp_path):
                '--bucket', bucket, '--key', 'z',
                '--copy-source', f'{bucket}/x'], env)
     assert json.loads(out)['CopyObjectResult']['ETag'] == etag(b'cli copy')
+
+
+def test_copy_takes_the_requests_acl_not_the_sources(s3, alice, bucket):
+    # S3 never copies an ACL: the copy gets x-amz-acl, or private
+    alice.put_object(Bucket=bucket, Key='open', Body=b'x',
+                     ACL='public-read')
+    alice.copy_object(Bucket=bucket, Key='closed',
+                      CopySource={'Bucket': bucket, 'Key': 'open'})
+    r = s3raw.request(s3, None, 'GET', s3raw.object_path(bucket, 'closed'))
+    assert r.status == 403, r
+
+    alice.put_object(Bucket=bucket, Key='private', Body=b'y')
+    for directive in ('COPY', 'REPLACE'):
+        key = f'opened-{directive}'
+        alice.copy_object(Bucket=bucket, Key=key, ACL='public-read',
+                          MetadataDirective=directive,
+                          CopySource={'Bucket': bucket, 'Key': 'private'})
+        r = s3raw.request(s3, None, 'GET', s3raw.object_path(bucket, key))
+        assert r.status == 200 and r.body == b'y', (directive, r)
+        grants = alice.get_object_acl(Bucket=bucket, Key=key)['Grants']
+        assert any(g['Grantee'].get('URI', '').endswith('/AllUsers')
+                   for g in grants), grants
