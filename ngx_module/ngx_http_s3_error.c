@@ -330,7 +330,10 @@ ngx_http_s3_error_body(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                    sizeof(NGX_HTTP_S3_XML_DECL "<Error>") - 1);
     p = ngx_http_s3_error_element(p, "Code", &e->code);
     p = ngx_http_s3_error_element(p, "Message", message);
-    p = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
+
+    if (ctx->error_extra.len) {
+        p = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
+    }
 
     if (ctx->bucket.len) {
         p = ngx_http_s3_error_element(p, "BucketName", &ctx->bucket);
