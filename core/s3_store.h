@@ -124,6 +124,8 @@ typedef struct {
     int                 fd;           /* the temp file (-1 after) */
     s3_record_t         dst;          /* the part or object made: see
                                          s3_store_copy_part(), _object() */
+    char                checksum[S3_CKSUM_B64_MAX_LEN];
+                                      /* part: dst.checksum_value's bytes */
 } s3_store_copy_t;
 
 
@@ -341,10 +343,12 @@ int s3_store_list_parts(const char *root, const s3_str_t *bucket,
 /*
  * Copies a byte range of the source (plain or multipart) into a new part:
  * reads and writes in bounded chunks, hashing as it goes, then commits it
- * with s3_store_commit_part().  c->dst gives bucket, key, upload_id and
- * part_number; size, md5 and mtime_ms are set.  Returns S3_OK,
- * S3_STORE_BAD_RANGE, S3_STORE_NO_UPLOAD, or S3_ERR with errno.  Nothing
- * is left behind on failure.
+ * with s3_store_commit_part().  c->dst gives bucket, key, upload_id,
+ * part_number and checksum, the upload's algorithm or empty; size, md5
+ * and mtime_ms are set, and with an algorithm checksum_value, the base64
+ * of the copied bytes' checksum, held in c->checksum.  Returns S3_OK,
+ * S3_STORE_BAD_RANGE, S3_STORE_NO_UPLOAD, or S3_ERR with errno (EINVAL: no
+ * such algorithm).  Nothing is left behind on failure.
  */
 int s3_store_copy_part(const s3_store_t *st, s3_store_copy_t *c);
 

@@ -131,7 +131,7 @@ s3_store_attrs_publish(const s3_store_t *st, int src, s3_record_t *rec,
 
     pos = 0;
 
-    rc = s3_store_copy_bytes(src, 0, rec->size, fd, &pos, NULL);
+    rc = s3_store_copy_bytes(src, 0, rec->size, fd, &pos, NULL, NULL);
 
     if (rc == S3_OK) {
         rc = s3_store_put_locked(st, fd, tmp, rec, path, NULL);

@@ -27,9 +27,11 @@
 
 
 static int s3_store_copy(const s3_store_t *st, s3_store_copy_t *c,
-    uint64_t end, int hash);
+    uint64_t end, int hash, s3_cksum_algo_e algo);
+static int s3_store_copy_hashed(const s3_store_t *st, s3_store_copy_t *c,
+    uint64_t end, s3_cksum_algo_e algo);
 static int s3_store_copy_source(const s3_store_t *st, s3_store_copy_t *c,
-    uint64_t end, s3_digest_t *md5);
+    uint64_t end, s3_digest_t *md5, s3_cksum_t *cksum);
 static int s3_store_copy_kernel(int src, uint64_t *off, uint64_t *len,
     int dst, uint64_t *pos);
 
@@ -37,9 +39,17 @@ static int s3_store_copy_kernel(int src, uint64_t *off, uint64_t *len,
 int
 s3_store_copy_part(const s3_store_t *st, s3_store_copy_t *c)
 {
-    uint64_t  size;
+    uint64_t         size;
+    s3_cksum_algo_e  algo;
 
     size = c->src->size;
+
+    algo = s3_cksum_algo(c->dst.checksum.data, c->dst.checksum.len);
+
+    if (algo == S3_CKSUM_NONE && c->dst.checksum.len != 0) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
 
     if (!c->ranged) {
         c->start = 0;
@@ -51,7 +61,7 @@ s3_store_copy_part(const s3_store_t *st, s3_store_copy_t *c)
 
     c->dst.kind = S3_RECORD_PART;
 
-    return s3_store_copy(st, c, (size == 0) ? 0 : c->last + 1, 1);
+    return s3_store_copy(st, c, (size == 0) ? 0 : c->last + 1, 1, algo);
 }
 
 
@@ -62,19 +72,22 @@ s3_store_copy_object(const s3_store_t *st, s3_store_copy_t *c)
     c->start = 0;
     c->dst.kind = S3_RECORD_OBJECT;
 
-    return s3_store_copy(st, c, c->src->size, c->src->parts.len != 0);
+    return s3_store_copy(st, c, c->src->size, c->src->parts.len != 0,
+                         S3_CKSUM_NONE);
 }
 
 
-/* Copies [c->start, end) of the source into a temp file and commits it. */
+/*
+ * Copies [c->start, end) of the source into a temp file and commits it;
+ * hash: through the buffer, for the md5 and the checksum algo (or NONE).
+ */
 
 static int
 s3_store_copy(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
-    int hash)
+    int hash, s3_cksum_algo_e algo)
 {
-    int          rc;
-    char         tmp[PATH_MAX];
-    s3_digest_t  md5;
+    int   rc;
+    char  tmp[PATH_MAX];
 
     c->fd = -1;
 
@@ -87,21 +100,12 @@ s3_store_copy(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
         return S3_ERR;
     }
 
-    if (!hash) {
-        memcpy(c->dst.md5, c->src->md5, S3_MD5_LEN);
-        rc = s3_store_copy_source(st, c, end, NULL);
-
-    } else if (s3_digest_init(&md5, S3_DIGEST_MD5) != S3_OK) {
-        rc = S3_ERR;
+    if (hash) {
+        rc = s3_store_copy_hashed(st, c, end, algo);
 
     } else {
-        rc = s3_store_copy_source(st, c, end, &md5);
-
-        if (rc == S3_OK) {
-            rc = s3_digest_final(&md5, c->dst.md5);
-        }
-
-        s3_digest_free(&md5);
+        memcpy(c->dst.md5, c->src->md5, S3_MD5_LEN);
+        rc = s3_store_copy_source(st, c, end, NULL, NULL);
     }
 
     if (rc == S3_OK) {
@@ -121,9 +125,59 @@ s3_store_copy(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
 }
 
 
+/*
+ * The md5 of the bytes copied into c->dst.md5 and, when algo is not NONE,
+ * their checksum in base64 into c->checksum, pointed at by
+ * c->dst.checksum_value: one read of the source feeds both.
+ */
+
+static int
+s3_store_copy_hashed(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
+    s3_cksum_algo_e algo)
+{
+    int            rc;
+    s3_cksum_t     cksum, *ck;
+    s3_digest_t    md5;
+    unsigned char  raw[S3_CKSUM_MAX_LEN];
+
+    cksum.ctx = NULL;
+    ck = (algo != S3_CKSUM_NONE) ? &cksum : NULL;
+
+    if (ck != NULL && s3_cksum_init(ck, algo) != S3_OK) {
+        return S3_ERR;
+    }
+
+    if (s3_digest_init(&md5, S3_DIGEST_MD5) != S3_OK) {
+        s3_cksum_free(&cksum);
+        return S3_ERR;
+    }
+
+    rc = s3_store_copy_source(st, c, end, &md5, ck);
+
+    if (rc == S3_OK) {
+        rc = s3_digest_final(&md5, c->dst.md5);
+    }
+
+    if (rc == S3_OK && ck != NULL) {
+        rc = s3_cksum_final(ck, raw);
+
+        c->dst.checksum_value.data = c->checksum;
+        c->dst.checksum_value.len = (rc != S3_OK)
+                                    ? 0
+                                    : s3_base64_encode(c->checksum, raw,
+                                                       s3_cksum_len(algo));
+    }
+
+    s3_digest_free(&md5);
+    s3_cksum_free(&cksum);
+
+    return rc;
+}
+
+
 static int
 s3_store_copy_source(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
-    s3_digest_t *md5)
+    s3_digest_t *md5, s3_cksum_t *cksum)
 {
     int                 fd, rc;
     char                path[PATH_MAX];
@@ -137,7 +191,7 @@ s3_store_copy_source(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
 
     if (src->parts.len == 0) {
         rc = s3_store_copy_bytes(c->src_fd, c->start, end - c->start, c->fd,
-                                 &pos, md5);
+                                 &pos, md5, cksum);
         c->dst.size = pos;
         return rc;
     }
@@ -160,7 +214,8 @@ s3_store_copy_source(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
             return S3_ERR;
         }
 
-        rc = s3_store_copy_bytes(fd, from, to - from, c->fd, &pos, md5);
+        rc = s3_store_copy_bytes(fd, from, to - from, c->fd, &pos, md5,
+                                 cksum);
 
         s3_store_close(fd);
 
@@ -177,12 +232,12 @@ s3_store_copy_source(const s3_store_t *st, s3_store_copy_t *c, uint64_t end,
 
 int
 s3_store_copy_bytes(int src, uint64_t off, uint64_t len, int dst,
-    uint64_t *pos, s3_digest_t *md5)
+    uint64_t *pos, s3_digest_t *md5, s3_cksum_t *cksum)
 {
     size_t         n;
     unsigned char  buf[S3_STORE_COPY_CHUNK];
 
-    if (md5 == NULL) {
+    if (md5 == NULL && cksum == NULL) {
         if (s3_store_copy_kernel(src, &off, &len, dst, pos) == S3_OK) {
             return S3_OK;
         }
@@ -208,6 +263,7 @@ s3_store_copy_bytes(int src, uint64_t off, uint64_t len, int dst,
         }
 
         if ((md5 != NULL && s3_digest_update(md5, buf, n) != S3_OK)
+            || (cksum != NULL && s3_cksum_update(cksum, buf, n) != S3_OK)
             || s3_store_write_full(dst, buf, n, *pos) != S3_OK)
         {
             return S3_ERR;

@@ -164,10 +164,11 @@ int s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
 
 /*
  * Copies len bytes at off of src to dst at *pos, advancing *pos: through
- * a buffer and into md5 when md5 is not NULL, else in the kernel.
+ * a buffer and into md5 and cksum when either is not NULL, else in the
+ * kernel.
  */
 int s3_store_copy_bytes(int src, uint64_t off, uint64_t len, int dst,
-    uint64_t *pos, s3_digest_t *md5);
+    uint64_t *pos, s3_digest_t *md5, s3_cksum_t *cksum);
 
 /* Returns S3_OK when the bucket record exists, else S3_STORE_NO_BUCKET. */
 int s3_store_bucket_exists(const char *root, const s3_str_t *bucket);

@@ -122,6 +122,10 @@ ngx_http_s3_upload_part_copy(ngx_http_request_t *r)
     m->copy.dst.upload_id = m->upload_id;
     m->copy.dst.part_number = ctx->part_number;
 
+    /* the upload's algorithm, computed over the copied bytes */
+
+    m->copy.dst.checksum = ctx->rec.checksum;
+
     return ngx_http_s3_task_post(r, ngx_http_s3_copy_run,
                                  ngx_http_s3_copy_done, m);
 }

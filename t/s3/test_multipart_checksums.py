@@ -1,8 +1,10 @@
 """Checksums of multipart uploads (ngx_http_s3_multipart.c,
-ngx_http_s3_complete.c, core/s3_store_mpu.c, core/s3_store_complete.c):
-ListParts shows each part's checksum and the upload's algorithm and type;
-CompleteMultipartUpload checks the listed part checksums and gives the
-object its COMPOSITE or FULL_OBJECT checksum, shown by GET and HEAD."""
+ngx_http_s3_complete.c, ngx_http_s3_copy.c, core/s3_store_mpu.c,
+core/s3_store_complete.c, core/s3_store_copy.c): ListParts shows each
+part's checksum and the upload's algorithm and type; UploadPartCopy gives
+a copied part its checksum; CompleteMultipartUpload checks the listed part
+checksums and gives the object its COMPOSITE or FULL_OBJECT checksum,
+shown by GET and HEAD."""
 
 import os
 
@@ -214,3 +216,106 @@ def test_complete_without_algorithm_has_no_checksum(s3, alice, bucket):
     assert not [e for e in r.xml() if 'Checksum' in e.tag]
     got = alice.head_object(Bucket=bucket, Key='n', ChecksumMode='ENABLED')
     assert not [k for k in got if k.startswith('Checksum')]
+
+
+# UploadPartCopy (ngx_http_s3_copy.c, core/s3_store_copy.c): a copied part
+# gets the upload's checksum of the bytes copied, as UploadPart does
+
+
+def copy_sources(alice, bucket):
+    """A multipart source 'msrc' (5 MiB + 2000 bytes, no checksums) and a
+    plain 'small'; returns their bytes."""
+    bodies = [os.urandom(5 * MiB), os.urandom(2000)]
+    uid = alice.create_multipart_upload(Bucket=bucket,
+                                        Key='msrc')['UploadId']
+    parts = upload(alice, bucket, 'msrc', uid, bodies)
+    alice.complete_multipart_upload(Bucket=bucket, Key='msrc', UploadId=uid,
+                                    MultipartUpload={'Parts': parts})
+    small = os.urandom(1000)
+    alice.put_object(Bucket=bucket, Key='small', Body=small)
+    return b''.join(bodies), small
+
+
+def copy_part(alice, bucket, key, uid, n, src, rng=None):
+    kw = {'CopySourceRange': f'bytes={rng[0]}-{rng[1]}'} if rng else {}
+    return alice.upload_part_copy(Bucket=bucket, Key=key, UploadId=uid,
+                                  PartNumber=n,
+                                  CopySource={'Bucket': bucket, 'Key': src},
+                                  **kw)['CopyPartResult']
+
+
+def test_upload_part_copy_composite(s3, alice, bucket):
+    whole, small = copy_sources(alice, bucket)
+    uid = alice.create_multipart_upload(Bucket=bucket, Key='c',
+                                        ChecksumAlgorithm='CRC32')['UploadId']
+
+    # part 1 crosses the source's two parts
+    bodies = [whole[1000:1000 + 5 * MiB], small]
+    r1 = copy_part(alice, bucket, 'c', uid, 1, 'msrc',
+                   (1000, 1000 + 5 * MiB - 1))
+    r2 = copy_part(alice, bucket, 'c', uid, 2, 'small')
+    assert r1['ChecksumCRC32'] == cksum('CRC32', bodies[0])
+    assert r2['ChecksumCRC32'] == cksum('CRC32', small)
+
+    listed = alice.list_parts(Bucket=bucket, Key='c', UploadId=uid)['Parts']
+    assert [p['ChecksumCRC32'] for p in listed] == [r1['ChecksumCRC32'],
+                                                    r2['ChecksumCRC32']]
+
+    parts = [{'PartNumber': n, 'ETag': r['ETag'],
+              'ChecksumCRC32': r['ChecksumCRC32']}
+             for n, r in enumerate((r1, r2), 1)]
+    done = alice.complete_multipart_upload(Bucket=bucket, Key='c',
+                                           UploadId=uid,
+                                           MultipartUpload={'Parts': parts})
+    want = composite('CRC32', bodies)
+    assert done['ChecksumCRC32'] == want
+
+    got = alice.get_object(Bucket=bucket, Key='c', ChecksumMode='ENABLED')
+    assert got['ChecksumCRC32'] == want
+    assert got['Body'].read() == b''.join(bodies)
+
+
+def test_upload_part_copy_full_object(s3, alice, bucket):
+    whole, small = copy_sources(alice, bucket)
+    r = s3raw.request(s3, s3.alice, 'POST', s3raw.object_path(bucket, 'f'),
+                      query='uploads',
+                      headers={'x-amz-checksum-algorithm': 'CRC64NVME',
+                               'x-amz-checksum-type': 'FULL_OBJECT'})
+    assert r.status == 200, r
+    uid = r.xml().find('{*}UploadId').text
+
+    # this botocore does not know CRC64NVME: part 2's answer is read raw
+    r1 = copy_part(alice, bucket, 'f', uid, 1, 'msrc',
+                   (2000, 2000 + 5 * MiB - 1))
+    r = s3raw.request(s3, s3.alice, 'PUT', s3raw.object_path(bucket, 'f'),
+                      query=f'partNumber=2&uploadId={uid}',
+                      headers={'x-amz-copy-source': f'{bucket}/small'})
+    assert r.status == 200, r
+    result = r.xml()
+    assert result.tag.endswith('CopyPartResult')
+    assert text(result, 'ChecksumCRC64NVME') == cksum('CRC64NVME', small)
+    assert text(result, 'ChecksumType') is None
+
+    root = raw_list_parts(s3, bucket, 'f', uid)
+    assert [text(p, 'ChecksumCRC64NVME') is not None
+            for p in root.findall('{*}Part')] == [True, True]
+
+    parts = [{'PartNumber': 1, 'ETag': r1['ETag']},
+             {'PartNumber': 2, 'ETag': text(result, 'ETag')}]
+    r = complete_raw(s3, bucket, 'f', uid, parts)
+    assert r.status == 200, r
+    want = cksum('CRC64NVME', whole[2000:2000 + 5 * MiB] + small)
+    assert text(r.xml(), 'ChecksumCRC64NVME') == want
+    assert text(r.xml(), 'ChecksumType') == 'FULL_OBJECT'
+    assert head_checksum(s3, bucket, 'f') == (
+        'x-amz-checksum-crc64nvme', want, 'FULL_OBJECT')
+
+
+def test_upload_part_copy_without_algorithm(s3, alice, bucket):
+    alice.put_object(Bucket=bucket, Key='src', Body=b'has its own CRC32',
+                     ChecksumAlgorithm='CRC32')
+    uid = alice.create_multipart_upload(Bucket=bucket, Key='n')['UploadId']
+    r = copy_part(alice, bucket, 'n', uid, 1, 'src')
+    assert not [k for k in r if k.startswith('Checksum')], r
+    listed = alice.list_parts(Bucket=bucket, Key='n', UploadId=uid)['Parts']
+    assert not [k for k in listed[0] if k.startswith('Checksum')]

@@ -3,7 +3,8 @@
  * Copyright (C) ngx_s3 developers
  *
  * Multipart uploads in a mkdtemp() store: create, parts, list, complete
- * and its errors, copy, abort, the parts of replaced objects, the sweep.
+ * and its errors, copy, abort, the parts of replaced objects, the sweep,
+ * the checksums of uploaded and copied parts.
  */
 
 
@@ -40,6 +41,9 @@ static void test_completion(const s3_store_t *st);
 static void test_copy(const s3_store_t *st);
 static void test_abort_sweep(const s3_store_t *st);
 static void test_checksums(const s3_store_t *st);
+static void test_copy_checksums(const s3_store_t *st);
+static int test_copy_sum(const s3_store_t *st, s3_store_copy_t *cp,
+    const char *key, char *id, const char *algo, const char *type);
 static int test_create_sum(const s3_store_t *st, const char *key, char *id,
     const char *algo, const char *type);
 static void test_raw(s3_cksum_algo_e algo, const char *data, size_t len,
@@ -89,6 +93,7 @@ main(void)
     test_copy(&st);
     test_abort_sweep(&st);
     test_checksums(&st);
+    test_copy_checksums(&st);
 
     s3_journal_close(&journal);
     free(big);
@@ -715,6 +720,133 @@ test_checksums(const s3_store_t *st)
     test_cond("no algorithm", test_complete(st, "none", id, parts, 1, &done)
                               == S3_OK
                               && done.rec.checksum_value.len == 0);
+}
+
+
+/*
+ * UploadPartCopy into an upload with an algorithm: the part gets the
+ * checksum of the bytes copied, across the parts of a multipart source,
+ * and the upload completes with it.
+ */
+
+static void
+test_copy_checksums(const s3_store_t *st)
+{
+    int                    truncated;
+    char                   id[S3_UPLOAD_ID_LEN + 1];
+    char                   b64[S3_CKSUM_VALUE_MAX_LEN];
+    size_t                 n, got;
+    s3_str_t               b, sid;
+    s3_cksum_t             c;
+    s3_record_t            src;
+    unsigned char          buf[S3_STORE_UPLOAD_BUF];
+    unsigned char          raw[S3_CKSUM_MAX_LEN];
+    s3_store_part_t        parts[1];
+    s3_store_copy_t        cp;
+    s3_store_complete_t    done;
+    s3_store_part_info_t   info[1];
+
+    test_section("copy checksums");
+
+    memset(&cp, 0, sizeof(cp));
+    cp.src_fd = test_open_object(st, "src", buf, sizeof(buf), &src);
+    cp.src = &src;
+    cp.ranged = 1;
+    cp.start = BIG - 2;
+    cp.last = BIG + 1;
+
+    /* FULL_OBJECT CRC64NVME: "bbta", the end of part 1, part 2's start */
+
+    test_raw(S3_CKSUM_CRC64NVME, "bbta", 4, raw);
+    n = s3_base64_encode(b64, raw, 8);
+
+    test_cond("copied part's CRC64NVME",
+              test_copy_sum(st, &cp, "cfull", id, "CRC64NVME", "FULL_OBJECT")
+              == S3_OK
+              && cp.dst.size == 4
+              && cp.dst.checksum_value.len == n
+              && memcmp(cp.dst.checksum_value.data, b64, n) == 0);
+
+    b.data = BUCKET;
+    b.len = 3;
+    sid.data = id;
+    sid.len = 32;
+
+    test_cond("listed with it",
+              s3_store_list_parts(st->root, &b, &sid, 0, info, 1, &got,
+                                  &truncated) == S3_OK
+              && got == 1 && info[0].checksum == S3_CKSUM_CRC64NVME
+              && info[0].checksum_len == 12
+              && memcmp(info[0].checksum_value, b64, 12) == 0);
+
+    memset(parts, 0, sizeof(parts));
+    parts[0].number = 1;
+    memcpy(parts[0].md5, cp.dst.md5, S3_MD5_LEN);
+
+    test_cond("completed with it",
+              test_complete(st, "cfull", id, parts, 1, &done) == S3_OK
+              && done.rec.checksum_value.len == 12
+              && memcmp(done.rec.checksum_value.data, b64, 12) == 0);
+
+    /* COMPOSITE SHA256 of the whole source, listed as the client sees it */
+
+    s3_cksum_init(&c, S3_CKSUM_SHA256);
+    s3_cksum_update(&c, big, BIG);
+    s3_cksum_update(&c, "tail", 4);
+    s3_cksum_final(&c, parts[0].cksum);
+    n = s3_base64_encode(b64, parts[0].cksum, 32);
+
+    cp.ranged = 0;
+
+    test_cond("copied part's SHA256",
+              test_copy_sum(st, &cp, "csha", id, "SHA256", "COMPOSITE")
+              == S3_OK
+              && cp.dst.size == BIG + 4
+              && cp.dst.checksum_value.len == n
+              && memcmp(cp.dst.checksum_value.data, b64, n) == 0);
+
+    parts[0].cksum_algo = S3_CKSUM_SHA256;
+    memcpy(parts[0].md5, cp.dst.md5, S3_MD5_LEN);
+
+    test_raw(S3_CKSUM_SHA256, (char *) parts[0].cksum, 32, raw);
+    n = s3_base64_encode(b64, raw, 32);
+    memcpy(b64 + n, "-1", 2);
+
+    test_cond("COMPOSITE with a copied part",
+              test_complete(st, "csha", id, parts, 1, &done) == S3_OK
+              && done.rec.checksum_value.len == n + 2
+              && memcmp(done.rec.checksum_value.data, b64, n + 2) == 0);
+
+    cp.dst.checksum.data = "MD4";
+    cp.dst.checksum.len = 3;
+
+    test_cond("an unknown algorithm is EINVAL",
+              s3_store_copy_part(st, &cp) == S3_ERR && errno == EINVAL);
+
+    close(cp.src_fd);
+}
+
+
+/* a new upload of key with algo and type, and part 1 copied into it */
+
+static int
+test_copy_sum(const s3_store_t *st, s3_store_copy_t *cp, const char *key,
+    char *id, const char *algo, const char *type)
+{
+    test_create_sum(st, key, id, algo, type);
+
+    memset(&cp->dst, 0, sizeof(s3_record_t));
+    cp->dst.bucket.data = BUCKET;
+    cp->dst.bucket.len = 3;
+    cp->dst.key.data = key;
+    cp->dst.key.len = strlen(key);
+    cp->dst.upload_id.data = id;
+    cp->dst.upload_id.len = 32;
+    cp->dst.part_number = 1;
+    cp->dst.checksum.data = algo;
+    cp->dst.checksum.len = strlen(algo);
+
+    return s3_store_copy_part(st, cp);
 }
 
 
