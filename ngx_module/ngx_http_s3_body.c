@@ -694,7 +694,7 @@ ngx_http_s3_body_fail(ngx_http_request_t *r, ngx_http_s3_body_t *body,
 ngx_http_s3_err_e
 ngx_http_s3_body_finish(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    u_char               sha256[S3_SHA256_LEN], declared[S3_SHA256_LEN];
+    u_char               sha256[S3_SHA256_LEN];
     ngx_http_s3_err_e    err;
     ngx_http_s3_body_t  *body;
 
@@ -733,13 +733,9 @@ ngx_http_s3_body_finish(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     }
 
     if (body->check_sha256) {
-        (void) s3_hex_decode(declared, (char *) ctx->payload_hash.data,
-                             ctx->payload_hash.len);
-
-        if (s3_const_time_cmp(declared, sha256, S3_SHA256_LEN) != 0) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "s3 body does not match x-amz-content-sha256");
-            return NGX_HTTP_S3_SHA256_MISMATCH;
+        err = ngx_http_s3_payload_hash_check(r, ctx, sha256);
+        if (err != NGX_HTTP_S3_OK) {
+            return err;
         }
     }
 
@@ -886,6 +882,27 @@ ngx_http_s3_body_checksum_final(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     ctx->rec.checksum_value.data = (char *) p;
     ctx->rec.checksum_value.len = s3_base64_encode((char *) p, raw,
                                                    s3_cksum_len(algo));
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/* The body's SHA-256 against the hex x-amz-content-sha256 it was sent with */
+
+ngx_http_s3_err_e
+ngx_http_s3_payload_hash_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    u_char *sha256)
+{
+    u_char  declared[S3_SHA256_LEN];
+
+    (void) s3_hex_decode(declared, (char *) ctx->payload_hash.data,
+                         ctx->payload_hash.len);
+
+    if (s3_const_time_cmp(declared, sha256, S3_SHA256_LEN) != 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 body does not match x-amz-content-sha256");
+        return NGX_HTTP_S3_SHA256_MISMATCH;
+    }
 
     return NGX_HTTP_S3_OK;
 }

@@ -417,6 +417,8 @@ void ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body);
 void ngx_http_s3_body_remove(ngx_http_request_t *r,
     ngx_http_s3_body_t *body);
 ngx_int_t ngx_http_s3_set_checksum(ngx_http_request_t *r, s3_record_t *rec);
+ngx_http_s3_err_e ngx_http_s3_payload_hash_check(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, u_char *sha256);
 ngx_http_s3_err_e ngx_http_s3_cksum_header(ngx_http_request_t *r,
     ngx_table_elt_t **found);
 ngx_http_s3_err_e ngx_http_s3_cksum_invalid(ngx_http_request_t *r,

@@ -362,19 +362,16 @@ static ngx_http_s3_err_e
 ngx_http_s3_xml_body_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     u_char *buf, size_t len)
 {
-    u_char              sha256[S3_SHA256_LEN], declared[S3_SHA256_LEN];
+    u_char              sha256[S3_SHA256_LEN];
     ngx_table_elt_t    *h;
     ngx_http_s3_err_e   err;
 
     if (ctx->check_sha256) {
         s3_sha256(buf, len, sha256);
-        (void) s3_hex_decode(declared, (char *) ctx->payload_hash.data,
-                             ctx->payload_hash.len);
 
-        if (s3_const_time_cmp(declared, sha256, S3_SHA256_LEN) != 0) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "s3 body does not match x-amz-content-sha256");
-            return NGX_HTTP_S3_SHA256_MISMATCH;
+        err = ngx_http_s3_payload_hash_check(r, ctx, sha256);
+        if (err != NGX_HTTP_S3_OK) {
+            return err;
         }
     }
 
