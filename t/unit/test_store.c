@@ -20,6 +20,7 @@
 #include "s3_store.h"
 #include "s3_store_int.h"
 #include "test.h"
+#include "test_tmpstore.h"
 
 
 #define AK1      "AKIAIOSFODNN7EXAMPLE"
@@ -69,11 +70,10 @@ static int  test_uploads;
 int
 main(void)
 {
-    int         rc;
-    char        root[] = "/tmp/s3_store_XXXXXX";
+    char          root[] = "/tmp/s3_store_XXXXXX";
+    s3_hlc_t      clock;
+    s3_store_t    st;
     s3_journal_t  journal;
-    s3_hlc_t    clock;
-    s3_store_t  st;
 
     if (mkdtemp(root) == NULL) {
         perror("mkdtemp");
@@ -82,14 +82,7 @@ main(void)
 
     test_init(root);
 
-    memset(&st, 0, sizeof(st));
-    clock.last = 0;
-    st.root = root;
-    st.fsync = 1;
-    st.clock = &clock;
-    s3_store_init(root, &st.node_id);
-    s3_journal_open(&journal, root, 0);
-    st.journal = &journal;
+    test_store_open(root, &st, &clock, &journal, 1);
 
     test_buckets(&st);
     test_objects(&st);
@@ -105,16 +98,7 @@ main(void)
     test_cond("the journal is sealed and closed",
               s3_journal_close(&journal) == S3_OK);
 
-    rc = test_report("test_store");
-
-    if (rc == 0) {
-        s3_store_remove_tree(AT_FDCWD, root, S3_STORE_TREE_DEPTH);
-
-    } else {
-        printf("store left in %s\n", root);
-    }
-
-    return rc;
+    return test_store_report("test_store", root);
 }
 
 

@@ -19,6 +19,7 @@
 #include "s3_store.h"
 #include "s3_store_int.h"
 #include "test.h"
+#include "test_tmpstore.h"
 
 
 #define BUCKET   "tag"
@@ -42,7 +43,6 @@ static int  test_tmps;
 int
 main(void)
 {
-    int           rc;
     char          root[] = "/tmp/s3_attrs_XXXXXX";
     s3_hlc_t      clock;
     s3_store_t    st;
@@ -53,14 +53,7 @@ main(void)
         return 1;
     }
 
-    memset(&st, 0, sizeof(st));
-    clock.last = 0;
-    st.root = root;
-    st.fsync = 1;
-    st.clock = &clock;
-    s3_store_init(root, &st.node_id);
-    s3_journal_open(&journal, root, 0);
-    st.journal = &journal;
+    test_store_open(root, &st, &clock, &journal, 1);
 
     test_cond("bucket", s3_store_create_bucket(&st, BUCKET, 3, "alice", 5)
                         == S3_OK);
@@ -71,16 +64,7 @@ main(void)
 
     s3_journal_close(&journal);
 
-    rc = test_report("test_store_attrs");
-
-    if (rc == 0) {
-        s3_store_remove_tree(AT_FDCWD, root, S3_STORE_TREE_DEPTH);
-
-    } else {
-        printf("store left in %s\n", root);
-    }
-
-    return rc;
+    return test_store_report("test_store_attrs", root);
 }
 
 

@@ -19,6 +19,7 @@
 #include "s3_store.h"
 #include "s3_store_int.h"
 #include "test.h"
+#include "test_tmpstore.h"
 
 
 #define BUCKET   "mpu"
@@ -58,7 +59,6 @@ static s3_cksum_algo_e  test_algo;   /* what test_part() gives its parts */
 int
 main(void)
 {
-    int           rc;
     char          root[] = "/tmp/s3_mpu_XXXXXX";
     s3_hlc_t      clock;
     s3_store_t    st;
@@ -76,14 +76,7 @@ main(void)
 
     memset(big, 'b', BIG);
 
-    memset(&st, 0, sizeof(st));
-    clock.last = 0;
-    st.root = root;
-    st.fsync = 0;
-    st.clock = &clock;
-    s3_store_init(root, &st.node_id);
-    s3_journal_open(&journal, root, 0);
-    st.journal = &journal;
+    test_store_open(root, &st, &clock, &journal, 0);
 
     test_cond("bucket", s3_store_create_bucket(&st, BUCKET, 3, "alice", 5)
                         == S3_OK);
@@ -98,16 +91,7 @@ main(void)
     s3_journal_close(&journal);
     free(big);
 
-    rc = test_report("test_store_mpu");
-
-    if (rc == 0) {
-        s3_store_remove_tree(AT_FDCWD, root, S3_STORE_TREE_DEPTH);
-
-    } else {
-        printf("store left in %s\n", root);
-    }
-
-    return rc;
+    return test_store_report("test_store_mpu", root);
 }
 
 
