@@ -53,7 +53,7 @@ struct ngx_http_s3_cache_s {
 
 
 static int ngx_http_s3_cache_read(ngx_http_request_t *r,
-    ngx_http_s3_root_t *root, u_char *path, s3_record_kind_e kind,
+    ngx_http_s3_root_t *root, u_char *name, s3_record_kind_e kind,
     s3_record_t *rec);
 static int ngx_http_s3_cache_copy(ngx_http_request_t *r,
     ngx_http_s3_cache_t *e, s3_record_kind_e kind, s3_record_t *rec);
@@ -134,7 +134,7 @@ int
 ngx_http_s3_read_user(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *ak, size_t len, s3_record_t *rec)
 {
-    u_char   name[S3_PLACE_MAX_LEN], path[NGX_MAX_PATH];
+    u_char   name[S3_PLACE_MAX_LEN];
     ssize_t  n;
 
     n = s3_place_user((char *) name, sizeof(name), (char *) ak, len);
@@ -142,14 +142,7 @@ ngx_http_s3_read_user(ngx_http_request_t *r, ngx_http_s3_root_t *root,
         return S3_ERR;
     }
 
-    if (ngx_snprintf(path, sizeof(path), "%V/%s%Z", &root->path, name)
-        == path + sizeof(path))
-    {
-        ngx_set_errno(NGX_ENAMETOOLONG);
-        return S3_ERR;
-    }
-
-    return ngx_http_s3_cache_read(r, root, path, S3_RECORD_USER, rec);
+    return ngx_http_s3_cache_read(r, root, name, S3_RECORD_USER, rec);
 }
 
 
@@ -158,7 +151,7 @@ ngx_http_s3_read_bucket(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *bucket, size_t len, s3_record_t *rec)
 {
     int      rc;
-    u_char   name[S3_PLACE_MAX_LEN], path[NGX_MAX_PATH];
+    u_char   name[S3_PLACE_MAX_LEN];
     ssize_t  n;
 
     n = s3_place_bucket_record((char *) name, sizeof(name), (char *) bucket,
@@ -167,14 +160,7 @@ ngx_http_s3_read_bucket(ngx_http_request_t *r, ngx_http_s3_root_t *root,
         return S3_ERR;
     }
 
-    if (ngx_snprintf(path, sizeof(path), "%V/%s%Z", &root->path, name)
-        == path + sizeof(path))
-    {
-        ngx_set_errno(NGX_ENAMETOOLONG);
-        return S3_ERR;
-    }
-
-    rc = ngx_http_s3_cache_read(r, root, path, S3_RECORD_BUCKET, rec);
+    rc = ngx_http_s3_cache_read(r, root, name, S3_RECORD_BUCKET, rec);
 
     return (rc == S3_STORE_NOT_FOUND) ? S3_STORE_NO_BUCKET : rc;
 }
@@ -183,27 +169,32 @@ ngx_http_s3_read_bucket(ngx_http_request_t *r, ngx_http_s3_root_t *root,
 /*
  * Returns S3_OK with rec decoded from a copy in r->pool (the cache entry
  * may be reused while the request waits), S3_STORE_NOT_FOUND, or S3_ERR
- * with errno set.  path is root's path, '/', the record's name; the
- * system calls take the name, relative to root's directory.
+ * with errno set.  name is the record's, relative to root's directory,
+ * which the system calls take; the cache knows it by its full path.
  */
 
 static int
 ngx_http_s3_cache_read(ngx_http_request_t *r, ngx_http_s3_root_t *root,
-    u_char *path, s3_record_kind_e kind, s3_record_t *rec)
+    u_char *name, s3_record_kind_e kind, s3_record_t *rec)
 {
     size_t                len;
-    u_char               *name;
+    u_char                path[NGX_MAX_PATH], *last;
     struct stat           st;
     ngx_http_s3_cache_t  *e;
 
-    len = ngx_strlen(path);
+    last = ngx_snprintf(path, sizeof(path), "%V/%s%Z", &root->path, name);
+
+    if (last == path + sizeof(path)) {
+        ngx_set_errno(NGX_ENAMETOOLONG);
+        return S3_ERR;
+    }
+
+    len = last - 1 - path;
     e = ngx_http_s3_cache_entry(r, path, len);
 
     if (e != NULL && ngx_http_s3_cache_fresh(r, e, path, len)) {
         return ngx_http_s3_cache_copy(r, e, kind, rec);
     }
-
-    name = path + root->path.len + 1;
 
     if (fstatat(root->fd, (char *) name, &st, 0) == -1) {
         return (ngx_errno == NGX_ENOENT || ngx_errno == NGX_ENOTDIR)
