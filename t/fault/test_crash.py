@@ -64,7 +64,7 @@ MULTIPART_EVERY = 3             # every third iteration is a multipart upload
 PART = 5 << 20                  # the size of all parts but the last
 MEASURED = 4                    # the times a kill's window is made of
 MEASURE_EVERY = 10              # iterations between two measures
-TIME_LIMIT = 90                 # seconds for the 200 iterations
+TIME_LIMIT = 60                 # seconds for the 200 iterations (~10-20)
 
 NS = '{http://s3.amazonaws.com/doc/2006-03-01/}'
 
