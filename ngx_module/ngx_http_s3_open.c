@@ -355,7 +355,8 @@ ngx_http_s3_open_object(ngx_http_request_t *r, ngx_str_t *bucket,
     err = ngx_http_s3_read_record(r, bucket, key, file, ngx_file_size(&fi),
                                   rec, &raw);
 
-    if (err == NGX_HTTP_S3_OK && oc != NULL && ngx_file_size(&fi) <= oc->size
+    if (err == NGX_HTTP_S3_OK && oc != NULL
+        && rec->size <= (uint64_t) oc->size
         && raw.len <= NGX_HTTP_S3_RECORD_FIRST_READ)
     {
         ngx_http_s3_ocache_add(r, oc, cln, name, file, &fi, &raw);

@@ -169,6 +169,14 @@ def test_idle_entries_are_closed(cached_s3, bucket):
     assert get(cached_s3, bucket, 'idle').body == b'z'
 
 
+def test_objects_of_size_are_held(cached_s3, bucket):
+    cl = cached_s3.client(cached_s3.alice)
+    cl.put_object(Bucket=bucket, Key='edge', Body=b'e' * 64 * 1024)
+    read_everywhere(cached_s3, bucket, 'edge')
+    (path,) = cached_s3.object_files(bucket, 'edge')
+    assert any(t == str(path) for _, t in cached_s3.held())
+
+
 def test_larger_objects_are_not_held(cached_s3, bucket):
     cl = cached_s3.client(cached_s3.alice)
     big = os.urandom(64 * 1024 + 1)
