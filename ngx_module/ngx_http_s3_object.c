@@ -742,7 +742,9 @@ ngx_http_s3_cached_bytes(ngx_http_request_t *r, ngx_file_t *file,
     ngx_buf_t    *b;
     struct iovec  iov;
 
-    if (r->header_only || rec->size == 0
+    /* r->header_only of a HEAD is set by the header filter, later */
+
+    if (r->header_only || r->method == NGX_HTTP_HEAD || rec->size == 0
         || rec->size > NGX_HTTP_S3_INLINE_MAX)
     {
         return NULL;
