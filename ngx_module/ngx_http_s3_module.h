@@ -36,6 +36,8 @@
 #define NGX_HTTP_S3_HEADERS_SIZE     16384
 #define NGX_HTTP_S3_MAX_BUCKETS      10000
 #define NGX_HTTP_S3_KEY_CACHE_SIZE   32
+#define NGX_HTTP_S3_MAX_ARGS         (S3_SIGV4_MAX_PARAMS + 1)
+                                              /* and X-Amz-Signature */
 
 /* ngx_http_s3_start_op() flags */
 #define NGX_HTTP_S3_DISCARD_BODY     0x01     /* the body is not ours */
@@ -220,6 +222,13 @@ typedef struct {
 } ngx_http_s3_loc_conf_t;
 
 
+/* a query argument as sent: the name runs to the first '=' */
+typedef struct {
+    ngx_str_t                  name;
+    ngx_str_t                  value;         /* empty without '=' */
+} ngx_http_s3_arg_t;
+
+
 /* an XML body read whole: what finalizes the request */
 typedef ngx_int_t (*ngx_http_s3_xml_body_pt)(ngx_http_request_t *r,
     u_char *buf, size_t len);
@@ -231,6 +240,8 @@ typedef struct {
     ngx_str_t                  key;           /* decoded, may hold NULs */
     ngx_str_t                  path;          /* raw path, no query */
     ngx_str_t                  query;         /* raw query, no '?' */
+    ngx_array_t                args;          /* ngx_http_s3_arg_t: the
+                                                 query split, in order */
     ngx_str_t                  user;          /* the authenticated requester,
                                                  empty when anonymous */
     ngx_str_t                  payload_hash;  /* x-amz-content-sha256 */
