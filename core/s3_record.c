@@ -296,6 +296,8 @@ s3_record_decode(const unsigned char *tail, size_t len, uint64_t file_size,
         return S3_ERR;
     }
 
+    *need = body_len + S3_RECORD_TRAILER_LEN;
+
     return S3_OK;
 }
 

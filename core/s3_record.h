@@ -100,10 +100,12 @@ ssize_t s3_record_encode(const s3_record_t *rec, unsigned char *buf,
 /*
  * Decodes the record of a file of file_size bytes from tail, its last len
  * bytes (len <= file_size).  Returns S3_OK and fills rec, its slices
- * pointing into tail; S3_AGAIN with *need set to the number of bytes from
- * the end of the file that must be passed instead; S3_ERR with errno
- * EINVAL when the trailer or crc is wrong, the format unknown or a field
- * truncated (a torn or foreign file).
+ * pointing into tail, and *need set to the record's length, trailer
+ * included (the record is the last *need bytes of tail); S3_AGAIN with
+ * *need set to the number of bytes from the end of the file that must be
+ * passed instead; S3_ERR with errno EINVAL when the trailer or crc is
+ * wrong, the format unknown or a field truncated (a torn or foreign
+ * file).
  */
 int s3_record_decode(const unsigned char *tail, size_t len,
     uint64_t file_size, s3_record_t *rec, size_t *need);

@@ -31,6 +31,8 @@ typedef struct {
 typedef struct {
     s3_str_t          name;            /* raw, as sent */
     s3_str_t          value;
+    unsigned          name_plain:1;    /* already canonical */
+    unsigned          value_plain:1;
 } s3_sigv4_param_t;
 
 
@@ -73,17 +75,20 @@ static const s3_sigv4_query_param_t  s3_sigv4_query_params[] = {
 static void s3_sigv4_cursor_init(s3_sigv4_cursor_t *c, const char *p,
     size_t len, int encode_slash);
 static int s3_sigv4_cursor_next(s3_sigv4_cursor_t *c);
-static int s3_sigv4_cursor_check(const char *p, size_t len);
-static int s3_sigv4_str_cmp(const s3_str_t *a, const s3_str_t *b);
+static int s3_sigv4_scan(const char *p, size_t len, int encode_slash);
+static int s3_sigv4_str_cmp(const s3_str_t *a, unsigned a_plain,
+    const s3_str_t *b, unsigned b_plain);
 static int s3_sigv4_param_cmp(const s3_sigv4_param_t *a,
     const s3_sigv4_param_t *b);
-static int s3_sigv4_is_signature(const s3_str_t *name);
+static int s3_sigv4_is_signature(const s3_sigv4_param_t *prm);
 static ssize_t s3_sigv4_split_query(const s3_str_t *query,
     s3_sigv4_param_t *params);
 static void s3_sigv4_sort(s3_sigv4_param_t *params, size_t n);
 static int s3_sigv4_put(s3_sigv4_buf_t *b, const char *p, size_t len);
 static int s3_sigv4_put_canonical(s3_sigv4_buf_t *b, const char *p,
     size_t len, int encode_slash);
+static int s3_sigv4_put_component(s3_sigv4_buf_t *b, const s3_str_t *s,
+    unsigned plain);
 static int s3_sigv4_put_uri(s3_sigv4_buf_t *b, const s3_str_t *path);
 static int s3_sigv4_put_query(s3_sigv4_buf_t *b, const s3_str_t *query);
 static int s3_sigv4_put_headers(s3_sigv4_buf_t *b,
@@ -102,6 +107,10 @@ static int s3_sigv4_eq(const char *p, size_t len, const char *lit);
 
 
 #define s3_sigv4_space(c)  ((c) == ' ' || (c) == '\t')
+
+/* a byte s3_uri_encode() writes as it is */
+#define s3_sigv4_kept(ch, encode_slash)                                      \
+    (s3_uri_unreserved[ch] || ((ch) == '/' && !(encode_slash)))
 
 
 static void
@@ -136,7 +145,7 @@ s3_sigv4_cursor_next(s3_sigv4_cursor_t *c)
 
     /* most bytes stay as they are: no call, no copy */
 
-    if (s3_uri_unreserved[ch] || (ch == '/' && !c->encode_slash)) {
+    if (s3_sigv4_kept(ch, c->encode_slash)) {
         c->p++;
         return ch;
     }
@@ -163,29 +172,82 @@ s3_sigv4_cursor_next(s3_sigv4_cursor_t *c)
 }
 
 
+/*
+ * Checks the escapes of a raw component in one pass and tells whether it
+ * is canonical already, every byte one s3_uri_encode() keeps and every
+ * escape one it writes (uppercase hex, of a byte it does not keep), as
+ * most components are: then its canonical form is the component itself.
+ * Returns 1 if so, 0 if not, -1 on a truncated or non-hex escape.
+ */
+
 static int
-s3_sigv4_cursor_check(const char *p, size_t len)
+s3_sigv4_scan(const char *p, size_t len, int encode_slash)
 {
-    int                ch;
-    s3_sigv4_cursor_t  c;
+    int            hi, lo, plain;
+    const char    *end;
+    unsigned char  ch;
 
-    s3_sigv4_cursor_init(&c, p, len, 1);
+    plain = 1;
 
-    do {
-        ch = s3_sigv4_cursor_next(&c);
-    } while (ch >= 0);
+    for (end = p + len; p < end; p++) {
+        ch = (unsigned char) *p;
 
-    return (ch == -1) ? S3_OK : S3_ERR;
+        if (s3_sigv4_kept(ch, encode_slash)) {
+            continue;
+        }
+
+        if (ch != '%') {
+            plain = 0;
+            continue;
+        }
+
+        if (end - p < 3) {
+            return -1;
+        }
+
+        hi = s3_hex_digit((unsigned char) p[1]);
+        lo = s3_hex_digit((unsigned char) p[2]);
+
+        if (hi < 0 || lo < 0) {
+            return -1;
+        }
+
+        ch = (unsigned char) (hi << 4 | lo);
+
+        /* valid hex digits from 'a' up are the lowercase ones */
+
+        if (s3_sigv4_kept(ch, encode_slash) || p[1] >= 'a' || p[2] >= 'a') {
+            plain = 0;
+        }
+
+        p += 2;
+    }
+
+    return plain;
 }
 
 
-/* Compares the canonical (query-encoded) forms of two raw components. */
+/*
+ * Compares the canonical (query-encoded) forms of two raw components;
+ * canonical ones compare as they are.
+ */
 
 static int
-s3_sigv4_str_cmp(const s3_str_t *a, const s3_str_t *b)
+s3_sigv4_str_cmp(const s3_str_t *a, unsigned a_plain, const s3_str_t *b,
+    unsigned b_plain)
 {
     int                ca, cb;
     s3_sigv4_cursor_t  x, y;
+
+    if (a_plain && b_plain) {
+        ca = memcmp(a->data, b->data, a->len < b->len ? a->len : b->len);
+
+        if (ca != 0) {
+            return ca;
+        }
+
+        return (a->len > b->len) - (a->len < b->len);
+    }
 
     s3_sigv4_cursor_init(&x, a->data, a->len, 1);
     s3_sigv4_cursor_init(&y, b->data, b->len, 1);
@@ -206,21 +268,22 @@ s3_sigv4_param_cmp(const s3_sigv4_param_t *a, const s3_sigv4_param_t *b)
 {
     int  rc;
 
-    rc = s3_sigv4_str_cmp(&a->name, &b->name);
+    rc = s3_sigv4_str_cmp(&a->name, a->name_plain, &b->name, b->name_plain);
     if (rc != 0) {
         return rc;
     }
 
-    return s3_sigv4_str_cmp(&a->value, &b->value);
+    return s3_sigv4_str_cmp(&a->value, a->value_plain, &b->value,
+                            b->value_plain);
 }
 
 
 static int
-s3_sigv4_is_signature(const s3_str_t *name)
+s3_sigv4_is_signature(const s3_sigv4_param_t *prm)
 {
     s3_str_t  sig = s3_string("X-Amz-Signature");
 
-    return s3_sigv4_str_cmp(name, &sig) == 0;
+    return s3_sigv4_str_cmp(&prm->name, prm->name_plain, &sig, 1) == 0;
 }
 
 
@@ -233,6 +296,7 @@ s3_sigv4_is_signature(const s3_str_t *name)
 static ssize_t
 s3_sigv4_split_query(const s3_str_t *query, s3_sigv4_param_t *params)
 {
+    int                name, value;
     size_t             n;
     const char        *p, *end, *amp, *eq;
     s3_sigv4_param_t   prm;
@@ -261,15 +325,18 @@ s3_sigv4_split_query(const s3_str_t *query, s3_sigv4_param_t *params)
 
         p = amp;
 
-        if (s3_sigv4_cursor_check(prm.name.data, prm.name.len) != S3_OK
-            || s3_sigv4_cursor_check(prm.value.data, prm.value.len)
-               != S3_OK)
-        {
+        name = s3_sigv4_scan(prm.name.data, prm.name.len, 1);
+        value = s3_sigv4_scan(prm.value.data, prm.value.len, 1);
+
+        if (name < 0 || value < 0) {
             errno = EINVAL;
             return -1;
         }
 
-        if (s3_sigv4_is_signature(&prm.name)) {
+        prm.name_plain = name;
+        prm.value_plain = value;
+
+        if (s3_sigv4_is_signature(&prm)) {
             continue;
         }
 
@@ -354,10 +421,34 @@ s3_sigv4_put_canonical(s3_sigv4_buf_t *b, const char *p, size_t len,
 
 
 static int
+s3_sigv4_put_component(s3_sigv4_buf_t *b, const s3_str_t *s, unsigned plain)
+{
+    if (plain) {
+        return s3_sigv4_put(b, s->data, s->len);
+    }
+
+    return s3_sigv4_put_canonical(b, s->data, s->len, 1);
+}
+
+
+static int
 s3_sigv4_put_uri(s3_sigv4_buf_t *b, const s3_str_t *path)
 {
+    int  plain;
+
     if (path->len == 0) {
         return s3_sigv4_put(b, "/", 1);
+    }
+
+    plain = s3_sigv4_scan(path->data, path->len, 0);
+
+    if (plain < 0) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    if (plain) {
+        return s3_sigv4_put(b, path->data, path->len);
     }
 
     return s3_sigv4_put_canonical(b, path->data, path->len, 0);
@@ -380,11 +471,11 @@ s3_sigv4_put_query(s3_sigv4_buf_t *b, const s3_str_t *query)
 
     for (i = 0; i < (size_t) n; i++) {
         if ((i > 0 && s3_sigv4_put(b, "&", 1) != S3_OK)
-            || s3_sigv4_put_canonical(b, params[i].name.data,
-                                      params[i].name.len, 1) != S3_OK
+            || s3_sigv4_put_component(b, &params[i].name,
+                                      params[i].name_plain) != S3_OK
             || s3_sigv4_put(b, "=", 1) != S3_OK
-            || s3_sigv4_put_canonical(b, params[i].value.data,
-                                      params[i].value.len, 1) != S3_OK)
+            || s3_sigv4_put_component(b, &params[i].value,
+                                      params[i].value_plain) != S3_OK)
         {
             return S3_ERR;
         }
@@ -845,9 +936,10 @@ static int
 s3_sigv4_query_collect(const char *query, size_t len, char *buf,
     size_t size, s3_str_t *v, s3_sigv4_query_t *q)
 {
-    size_t       i, used;
-    ssize_t      n;
-    const char  *p, *end, *amp, *eq;
+    size_t           i, used;
+    ssize_t          n;
+    const char      *p, *end, *amp, *eq;
+    const s3_str_t  *name;
 
     used = 0;
     p = query;
@@ -865,7 +957,11 @@ s3_sigv4_query_collect(const char *query, size_t len, char *buf,
         }
 
         for (i = 0; i < S3_SIGV4_Q_N; i++) {
-            if (s3_sigv4_eq(p, eq - p, s3_sigv4_query_params[i].name.data)) {
+            name = &s3_sigv4_query_params[i].name;
+
+            if (name->len == (size_t) (eq - p)
+                && memcmp(p, name->data, name->len) == 0)
+            {
                 break;
             }
         }
@@ -1029,9 +1125,12 @@ s3_sigv4_parse_expires(const s3_str_t *v, s3_sigv4_query_t *q)
 int
 s3_sigv4_parse_date(const char *value, size_t len, time_t *t)
 {
-    int        year, mon, day, hour, min, sec;
-    time_t     r;
-    struct tm  tm, chk;
+    int        year, mon, day, hour, min, sec, leap;
+    int64_t    days, r;
+
+    static const int  mdays[] = {
+        31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    };
 
     if (len != S3_SIGV4_DATE_LEN
         || value[8] != 'T' || value[15] != 'Z'
@@ -1041,33 +1140,44 @@ s3_sigv4_parse_date(const char *value, size_t len, time_t *t)
         || s3_sigv4_digits(value + 9, 2, &hour) != S3_OK
         || s3_sigv4_digits(value + 11, 2, &min) != S3_OK
         || s3_sigv4_digits(value + 13, 2, &sec) != S3_OK
-        || year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31
+        || year < 1970 || mon < 1 || mon > 12 || day < 1
         || hour > 23 || min > 59 || sec > 59)
     {
         errno = EINVAL;
         return S3_ERR;
     }
 
-    memset(&tm, 0, sizeof(struct tm));
-    tm.tm_year = year - 1900;
-    tm.tm_mon = mon - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = min;
-    tm.tm_sec = sec;
+    leap = (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
 
-    r = timegm(&tm);
-
-    /* reject dates timegm() normalised, such as February 30 */
-
-    if (r == (time_t) -1 || gmtime_r(&r, &chk) == NULL
-        || chk.tm_mday != day || chk.tm_mon != mon - 1)
-    {
+    if (day > mdays[mon - 1] + (mon == 2 && leap)) {
         errno = EINVAL;
         return S3_ERR;
     }
 
-    *t = r;
+    /*
+     * days from 1970-01-01 (Howard Hinnant's days_from_civil(), for years
+     * from 0 on): years start in March, so that February's leap day is
+     * the last of a year
+     */
+
+    if (mon <= 2) {
+        year--;
+    }
+
+    days = (int64_t) year * 365 + year / 4 - year / 100 + year / 400
+           + (153 * (mon > 2 ? mon - 3 : mon + 9) + 2) / 5 + day - 1
+           - 719468;
+
+    r = days * 86400 + hour * 3600 + min * 60 + sec;
+
+    /* a 32-bit time_t ends in 2038 */
+
+    if ((time_t) r != r) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    *t = (time_t) r;
 
     return S3_OK;
 }

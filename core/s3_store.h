@@ -181,7 +181,8 @@ int s3_store_delete_object(const s3_store_t *st, const char *bucket,
 
 /*
  * Reads the record at the end of an open object file of file_size bytes
- * into buf.  Returns S3_OK with rec's slices pointing into buf; S3_AGAIN
+ * into buf.  Returns S3_OK with rec's slices pointing into buf and *need
+ * set to the record's length (the bytes read end with it); S3_AGAIN
  * with *need set when buf is smaller than the record (call again with a
  * buffer of *need bytes); S3_ERR with errno (EINVAL: not a record).
  */

@@ -157,7 +157,7 @@ ngx_http_s3_copy_open(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return NGX_HTTP_S3_INTERNAL_ERROR;
     }
 
-    err = ngx_http_s3_open_object(r, &bucket, &key, file, src);
+    err = ngx_http_s3_open_object(r, &bucket, &key, 0, file, src);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }

@@ -113,6 +113,13 @@ static ngx_command_t  ngx_http_s3_commands[] = {
       offsetof(ngx_http_s3_loc_conf_t, clock_skew),
       NULL },
 
+    { ngx_string("s3_object_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
+      ngx_http_s3_object_cache,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("s3_list_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
@@ -894,6 +901,7 @@ ngx_http_s3_create_main_conf(ngx_conf_t *cf)
 
     smcf->journal_size = NGX_CONF_UNSET_SIZE;
     smcf->multipart_expire = NGX_CONF_UNSET;
+    smcf->ocache_max = NGX_CONF_UNSET_UINT;
 
     return smcf;
 }
@@ -906,6 +914,12 @@ ngx_http_s3_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_size_value(smcf->journal_size, 64 * 1024 * 1024);
     ngx_conf_init_value(smcf->multipart_expire, 7 * 86400);
+
+    if (smcf->ocache_max == NGX_CONF_UNSET_UINT) {
+        smcf->ocache_max = 1024;
+        smcf->ocache_size = 1024 * 1024;
+        smcf->ocache_inactive = 10000;
+    }
 
     return NGX_CONF_OK;
 }
@@ -1182,7 +1196,9 @@ ngx_http_s3_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    if (ngx_http_s3_cache_init_process(cycle, smcf) != NGX_OK) {
+    if (ngx_http_s3_cache_init_process(cycle, smcf) != NGX_OK
+        || ngx_http_s3_ocache_init_process(cycle, smcf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

@@ -36,6 +36,8 @@
 #define NGX_HTTP_S3_HEADERS_SIZE     16384
 #define NGX_HTTP_S3_MAX_BUCKETS      10000
 #define NGX_HTTP_S3_KEY_CACHE_SIZE   32
+#define NGX_HTTP_S3_MAX_ARGS         (S3_SIGV4_MAX_PARAMS + 1)
+                                              /* and X-Amz-Signature */
 
 /* ngx_http_s3_start_op() flags */
 #define NGX_HTTP_S3_DISCARD_BODY     0x01     /* the body is not ours */
@@ -175,6 +177,7 @@ typedef struct {
 
 
 typedef struct ngx_http_s3_cache_s  ngx_http_s3_cache_t;
+typedef struct ngx_http_s3_ocache_s  ngx_http_s3_ocache_t;
 
 
 /* what an aws-chunked signed body is checked with (s3_chunked.h) */
@@ -199,6 +202,12 @@ typedef struct {
     ngx_socket_t               hint_fd;       /* -1: no hints */
     ngx_http_s3_cache_t       *cache;         /* user and bucket records */
     ngx_uint_t                 cache_generation; /* tasks finished */
+    ngx_http_s3_ocache_t      *ocache;        /* open object files */
+
+    /* s3_object_cache */
+    ngx_uint_t                 ocache_max;    /* 0: off */
+    off_t                      ocache_size;
+    ngx_msec_t                 ocache_inactive;
 } ngx_http_s3_main_conf_t;
 
 
@@ -213,6 +222,13 @@ typedef struct {
 } ngx_http_s3_loc_conf_t;
 
 
+/* a query argument as sent: the name runs to the first '=' */
+typedef struct {
+    ngx_str_t                  name;
+    ngx_str_t                  value;         /* empty without '=' */
+} ngx_http_s3_arg_t;
+
+
 /* an XML body read whole: what finalizes the request */
 typedef ngx_int_t (*ngx_http_s3_xml_body_pt)(ngx_http_request_t *r,
     u_char *buf, size_t len);
@@ -224,6 +240,8 @@ typedef struct {
     ngx_str_t                  key;           /* decoded, may hold NULs */
     ngx_str_t                  path;          /* raw path, no query */
     ngx_str_t                  query;         /* raw query, no '?' */
+    ngx_array_t                args;          /* ngx_http_s3_arg_t: the
+                                                 query split, in order */
     ngx_str_t                  user;          /* the authenticated requester,
                                                  empty when anonymous */
     ngx_str_t                  payload_hash;  /* x-amz-content-sha256 */
@@ -387,11 +405,20 @@ ngx_int_t ngx_http_s3_get_bucket_cors(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_put_bucket_cors(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_bucket_cors(ngx_http_request_t *r);
 
+/* ngx_http_s3_open.c */
+char *ngx_http_s3_object_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_s3_ocache_init_process(ngx_cycle_t *cycle,
+    ngx_http_s3_main_conf_t *smcf);
+ngx_http_s3_err_e ngx_http_s3_open_object(ngx_http_request_t *r,
+    ngx_str_t *bucket, ngx_str_t *key, ngx_uint_t cache, ngx_file_t *file,
+    s3_record_t *rec);
+void ngx_http_s3_ocache_forget(ngx_http_request_t *r, ngx_str_t *bucket,
+    ngx_str_t *key);
+
 /* ngx_http_s3_object.c */
 ngx_int_t ngx_http_s3_get_object(ngx_http_request_t *r);
 ngx_int_t ngx_http_s3_delete_object(ngx_http_request_t *r);
-ngx_http_s3_err_e ngx_http_s3_open_object(ngx_http_request_t *r,
-    ngx_str_t *bucket, ngx_str_t *key, ngx_file_t *file, s3_record_t *rec);
 ngx_int_t ngx_http_s3_conditions(ngx_http_s3_conditions_t *c,
     s3_record_t *rec);
 ngx_int_t ngx_http_s3_set_etag(ngx_http_request_t *r, u_char *md5,

@@ -16,11 +16,11 @@
 
 
 /*
- * The first read of an object's tail: a record without user metadata is
- * 120-200 bytes; a larger one costs a second pread().  S3_RECORD_READ_LEN
- * (4 KiB) copied the whole of a 4 KiB object for nothing.
+ * GET of an object up to this size sends its bytes from memory when the
+ * page cache holds them: copying 32 KiB costs less than the thread hop of
+ * sendfile() with `aio threads`.
  */
-#define NGX_HTTP_S3_RECORD_FIRST_READ  512
+#define NGX_HTTP_S3_INLINE_MAX  (32 * 1024)
 
 
 typedef struct {
@@ -29,9 +29,6 @@ typedef struct {
 } ngx_http_s3_header_name_t;
 
 
-static ngx_http_s3_err_e ngx_http_s3_read_record(ngx_http_request_t *r,
-    ngx_str_t *bucket, ngx_str_t *key, ngx_file_t *file, off_t size,
-    s3_record_t *rec);
 static ngx_int_t ngx_http_s3_object_headers(ngx_http_request_t *r,
     s3_record_t *rec);
 static ngx_int_t ngx_http_s3_stored_header(ngx_http_request_t *r,
@@ -53,6 +50,8 @@ static ngx_int_t ngx_http_s3_parse_range(ngx_str_t *spec, off_t size,
 static ngx_int_t ngx_http_s3_range_error(ngx_http_request_t *r,
     s3_record_t *rec);
 static ngx_int_t ngx_http_s3_send_object(ngx_http_request_t *r,
+    ngx_file_t *file, s3_record_t *rec);
+static ngx_buf_t *ngx_http_s3_cached_bytes(ngx_http_request_t *r,
     ngx_file_t *file, s3_record_t *rec);
 static void ngx_http_s3_delete_object_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_delete_object_done(ngx_http_request_t *r,
@@ -110,7 +109,7 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
 
-    err = ngx_http_s3_open_object(r, &ctx->bucket, &ctx->key, file, &rec);
+    err = ngx_http_s3_open_object(r, &ctx->bucket, &ctx->key, 1, file, &rec);
     err = ngx_http_s3_auth_object(r, ctx, &brec, &rec, err);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
@@ -159,130 +158,6 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
     }
 
     return ngx_http_s3_send_object(r, file, &rec);
-}
-
-
-/*
- * Opens the object file of (bucket, key) in the worker, as GET does, and
- * reads its record into rec (slices in r->pool); the descriptor is closed
- * by a pool cleanup.
- */
-
-ngx_http_s3_err_e
-ngx_http_s3_open_object(ngx_http_request_t *r, ngx_str_t *bucket,
-    ngx_str_t *key, ngx_file_t *file, s3_record_t *rec)
-{
-    u_char                    *p;
-    ssize_t                    n;
-    ngx_err_t                  err;
-    ngx_file_info_t            fi;
-    ngx_http_s3_ctx_t         *ctx;
-    ngx_pool_cleanup_t        *cln;
-    ngx_pool_cleanup_file_t   *clnf;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
-
-    file->name.data = ngx_pnalloc(r->pool, ngx_strlen(ctx->store.root) + 1
-                                           + S3_PLACE_MAX_LEN);
-    if (file->name.data == NULL) {
-        return NGX_HTTP_S3_INTERNAL_ERROR;
-    }
-
-    p = ngx_sprintf(file->name.data, "%s/", ctx->store.root);
-
-    n = s3_place_object((char *) p, S3_PLACE_MAX_LEN,
-                        (char *) bucket->data, bucket->len,
-                        (char *) key->data, key->len);
-    if (n < 0) {
-        return ngx_http_s3_errno(r->connection->log, ngx_errno,
-                                 "s3_place_object()", (char *) bucket->data);
-    }
-
-    file->name.len = (p - file->name.data) + n;
-    file->log = r->connection->log;
-
-    /* allocate the cleanup first, so that the fd never leaks */
-
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_pool_cleanup_file_t));
-    if (cln == NULL) {
-        return NGX_HTTP_S3_INTERNAL_ERROR;
-    }
-
-    /* relative to the store's directory: a shorter path walk */
-
-    file->fd = openat(ctx->root->fd, (char *) p, O_RDONLY | O_NONBLOCK);
-
-    if (file->fd == NGX_INVALID_FILE) {
-        err = ngx_errno;
-
-        if (err == NGX_ENOENT || err == NGX_ENOTDIR) {
-            return NGX_HTTP_S3_NO_SUCH_KEY;
-        }
-
-        return ngx_http_s3_errno(r->connection->log, err,
-                                 ngx_open_file_n, (char *) file->name.data);
-    }
-
-    cln->handler = ngx_pool_cleanup_file;
-    clnf = cln->data;
-    clnf->fd = file->fd;
-    clnf->name = file->name.data;
-    clnf->log = r->pool->log;
-
-    if (ngx_fd_info(file->fd, &fi) == NGX_FILE_ERROR) {
-        return ngx_http_s3_errno(r->connection->log, ngx_errno,
-                                 ngx_fd_info_n, (char *) file->name.data);
-    }
-
-    return ngx_http_s3_read_record(r, bucket, key, file, ngx_file_size(&fi),
-                                   rec);
-}
-
-
-static ngx_http_s3_err_e
-ngx_http_s3_read_record(ngx_http_request_t *r, ngx_str_t *bucket,
-    ngx_str_t *key, ngx_file_t *file, off_t size, s3_record_t *rec)
-{
-    int      rc;
-    u_char  *buf;
-    size_t   len, need;
-
-    len = NGX_HTTP_S3_RECORD_FIRST_READ;
-
-    for ( ;; ) {
-        buf = ngx_pnalloc(r->pool, len);
-        if (buf == NULL) {
-            return NGX_HTTP_S3_INTERNAL_ERROR;
-        }
-
-        rc = s3_store_read_record(file->fd, size, buf, len, rec, &need);
-
-        if (rc != S3_AGAIN || need <= len) {
-            break;
-        }
-
-        len = need;
-    }
-
-    if (rc != S3_OK) {
-        return ngx_http_s3_errno(r->connection->log, ngx_errno,
-                                 "s3_store_read_record()",
-                                 (char *) file->name.data);
-    }
-
-    if (rec->kind != S3_RECORD_OBJECT
-        || rec->key.len != key->len
-        || rec->bucket.len != bucket->len
-        || ngx_memcmp(rec->key.data, key->data, key->len) != 0
-        || ngx_memcmp(rec->bucket.data, bucket->data, bucket->len) != 0)
-    {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "s3 object file \"%s\" holds another key",
-                      file->name.data);
-        return NGX_HTTP_S3_NO_SUCH_KEY;
-    }
-
-    return NGX_HTTP_S3_OK;
 }
 
 
@@ -815,15 +690,15 @@ ngx_http_s3_send_object(ngx_http_request_t *r, ngx_file_t *file,
 
     /* we need to allocate all before the header would be sent */
 
+    b = ngx_http_s3_cached_bytes(r, file, rec);
+
+    if (b != NULL) {
+        goto send;
+    }
+
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
-    }
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
     }
 
     b->file_pos = 0;
@@ -836,10 +711,64 @@ ngx_http_s3_send_object(ngx_http_request_t *r, ngx_file_t *file,
 
     b->file = file;
 
+send:
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
     out.buf = b;
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * The body of a small object that the page cache holds, read into memory
+ * without waiting for the disk (RWF_NOWAIT), or NULL: it goes out with
+ * the headers in one writev(), where sendfile() with `aio threads` costs
+ * a hop to a thread of the pool and back.  A body that is not all cached
+ * (EAGAIN, a short read) goes by sendfile() as usual.
+ */
+
+static ngx_buf_t *
+ngx_http_s3_cached_bytes(ngx_http_request_t *r, ngx_file_t *file,
+    s3_record_t *rec)
+{
+    ssize_t       n;
+    ngx_buf_t    *b;
+    struct iovec  iov;
+
+    /* r->header_only of a HEAD is set by the header filter, later */
+
+    if (r->header_only || r->method == NGX_HTTP_HEAD || rec->size == 0
+        || rec->size > NGX_HTTP_S3_INLINE_MAX)
+    {
+        return NULL;
+    }
+
+    b = ngx_create_temp_buf(r->pool, (size_t) rec->size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    iov.iov_base = b->pos;
+    iov.iov_len = (size_t) rec->size;
+
+    n = preadv2(file->fd, &iov, 1, 0, RWF_NOWAIT);
+
+    if (n != (ssize_t) rec->size) {
+        return NULL;
+    }
+
+    b->last = b->pos + n;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    return b;
 }
 
 
@@ -884,6 +813,7 @@ ngx_http_s3_delete_object_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     switch (t->rc) {
 
     case S3_OK:
+        ngx_http_s3_ocache_forget(r, &ctx->bucket, &ctx->key);
         ngx_http_s3_notify(r);
         return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
 

@@ -14,11 +14,16 @@
 #include "ngx_http_s3_module.h"
 
 
+static ngx_http_s3_err_e ngx_http_s3_parse_args(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+static ngx_uint_t ngx_http_s3_subresource(ngx_str_t *name);
 static ngx_uint_t ngx_http_s3_virtual_host(ngx_http_request_t *r,
     ngx_str_t *bucket);
 static ngx_int_t ngx_http_s3_decode(ngx_http_request_t *r, u_char *src,
     size_t len, ngx_str_t *dst);
 
+
+/* in byte order: ngx_http_s3_subresource() searches it by halves */
 
 static ngx_str_t  ngx_http_s3_subresources[] = {
     ngx_string("abac"),
@@ -61,16 +66,16 @@ static ngx_str_t  ngx_http_s3_subresources[] = {
     ngx_string("versionId"),
     ngx_string("versioning"),
     ngx_string("versions"),
-    ngx_string("website"),
-    ngx_null_string
+    ngx_string("website")
 };
 
 
 ngx_http_s3_err_e
 ngx_http_s3_parse_request(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    u_char     *p, *last, *q, *slash;
-    ngx_str_t   bucket;
+    u_char             *p, *last, *q, *slash;
+    ngx_str_t           bucket;
+    ngx_http_s3_err_e   err;
 
     p = r->unparsed_uri.data;
     last = p + r->unparsed_uri.len;
@@ -89,6 +94,11 @@ ngx_http_s3_parse_request(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3 request path \"%V\" is not absolute", &ctx->path);
         return NGX_HTTP_S3_INVALID_URI;
+    }
+
+    err = ngx_http_s3_parse_args(r, ctx);
+    if (err != NGX_HTTP_S3_OK) {
+        return err;
     }
 
     p = ctx->path.data + 1;
@@ -117,6 +127,67 @@ ngx_http_s3_parse_request(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
            != NGX_OK)
     {
         return NGX_HTTP_S3_INVALID_URI;
+    }
+
+    return NGX_HTTP_S3_OK;
+}
+
+
+/*
+ * Splits the raw query once into ctx->args, so that routing and
+ * authentication look names up without walking it again: the name runs
+ * to the first '=', the value (maybe empty) after it; empty arguments
+ * ("a&&b") are left out.  More than NGX_HTTP_S3_MAX_ARGS arguments are
+ * refused as the canonical request refuses them (E2BIG).
+ */
+
+static ngx_http_s3_err_e
+ngx_http_s3_parse_args(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+{
+    u_char             *p, *last, *end, *eq;
+    ngx_http_s3_arg_t  *arg;
+
+    if (ctx->query.len == 0) {
+        return NGX_HTTP_S3_OK;
+    }
+
+    if (ngx_array_init(&ctx->args, r->pool, 8, sizeof(ngx_http_s3_arg_t))
+        != NGX_OK)
+    {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    p = ctx->query.data;
+    last = p + ctx->query.len;
+
+    for ( /* void */ ; p < last; p = end + 1) {
+        end = ngx_strlchr(p, last, '&');
+        if (end == NULL) {
+            end = last;
+        }
+
+        if (end == p) {
+            continue;
+        }
+
+        if (ctx->args.nelts == NGX_HTTP_S3_MAX_ARGS) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "s3 query of \"%V\" has more than %d arguments",
+                          &ctx->path, NGX_HTTP_S3_MAX_ARGS);
+            return NGX_HTTP_S3_INVALID_URI;
+        }
+
+        arg = ngx_array_push(&ctx->args);
+        if (arg == NULL) {
+            return NGX_HTTP_S3_INTERNAL_ERROR;
+        }
+
+        eq = ngx_strlchr(p, end, '=');
+
+        arg->name.data = p;
+        arg->name.len = (eq ? eq : end) - p;
+        arg->value.data = eq ? eq + 1 : end;
+        arg->value.len = end - arg->value.data;
     }
 
     return NGX_HTTP_S3_OK;
@@ -219,74 +290,94 @@ ngx_http_s3_find_header(ngx_http_request_t *r, u_char *name, size_t len)
 }
 
 
-/*
- * One pass over the query, each argument's name looked up in the table:
- * a presigned URL carries six X-Amz-* arguments, and a lookup of every
- * subresource in turn cost 6% of a HEAD's CPU time.
- */
-
 ngx_uint_t
 ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx)
 {
-    size_t      len;
-    u_char     *p, *last, *end, *eq;
-    ngx_str_t  *s;
+    ngx_uint_t          i;
+    ngx_http_s3_arg_t  *arg;
 
-    p = ctx->query.data;
-    last = p + ctx->query.len;
+    arg = ctx->args.elts;
 
-    while (p < last) {
-        end = ngx_strlchr(p, last, '&');
-        if (end == NULL) {
-            end = last;
+    for (i = 0; i < ctx->args.nelts; i++) {
+        if (ngx_http_s3_subresource(&arg[i].name)) {
+            return 1;
         }
-
-        eq = ngx_strlchr(p, end, '=');
-        len = (eq ? eq : end) - p;
-
-        for (s = ngx_http_s3_subresources; s->len; s++) {
-            if (s->len == len && ngx_strncmp(p, s->data, len) == 0) {
-                return 1;
-            }
-        }
-
-        p = end + 1;
     }
 
     return 0;
 }
 
 
-/* Finds name or name=value in the raw query; value may be NULL. */
+/*
+ * A binary search of the sorted table; the first bytes decide most
+ * comparisons, and a presigned URL's X-Amz-* names end them all there.
+ */
+
+static ngx_uint_t
+ngx_http_s3_subresource(ngx_str_t *name)
+{
+    ngx_int_t   rc;
+    ngx_str_t  *s;
+    ngx_uint_t  lo, hi, mid;
+
+    if (name->len == 0) {
+        return 0;
+    }
+
+    lo = 0;
+    hi = sizeof(ngx_http_s3_subresources) / sizeof(ngx_str_t);
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        s = &ngx_http_s3_subresources[mid];
+
+        rc = (ngx_int_t) name->data[0] - s->data[0];
+
+        if (rc == 0) {
+            rc = ngx_memn2cmp(name->data, s->data, name->len, s->len);
+        }
+
+        if (rc == 0) {
+            return 1;
+        }
+
+        if (rc < 0) {
+            hi = mid;
+
+        } else {
+            lo = mid + 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Finds the first argument named name, as sent (not decoded); its value
+ * goes to value when not NULL.
+ */
 
 ngx_uint_t
 ngx_http_s3_query_arg(ngx_http_s3_ctx_t *ctx, char *name, ngx_str_t *value)
 {
-    size_t   len;
-    u_char  *p, *last, *end;
+    size_t              len;
+    ngx_uint_t          i;
+    ngx_http_s3_arg_t  *arg;
 
     len = ngx_strlen(name);
-    p = ctx->query.data;
-    last = p + ctx->query.len;
+    arg = ctx->args.elts;
 
-    while (p < last) {
-        end = ngx_strlchr(p, last, '&');
-        if (end == NULL) {
-            end = last;
-        }
-
-        if ((size_t) (end - p) >= len && ngx_strncmp(p, name, len) == 0
-            && (p + len == end || p[len] == '='))
+    for (i = 0; i < ctx->args.nelts; i++) {
+        if (arg[i].name.len == len
+            && ngx_memcmp(arg[i].name.data, name, len) == 0)
         {
             if (value != NULL) {
-                value->data = (p + len == end) ? end : p + len + 1;
-                value->len = end - value->data;
+                *value = arg[i].value;
             }
 
             return 1;
         }
-
-        p = end + 1;
     }
 
     return 0;

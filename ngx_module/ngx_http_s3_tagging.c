@@ -310,7 +310,7 @@ ngx_http_s3_get_tagging(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
 
-    err = ngx_http_s3_open_object(r, &ctx->bucket, &ctx->key, file, &rec);
+    err = ngx_http_s3_open_object(r, &ctx->bucket, &ctx->key, 0, file, &rec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

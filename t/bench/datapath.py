@@ -34,7 +34,8 @@ each figure is the median of the rounds:
 Before the timed runs, a few requests of every workload are sent with
 http.client and their status and bodies checked; a wrk run with a
 non-2xx answer fails the bench.  Peak RSS: VmHWM of each worker at the
-end (the workers live through every run).
+end (the workers live through every run), and after each workload of
+the first round, which shows whether it grows with the object size.
 """
 
 import http.client
@@ -306,6 +307,7 @@ class Bench:
         self.bodies = {}
         self.objects = {}               # prefix -> list of bytes per key
         self.results = {}               # (workload, side) -> [run dicts]
+        self.peaks = {}                 # (workload, side) -> VmHWM, MiB
 
     # set-up
 
@@ -450,6 +452,9 @@ class Bench:
                             f'{name} on {side}: {r["non2xx"]} non-2xx '
                             f'answers, socket errors {r["errors"]}')
                     self.results.setdefault((name, side), []).append(r)
+                    if rnd == 0:
+                        ngx = self.plain if side == 'b' else self.s3
+                        self.peaks[(name, side)] = max(ngx.peak_rss())
                     log(f'round {rnd + 1} {name:<10} {side}: '
                         f'{r["rps"]:>10,.0f} req/s  p50 {r["p50"]:.2f} ms'
                         f'  p99 {r["p99"]:.2f} ms'
@@ -492,8 +497,21 @@ class Bench:
                      ' / '.join(f'{m:.1f}' for m in self.s3.peak_rss())
                      + ' MiB',
                      ' / '.join(f'{m:.1f}' for m in self.plain.peak_rss())
-                     + ' MiB', '', 'after every data path run'))
+                     + ' MiB', '', 'after every data path run; '
+                     + self.peak_growth()))
         return rows
+
+    def peak_growth(self):
+        """The larger worker's VmHWM after each workload of the first
+        round: flat from 4 KiB to 64 MiB objects, or it grows with size."""
+        steps = []
+        for name, *_ in WORKLOADS:
+            a = self.peaks.get((name, 'a'))
+            b = self.peaks.get((name, 'b'))
+            if a is not None and b is not None:
+                steps.append(f'{name} {a:.1f} / {b:.1f}')
+        return 'peak after each workload of round 1 (MiB): ' + \
+            ', '.join(steps)
 
 
 UNITS = {'': 1, 'us': 0.001, 'ms': 1, 's': 1000, 'm': 60000}

@@ -159,6 +159,13 @@ def rss(pid):
     return out
 
 
+def worker_peaks(srv):
+    """VmHWM of each nginx worker, MiB, sorted."""
+    text = Path(f'/proc/{srv.proc.pid}/task/{srv.proc.pid}/'
+                'children').read_text()
+    return sorted(rss(int(p))['VmHWM'] for p in text.split())
+
+
 def du(path):
     total = 0
     for root, _, files in os.walk(path):
@@ -312,6 +319,7 @@ def bench(work):
                      'keys)', f'{med:.2f} ms',
                      f'p90 {p90:.2f} ms, n={REPEAT}'))
 
+        before = worker_peaks(srv)
         log('listing everything')
         t0 = time.monotonic()
         token = None
@@ -352,6 +360,14 @@ def bench(work):
         if rate is not None:
             rows.append(('LIST throughput, 100-key pages, wrk 8 connections',
                          f'{rate:,.0f} req/s', '2 nginx workers, 1 repld'))
+
+        rows.append(('nginx worker peak RSS (VmHWM): before the complete '
+                     'listing / after it and the wrk run',
+                     ' / '.join(f'{m:.1f}' for m in before) + ' MiB -> '
+                     + ' / '.join(f'{m:.1f}' for m in worker_peaks(srv))
+                     + ' MiB',
+                     f'{pages} pages answered; the worker relays repld\'s '
+                     'answer, it does not grow with the keys listed'))
 
         mem = rss(srv.repld.pid)
         rows.append(('repld RSS after the listings', f'{mem["VmRSS"]:.1f} MiB',

@@ -195,3 +195,27 @@ def test_virtual_host_other_user(s3, alice, bucket):
     r = s3.vhost_client(s3.bob).get(bucket, 'v')
     assert_raw_error(r, 'AccessDenied', 403)
     assert b'alice' not in r.body
+
+
+def test_small_bodies_from_memory_and_from_disk(s3, alice, bucket):
+    """Up to 32 KiB, a body the page cache holds goes out from memory,
+    one that it does not by sendfile(): both whole, and in ranges, on
+    either side of the limit."""
+    for size in (1, 4096, 32 * 1024 - 1, 32 * 1024, 32 * 1024 + 1):
+        body = os.urandom(size)
+        key = f'inline/{size}'
+        alice.put_object(Bucket=bucket, Key=key, Body=body)
+        (path,) = s3.object_files(bucket, key)
+        for cold in (False, True):
+            if cold:
+                os.sync()
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                finally:
+                    os.close(fd)
+            got = alice.get_object(Bucket=bucket, Key=key)['Body'].read()
+            assert got == body, (size, cold)
+            r = alice.get_object(Bucket=bucket, Key=key,
+                                 Range=f'bytes={size // 2}-')
+            assert r['Body'].read() == body[size // 2:], (size, cold)

@@ -169,9 +169,15 @@ test_short_tail(void)
               s3_record_decode(file + n - rlen + 1, rlen - 1, n, &out, &need)
               == S3_AGAIN && need == rlen);
 
-    test_cond("exactly the record: S3_OK",
+    need = 0;
+    test_cond("exactly the record: S3_OK, need the record length",
               s3_record_decode(file + n - rlen, rlen, n, &out, &need)
-              == S3_OK && out.size == 20);
+              == S3_OK && out.size == 20 && need == rlen);
+
+    need = 0;
+    test_cond("the whole file: S3_OK, need the record length",
+              s3_record_decode(file, n, n, &out, &need) == S3_OK
+              && need == rlen);
 
     test_cond("tail longer than the file is EINVAL",
               s3_record_decode(file, n, n - 1, &out, &need) == S3_ERR

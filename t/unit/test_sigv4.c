@@ -49,6 +49,9 @@ static void test_signing_key(void);
 static void test_parse_header(void);
 static void test_parse_date(void);
 static void test_canonical_details(void);
+static void test_canonical_plain(void);
+static void test_canon_line(const char *descr, const char *path,
+    const char *query, int line, const char *want);
 static void test_presigned_example(void);
 static void test_parse_query(void);
 static int test_query(const char *query, s3_sigv4_query_t *q);
@@ -170,6 +173,7 @@ main(void)
     test_parse_header();
     test_parse_date();
     test_canonical_details();
+    test_canonical_plain();
     test_presigned_example();
     test_parse_query();
 
@@ -378,7 +382,11 @@ test_parse_header(void)
 static void
 test_parse_date(void)
 {
-    time_t  t;
+    int        ok;
+    long       day;
+    char       date[32];
+    time_t     t, want;
+    struct tm  tm;
 
     test_section("parse date");
 
@@ -397,6 +405,32 @@ test_parse_date(void)
               s3_sigv4_parse_date("20130524T000000", 15, &t) == S3_ERR);
     test_cond("extended format is EINVAL",
               s3_sigv4_parse_date("2013-05-24T00:0Z", 16, &t) == S3_ERR);
+    test_cond("20240229T000000Z (leap year)",
+              s3_sigv4_parse_date("20240229T000000Z", 16, &t) == S3_OK
+              && t == 1709164800);
+    test_cond("February 29 of 2023 is EINVAL",
+              s3_sigv4_parse_date("20230229T000000Z", 16, &t) == S3_ERR
+              && errno == EINVAL);
+    test_cond("February 29 of 2100 (not a leap year) is EINVAL",
+              s3_sigv4_parse_date("21000229T000000Z", 16, &t) == S3_ERR
+              && errno == EINVAL);
+    test_cond("April 31 is EINVAL",
+              s3_sigv4_parse_date("20130431T000000Z", 16, &t) == S3_ERR);
+    test_cond("day 0 is EINVAL",
+              s3_sigv4_parse_date("20130500T000000Z", 16, &t) == S3_ERR);
+    test_cond("1969 is EINVAL",
+              s3_sigv4_parse_date("19691231T235959Z", 16, &t) == S3_ERR);
+
+    for (ok = 1, day = 0; ok && day < 160000; day += 1) {
+        want = (time_t) day * 86400 + (day * 7919) % 86400;
+
+        ok = (gmtime_r(&want, &tm) != NULL
+              && strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", &tm) == 16
+              && s3_sigv4_parse_date(date, 16, &t) == S3_OK
+              && t == want);
+    }
+
+    test_cond("every day from 1970 to 2407 as gmtime_r() has it", ok);
 }
 
 
@@ -482,6 +516,98 @@ test_canonical_details(void)
     test_cond("X-Amz-Signature does not count",
               test_canon("/a", "X-Amz-Signature=1&p=1", "host", v + 1, buf,
                          4096) > 0);
+}
+
+
+/* checks line 1 (the path) or 2 (the query) of a canonical request */
+
+static void
+test_canon_line(const char *descr, const char *path, const char *query,
+    int line, const char *want)
+{
+    char      buf[4096], *p, *nl;
+    ssize_t   n;
+    s3_str_t  v = s3_string("x");
+
+    n = test_canon(path, query, "host", &v, buf, sizeof(buf));
+    p = buf;
+    nl = NULL;
+
+    for ( ;; ) {
+        nl = (n > 0) ? memchr(p, '\n', buf + n - p) : NULL;
+
+        if (nl == NULL || line-- == 0) {
+            break;
+        }
+
+        p = nl + 1;
+    }
+
+    if (nl == NULL) {
+        test_cond(descr, 0);
+        return;
+    }
+
+    test_mem(descr, p, nl - p, want);
+}
+
+
+/*
+ * Components already canonical are compared and copied as they are, the
+ * others through the cursor: the two must agree, in output and in order.
+ */
+
+static void
+test_canonical_plain(void)
+{
+    s3_str_t  v = s3_string("x");
+    char      buf[256];
+
+    test_section("canonical request: canonical components as they are");
+
+    test_canon_line("plain query kept", "/k", "b=1&a=2", 2, "a=2&b=1");
+    test_canon_line("uppercase escapes of reserved bytes kept", "/k",
+                    "a=%2F%20%2B&%3D=%25", 2, "%3D=%25&a=%2F%20%2B");
+    test_canon_line("lowercase escapes made uppercase", "/k",
+                    "a%2f=%2b%3d", 2, "a%2F=%2B%3D");
+    test_canon_line("%2f and %2F sort as one name, then by value", "/k",
+                    "a%2F=2&a%2f=1&a%2F=0", 2, "a%2F=0&a%2F=1&a%2F=2");
+    test_canon_line("escapes of unreserved bytes decoded", "/k",
+                    "%61%7e=%41%2d", 2, "a~=A-");
+    test_canon_line("escaped names sort among plain ones", "/k",
+                    "b=1&%61=2&a=1&a%2b=0&a+=9&A=0", 2,
+                    "A=0&a=1&a=2&a%2B=0&a%2B=9&b=1");
+    test_canon_line("'%' of an escape sorts before '-' and digits", "/k",
+                    "a0=1&a%2a=2&a-=3&a%20=4", 2,
+                    "a%20=4&a%2A=2&a-=3&a0=1");
+    test_canon_line("a prefix sorts first, plain or not", "/k",
+                    "abc=0&ab=1&%61=2&a=3&a%62c=4", 2,
+                    "a=2&a=3&ab=1&abc=0&abc=4");
+    test_canon_line("escaped X-Amz-Signature left out too", "/k",
+                    "X-Amz-Sign%61ture=ff&p=1", 2, "p=1");
+    test_canon_line("raw bytes encoded", "/k", "a=b c/d", 2,
+                    "a=b%20c%2Fd");
+
+    test_canon_line("plain path kept", "/b/o-1_2.3~4", "", 1,
+                    "/b/o-1_2.3~4");
+    test_canon_line("path: uppercase escape kept", "/b/a%20b", "", 1,
+                    "/b/a%20b");
+    test_canon_line("path: %2f and %2F are '/'", "/b/a%2fb%2Fc", "", 1,
+                    "/b/a/b/c");
+    test_canon_line("path: lowercase escape made uppercase", "/b/a%3a", "",
+                    1, "/b/a%3A");
+    test_canon_line("path: escaped unreserved byte decoded", "/b/%41%7E",
+                    "", 1, "/b/A~");
+
+    test_cond("bad escape in a name is EINVAL",
+              test_canon("/a", "x%=1", "host", &v, buf, sizeof(buf)) == -1
+              && errno == EINVAL);
+    test_cond("non-hex escape in a name is EINVAL",
+              test_canon("/a", "%zz=1", "host", &v, buf, sizeof(buf)) == -1
+              && errno == EINVAL);
+    test_cond("truncated escape at the end of the path is EINVAL",
+              test_canon("/a%2", "", "host", &v, buf, sizeof(buf)) == -1
+              && errno == EINVAL);
 }
 
 
