@@ -33,7 +33,9 @@
  * (whatever its hlc) and writes (or raises) the "x" entry, so a create
  * frame applied late (it was in another writer's journal file) cannot
  * bring the upload back.  "x" entries are
- * collected by reconciliation after REPLD_UPLOAD_TOMB_GRACE_MS.
+ * collected by reconciliation after REPLD_UPLOAD_TOMB_GRACE_MS, or
+ * earlier when the disk shows the end was journaled but never done
+ * (repld_upload.h).
  */
 
 

@@ -101,8 +101,6 @@ static int repld_reconcile_read(const char *path, unsigned char *buf,
     s3_record_t *rec);
 static int repld_reconcile_lock_key(const char *root, const s3_str_t *b,
     const s3_str_t *k);
-static int repld_reconcile_object_path(char *path, const char *root,
-    const s3_str_t *b, const s3_str_t *k);
 static void repld_reconcile_done(repld_reconcile_t *r);
 static const char *repld_reconcile_escape(char *buf, const s3_str_t *s);
 static int repld_reconcile_name_cmp(const void *a, const void *b);
@@ -878,7 +876,7 @@ repld_reconcile_lock_key(const char *root, const s3_str_t *b,
 }
 
 
-static int
+int
 repld_reconcile_object_path(char *path, const char *root, const s3_str_t *b,
     const s3_str_t *k)
 {

@@ -67,5 +67,12 @@ int repld_reconcile_step(repld_reconcile_t *r);
 void repld_reconcile_stats(const repld_reconcile_t *r,
     repld_reconcile_stats_t *stats);
 
+/*
+ * The object file of (b, k) under root into path (PATH_MAX bytes).
+ * Returns 0, or -1 when the key cannot be placed or the path is too long.
+ */
+int repld_reconcile_object_path(char *path, const char *root,
+    const s3_str_t *b, const s3_str_t *k);
+
 
 #endif /* _REPLD_RECONCILE_H_INCLUDED_ */

@@ -40,9 +40,13 @@ typedef struct {
 
 static int repld_upload_read(const char *root, const s3_str_t *bucket,
     const s3_str_t *id, s3_record_t *rec, unsigned char **buf);
+static int repld_upload_read_file(const char *path, s3_record_t *rec,
+    unsigned char **buf);
 static int repld_upload_from(repld_upload_t *u, const s3_record_t *rec);
 static int repld_upload_disk(repld_upass_t *p, const char *bucket);
 static int repld_upload_disk_one(repld_upass_t *p, const s3_record_t *rec);
+static int repld_upload_live(repld_upass_t *p, const s3_record_t *rec);
+static int repld_upload_named(const char *root, const s3_record_t *rec);
 static int repld_upload_entry(const char *key, size_t key_len,
     const char *value, size_t value_len, void *data);
 static int repld_upload_gone(repld_upass_t *p, const s3_str_t *b,
@@ -144,10 +148,8 @@ static int
 repld_upload_read(const char *root, const s3_str_t *bucket,
     const s3_str_t *id, s3_record_t *rec, unsigned char **buf)
 {
-    int          fd, rc, n;
-    char         rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
-    size_t       need, size;
-    struct stat  sb;
+    int   rc, n;
+    char  rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
 
     *buf = NULL;
 
@@ -163,6 +165,40 @@ repld_upload_read(const char *root, const s3_str_t *bucket,
     if (n < 0 || n >= (int) sizeof(path)) {
         return 0;
     }
+
+    rc = repld_upload_read_file(path, rec, buf);
+
+    if (rc == 1
+        && (rec->kind != S3_RECORD_UPLOAD
+            || rec->bucket.len != bucket->len
+            || memcmp(rec->bucket.data, bucket->data, bucket->len) != 0
+            || rec->upload_id.len != id->len
+            || memcmp(rec->upload_id.data, id->data, id->len) != 0))
+    {
+        free(*buf);
+        *buf = NULL;
+        rc = 0;
+    }
+
+    return rc;
+}
+
+
+/*
+ * Reads the record of the file at path, whatever its kind.  Returns 1
+ * with rec pointing into *buf (free it), 0 when there is no file or no
+ * record in it, -1 on an I/O error (logged).
+ */
+
+static int
+repld_upload_read_file(const char *path, s3_record_t *rec,
+    unsigned char **buf)
+{
+    int          fd, rc;
+    size_t       need, size;
+    struct stat  sb;
+
+    *buf = NULL;
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -196,19 +232,13 @@ repld_upload_read(const char *root, const s3_str_t *bucket,
 
     close(fd);
 
-    if (rc == S3_OK && rec->kind == S3_RECORD_UPLOAD
-        && rec->bucket.len == bucket->len
-        && memcmp(rec->bucket.data, bucket->data, bucket->len) == 0
-        && rec->upload_id.len == id->len
-        && memcmp(rec->upload_id.data, id->data, id->len) == 0)
-    {
-        return 1;
+    if (rc != S3_OK) {
+        free(*buf);
+        *buf = NULL;
+        return 0;
     }
 
-    free(*buf);
-    *buf = NULL;
-
-    return 0;
+    return 1;
 }
 
 
@@ -363,17 +393,35 @@ repld_upload_disk_one(repld_upass_t *p, const s3_record_t *rec)
         }
     }
 
-    /* ended: an abort or completion is removing the directory */
-
     rc = repld_catalog_upload_tomb_get(p->cat, &rec->bucket, &rec->key,
                                        &rec->upload_id, &hlc);
-    if (rc != 0) {
-        return rc == -1 ? -1 : 0;
+    if (rc == -1) {
+        return -1;
     }
 
-    repld_log(REPLD_LOG_NOTICE, "reconcile: upload \"%.*s\" %.*s added or "
-              "fixed from disk", (int) rec->bucket.len, rec->bucket.data,
-              (int) rec->upload_id.len, rec->upload_id.data);
+    if (rc == 1) {
+        if (!repld_upload_live(p, rec)) {
+            return 0;
+        }
+
+        repld_log(REPLD_LOG_NOTICE, "reconcile: upload \"%.*s\" %.*s listed "
+                  "again: its end was journaled, not done",
+                  (int) rec->bucket.len, rec->bucket.data,
+                  (int) rec->upload_id.len, rec->upload_id.data);
+
+        if (repld_catalog_upload_tomb_del(p->cat, &rec->bucket, &rec->key,
+                                          &rec->upload_id)
+            != 0)
+        {
+            return -1;
+        }
+
+    } else {
+        repld_log(REPLD_LOG_NOTICE, "reconcile: upload \"%.*s\" %.*s added "
+                  "or fixed from disk", (int) rec->bucket.len,
+                  rec->bucket.data, (int) rec->upload_id.len,
+                  rec->upload_id.data);
+    }
 
     p->repaired++;
 
@@ -381,6 +429,93 @@ repld_upload_disk_one(repld_upass_t *p, const s3_record_t *rec)
 
     return repld_catalog_upload_put(p->cat, &rec->bucket, &rec->key,
                                     &rec->upload_id, &u);
+}
+
+
+/*
+ * An upload whose end (abort or completion) was journaled, the "x" entry,
+ * while its directory is still in mpu/: the end is in flight, or its
+ * worker was killed between the journal append and the rename, which
+ * leaves the upload whole (it aborts and completes by its id).  The disk
+ * tells which, read under the key's stripe and the upload's, both
+ * shared: an abort or completion holds them exclusive from before its
+ * append until its rename is done, and a put over a multipart object
+ * holds the key's until it has removed the old upload's directory.  The
+ * upload is live when its record is still in mpu/ and the object's record
+ * does not name it (a completion killed after publishing is finished by
+ * the sweep).  Returns 1 when live; 0 when not, or when it cannot be
+ * told now (the next pass tries again).
+ */
+
+static int
+repld_upload_live(repld_upass_t *p, const s3_record_t *rec)
+{
+    int             fd, rc;
+    s3_record_t     up;
+    unsigned char  *buf;
+
+    fd = s3_lock_open(p->root);
+    if (fd == -1) {
+        return 0;
+    }
+
+    rc = 0;
+
+    if (s3_lock_key(fd, rec->bucket.data, rec->bucket.len, rec->key.data,
+                    rec->key.len, S3_LOCK_SHARED)
+        == S3_OK
+        && s3_lock_upload(fd, rec->upload_id.data, rec->upload_id.len,
+                          S3_LOCK_SHARED)
+           == S3_OK)
+    {
+        rc = repld_upload_read(p->root, &rec->bucket, &rec->upload_id, &up,
+                               &buf);
+        free(buf);
+
+        if (rc == 1) {
+            rc = (repld_upload_named(p->root, rec) == 0);
+        }
+    }
+
+    close(fd);
+
+    return rc == 1;
+}
+
+
+/*
+ * Returns 1 when the current record of the upload's key names the
+ * upload (a completed multipart object), 0 when there is none or it
+ * names another, -1 on an I/O error.
+ */
+
+static int
+repld_upload_named(const char *root, const s3_record_t *rec)
+{
+    int             rc;
+    char            path[PATH_MAX];
+    s3_record_t     obj;
+    unsigned char  *buf;
+
+    if (repld_reconcile_object_path(path, root, &rec->bucket, &rec->key)
+        == -1)
+    {
+        return -1;
+    }
+
+    rc = repld_upload_read_file(path, &obj, &buf);
+
+    if (rc == 1) {
+        rc = (obj.kind == S3_RECORD_OBJECT
+              && obj.upload_id.len == rec->upload_id.len
+              && memcmp(obj.upload_id.data, rec->upload_id.data,
+                        rec->upload_id.len)
+                 == 0);
+    }
+
+    free(buf);
+
+    return rc;
 }
 
 

@@ -39,10 +39,13 @@ int repld_upload_end(repld_catalog_t *cat, const s3_journal_entry_t *e);
 /*
  * One reconciliation pass over the uploads, in one step (uploads in
  * progress are few): every DATA/buckets/<b>/mpu/<id>/upload record
- * against its "u" entry (added or fixed, unless an "x" entry says the
- * upload ended), then every "u" entry against its record (removed, with
- * an "x" entry, when the record is still missing after a catch-up with
- * the journal and under the upload's stripe lock, and the entry is older
+ * against its "u" entry (added or fixed; if an "x" entry says the upload
+ * ended, only when, under the key's and the upload's stripes, the record
+ * is still there and the object's record does not name the upload: its
+ * end was journaled by a worker killed before its rename, and the "x"
+ * entry goes), then every "u" entry against its record (removed, with an
+ * "x" entry, when the record is still missing after a catch-up with the
+ * journal and under the upload's stripe lock, and the entry is older
  * than REPLD_UPLOAD_YOUNG_MS), then "x" entries older than
  * REPLD_UPLOAD_TOMB_GRACE_MS are dropped.  Adds the number of repairs to
  * *repaired.  Returns 0, or -1 on a catalog error.

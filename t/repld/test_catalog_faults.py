@@ -8,7 +8,10 @@
 - repld killed -9 at random moments while it ingests a large backlog: after
   a final restart the listing equals the model;
 - the journal stays bounded: workers rotate at s3_journal_size and repld
-  deletes the sealed files it applied.
+  deletes the sealed files it applied;
+- a worker killed between the journal append and the rename of an abort
+  or completion leaves the upload whole in mpu/: the next reconciliation
+  pass lists it again (the frame's "x" entry does not hide it).
 
 FAULT_SEED=N reproduces the random kill moments.
 """
@@ -27,6 +30,8 @@ from lib import s3raw
 from lib.checks import etag, unique_bucket
 from lib.listing import Model, check_v1, check_v2, list_all_keys
 from lib.server import module_directive
+from test_uploads import ABORT_UPLOAD, COMPLETE_UPLOAD, Journal, frame, \
+    now_hlc
 
 SEED = int(os.environ.get('FAULT_SEED',
                           random.SystemRandom().randrange(1 << 32)))
@@ -355,6 +360,77 @@ def test_bucket_deleted_while_repld_down(srv, client):
     client.put_object(Bucket=b, Key='new', Body=b'')
     srv.repld.start()
     assert list_all_keys(client, b) == ['new']
+
+
+def uploads_listed(client, bucket):
+    r = client.list_multipart_uploads(Bucket=bucket)
+    return {u['UploadId']: u['Key'] for u in r.get('Uploads', [])}
+
+
+def reconcile(srv):
+    """Restarts repld and waits for the end of its first pass."""
+    off = srv.repld.log_offset()
+    srv.repld.restart()
+    deadline = time.monotonic() + 10
+    while 'reconcile: pass done' not in srv.repld.log_text(off):
+        assert time.monotonic() < deadline, srv.repld.log_text(off)
+        time.sleep(0.05)
+    return srv.repld.log_text(off)
+
+
+@pytest.mark.parametrize('op', [COMPLETE_UPLOAD, ABORT_UPLOAD],
+                         ids=['complete', 'abort'])
+def test_upload_whose_end_was_killed_is_listed_again(srv, client, op):
+    """The state a worker killed during CompleteMultipartUpload (or
+    AbortMultipartUpload) leaves after its journal append and before its
+    rename: the frame is applied (the upload ends in the catalog) while
+    mpu/<id> is whole and the object is the old one.  A pass lists the
+    upload again; an upload completed for real whose directory is still
+    in mpu/ (killed after publishing) stays unlisted."""
+    b = unique_bucket('killed')
+    client.create_bucket(Bucket=b)
+    client.put_object(Bucket=b, Key='k', Body=b'old')
+    part = b'p' * 1000
+
+    done = client.create_multipart_upload(Bucket=b, Key='done')['UploadId']
+    e = client.upload_part(Bucket=b, Key='done', UploadId=done,
+                           PartNumber=1, Body=part)['ETag']
+    client.complete_multipart_upload(
+        Bucket=b, Key='done', UploadId=done,
+        MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': e}]})
+    (srv.data / 'buckets' / b / 'parts' / done).rename(
+        srv.data / 'buckets' / b / 'mpu' / done)
+
+    uid = client.create_multipart_upload(Bucket=b, Key='k')['UploadId']
+    e = client.upload_part(Bucket=b, Key='k', UploadId=uid, PartNumber=1,
+                           Body=part)['ETag']
+    Journal(srv.data).write(frame(op, b, 'k', now_hlc(), uid,
+                                  size=len(part), parts=1))
+    assert uploads_listed(client, b) == {}       # the frame is applied
+
+    log = reconcile(srv)
+    assert uploads_listed(client, b) == {uid: 'k'}, log
+    assert f'upload "{b}" {uid} listed again' in log
+    assert client.get_object(Bucket=b, Key='k')['Body'].read() == b'old'
+    got = client.list_objects_v2(Bucket=b)['Contents']
+    assert [(o['Key'], o['Size'], o['ETag']) for o in got] == \
+        [('done', len(part), got[0]['ETag']), ('k', 3, etag(b'old'))]
+
+    # a second pass changes nothing
+    assert uploads_listed(client, b) == {uid: 'k'}, reconcile(srv)
+
+    # the upload works, and ends for good
+    client.complete_multipart_upload(
+        Bucket=b, Key='k', UploadId=uid,
+        MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': e}]})
+    assert client.get_object(Bucket=b, Key='k')['Body'].read() == part
+    # the completed one: an abort finishes its rename, NoSuchUpload
+    with pytest.raises(ClientError) as ei:
+        client.abort_multipart_upload(Bucket=b, Key='done', UploadId=done)
+    assert ei.value.response['Error']['Code'] == 'NoSuchUpload'
+    assert uploads_listed(client, b) == {}, reconcile(srv)
+    assert not (srv.data / 'buckets' / b / 'mpu' / uid).exists()
+    assert not (srv.data / 'buckets' / b / 'mpu' / done).exists()
 
 
 def test_no_problems_logged(srv):
