@@ -290,6 +290,31 @@ s3_store_journal(const s3_store_t *st, const s3_journal_entry_t *e)
 
 
 int
+s3_store_unpublish(const s3_store_t *st, const char *path, int depth)
+{
+    char  tmp[PATH_MAX];
+
+    if (s3_store_tmp_path(tmp, st->root) != S3_OK) {
+        return S3_ERR;
+    }
+
+    if (rename(path, tmp) == -1) {
+        return (errno == ENOENT) ? S3_OK : S3_ERR;
+    }
+
+    if (st->fsync && s3_store_fsync_parent(path) != S3_OK) {
+        return S3_ERR;
+    }
+
+    /* what fails to go now is swept from tmp/ at the next start */
+
+    (void) s3_store_remove_tree(AT_FDCWD, tmp, depth);
+
+    return S3_OK;
+}
+
+
+int
 s3_store_remove_tree(int dfd, const char *name, int depth)
 {
     int             fd, rc;

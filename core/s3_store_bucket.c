@@ -228,7 +228,7 @@ s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b)
 {
     int                 rc, fd;
     char                rel[S3_PLACE_MAX_LEN];
-    char                dir[PATH_MAX], obj[PATH_MAX], tmp[PATH_MAX];
+    char                dir[PATH_MAX], obj[PATH_MAX];
     s3_record_t         rec;
     s3_journal_entry_t  e;
     unsigned char       buf[S3_STORE_BUCKET_BUF];
@@ -241,8 +241,7 @@ s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b)
 
     if (s3_place_bucket_dir(rel, sizeof(rel), b->data, b->len) == -1
         || s3_store_path(dir, st->root, rel) != S3_OK
-        || s3_store_path(obj, dir, S3_PLACE_OBJECTS) != S3_OK
-        || s3_store_tmp_path(tmp, st->root) != S3_OK)
+        || s3_store_path(obj, dir, S3_PLACE_OBJECTS) != S3_OK)
     {
         return S3_ERR;
     }
@@ -269,21 +268,7 @@ s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b)
         return S3_ERR;
     }
 
-    /* one rename unpublishes the bucket; the tree goes away afterwards */
-
-    if (rename(dir, tmp) == -1) {
-        return S3_ERR;
-    }
-
-    if (st->fsync && s3_store_fsync_parent(dir) != S3_OK) {
-        return S3_ERR;
-    }
-
-    /* what fails to go now is swept from tmp/ at the next start */
-
-    (void) s3_store_remove_tree(AT_FDCWD, tmp, S3_STORE_TREE_DEPTH);
-
-    return S3_OK;
+    return s3_store_unpublish(st, dir, S3_STORE_TREE_DEPTH);
 }
 
 

@@ -558,10 +558,10 @@ s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
     }
 
     if (s3_store_upload_path(path, st->root, bucket, id, 1, 0) == S3_OK) {
-        (void) s3_store_remove_tree(AT_FDCWD, path, 1);
+        (void) s3_store_unpublish(st, path, 1);
     }
 
     if (s3_store_upload_path(path, st->root, bucket, id, 0, 0) == S3_OK) {
-        (void) s3_store_remove_tree(AT_FDCWD, path, 1);
+        (void) s3_store_unpublish(st, path, 1);
     }
 }

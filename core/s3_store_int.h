@@ -113,6 +113,14 @@ int s3_store_journal(const s3_store_t *st, const s3_journal_entry_t *e);
 int s3_store_remove_tree(int dfd, const char *name, int depth);
 
 /*
+ * Removes the published tree at path (at most depth levels deep): one
+ * rename into tmp/ unpublishes it, then the tree goes, so a crash leaves
+ * it whole where it was, or in tmp/, which the next start sweeps; never
+ * half removed in place.  A missing path is S3_OK.
+ */
+int s3_store_unpublish(const s3_store_t *st, const char *path, int depth);
+
+/*
  * Calls reader(root, name, len, buf, size, rec) for every entry of root/dir
  * not starting with '.', then cb for each record read.  Entries the
  * reader reports as absent (a positive status) or invalid (S3_ERR with

@@ -482,7 +482,7 @@ s3_store_abort_locked(const s3_store_t *st, const s3_str_t *bucket,
 {
     int                 rc;
     char                rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
-    char                tmp[PATH_MAX], cur[S3_UPLOAD_ID_LEN + 1];
+    char                cur[S3_UPLOAD_ID_LEN + 1];
     uint64_t            hlc;
     s3_record_t         up;
     s3_journal_entry_t  e;
@@ -510,11 +510,7 @@ s3_store_abort_locked(const s3_store_t *st, const s3_str_t *bucket,
         return S3_STORE_NO_UPLOAD;
     }
 
-    /* one rename unpublishes the upload; the tree goes afterwards */
-
-    if (s3_store_upload_path(path, st->root, bucket, id, 0, 0) != S3_OK
-        || s3_store_tmp_path(tmp, st->root) != S3_OK)
-    {
+    if (s3_store_upload_path(path, st->root, bucket, id, 0, 0) != S3_OK) {
         return S3_ERR;
     }
 
@@ -530,17 +526,7 @@ s3_store_abort_locked(const s3_store_t *st, const s3_str_t *bucket,
         return S3_ERR;
     }
 
-    if (rename(path, tmp) == -1) {
-        return S3_ERR;
-    }
-
-    if (st->fsync && s3_store_fsync_parent(path) != S3_OK) {
-        return S3_ERR;
-    }
-
-    (void) s3_store_remove_tree(AT_FDCWD, tmp, 1);
-
-    return S3_OK;
+    return s3_store_unpublish(st, path, 1);
 }
 
 

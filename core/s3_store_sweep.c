@@ -154,10 +154,6 @@ s3_store_sweep_one(const s3_store_t *st, const s3_str_t *bucket,
         return 0;                     /* gone, or not ours: left alone */
     }
 
-    if (!completed && up.mtime_ms >= before_ms) {
-        return 0;
-    }
-
     lfd = s3_store_lock_key(st->root, bucket, &up.key);
     if (lfd == -1) {
         return -1;
@@ -214,7 +210,7 @@ s3_store_sweep_locked(const s3_store_t *st, const s3_str_t *bucket,
     /* parts no record names: their object was replaced, then a crash */
 
     if (s3_store_upload_path(path, st->root, bucket, id, 1, 0) != S3_OK
-        || s3_store_remove_tree(AT_FDCWD, path, 1) != S3_OK)
+        || s3_store_unpublish(st, path, 1) != S3_OK)
     {
         return -1;
     }

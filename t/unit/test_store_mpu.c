@@ -574,13 +574,20 @@ test_abort_sweep(const s3_store_t *st)
     snprintf(to, sizeof(to), "%s/%s", st->root, rel);
     test_cond("undo the rename", rename(from, to) == 0);
 
-    /* "old" and "dst" (test_copy) go, "rf" is moved */
+    /* the completion is finished however young: nothing has expired */
 
-    test_cond("sweep: old uploads removed, completion finished",
-              s3_store_sweep_uploads(st, s3_store_now_ms() + 1000) == 3
-              && !test_exists(st->root, BUCKET, id, 0, 0)
+    test_cond("sweep: a young interrupted completion finished",
+              s3_store_sweep_uploads(st, 1) == 1
               && test_exists(st->root, BUCKET, id2, 1, 1)
-              && !test_exists(st->root, BUCKET, id2, 0, 0));
+              && !test_exists(st->root, BUCKET, id2, 0, 0)
+              && test_exists(st->root, BUCKET, id, 0, 1));
+
+    /* "old" and "dst" (test_copy) go */
+
+    test_cond("sweep: old uploads removed",
+              s3_store_sweep_uploads(st, s3_store_now_ms() + 1000) == 2
+              && !test_exists(st->root, BUCKET, id, 0, 0)
+              && test_exists(st->root, BUCKET, id2, 1, 1));
 
     /* a delete that crashed before removing the parts */
 
