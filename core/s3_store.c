@@ -581,7 +581,10 @@ s3_store_put_locked(const s3_store_t *st, int fd, const char *tmp_path,
     e.bucket = rec->bucket;
     e.key = rec->key;
 
-    if (s3_store_journal(st, &e) != S3_OK) {
+    if (s3_store_settle_parts(st, &rec->bucket, old, &rec->upload_id)
+        != S3_OK
+        || s3_store_journal(st, &e) != S3_OK)
+    {
         return S3_ERR;
     }
 
@@ -851,7 +854,9 @@ s3_store_delete_locked(const s3_store_t *st, const s3_record_t *key,
     e.bucket = key->bucket;
     e.key = key->key;
 
-    if (s3_store_journal(st, &e) != S3_OK) {
+    if (s3_store_settle_parts(st, &key->bucket, old, NULL) != S3_OK
+        || s3_store_journal(st, &e) != S3_OK)
+    {
         return S3_ERR;
     }
 

@@ -45,6 +45,7 @@ static int s3_store_part_cksum(const s3_record_t *part, s3_cksum_algo_e algo,
 static int s3_store_prune_parts(const char *root, const s3_store_complete_t *c,
     const char *id);
 static int s3_store_has_part(const s3_store_complete_t *c, uint32_t number);
+static int s3_store_old_parts(const char *id, const s3_str_t *keep);
 
 
 int
@@ -491,7 +492,9 @@ s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
 
     rc = S3_OK;
 
-    if (s3_store_journal(st, &e) != S3_OK
+    if (s3_store_settle_parts(st, &rec->bucket, old, &rec->upload_id)
+        != S3_OK
+        || s3_store_journal(st, &e) != S3_OK
         || s3_store_mkdir_p(dir, strlen(st->root), st->fsync) != S3_OK)
     {
         rc = S3_ERR;
@@ -505,6 +508,17 @@ s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
     s3_store_remove_parts(st, &rec->bucket, old, &rec->upload_id);
 
     return S3_OK;
+}
+
+
+/* Whether id names parts of an old version: not "", not keep's. */
+
+static int
+s3_store_old_parts(const char *id, const s3_str_t *keep)
+{
+    return id[0] != '\0'
+           && (keep == NULL || keep->len != S3_UPLOAD_ID_LEN
+               || memcmp(keep->data, id, S3_UPLOAD_ID_LEN) != 0);
 }
 
 
@@ -544,16 +558,29 @@ s3_store_move_upload(const s3_store_t *st, const s3_str_t *bucket,
 }
 
 
+int
+s3_store_settle_parts(const s3_store_t *st, const s3_str_t *bucket,
+    const char *id, const s3_str_t *keep)
+{
+    if (!s3_store_old_parts(id, keep)) {
+        return S3_OK;
+    }
+
+    if (s3_store_move_upload(st, bucket, id) != S3_OK && errno != ENOENT) {
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
 void
 s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
     const char *id, const s3_str_t *keep)
 {
     char  path[PATH_MAX];
 
-    if (id[0] == '\0'
-        || (keep != NULL && keep->len == S3_UPLOAD_ID_LEN
-            && memcmp(keep->data, id, S3_UPLOAD_ID_LEN) == 0))
-    {
+    if (!s3_store_old_parts(id, keep)) {
         return;
     }
 

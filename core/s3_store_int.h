@@ -158,6 +158,18 @@ int s3_store_object_cond(const char *path, const s3_store_cond_t *cond,
 void s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
     const char *id, const s3_str_t *keep);
 
+/*
+ * Called under the key stripe before a change that replaces or deletes an
+ * object whose record names upload id (nothing when id is "" or keep's):
+ * a completion a crash interrupted after its publish may have left its
+ * parts in mpu/<id>; they move to parts/<id> first.  A crash after the
+ * change is published then leaves a parts/ directory that no record names,
+ * which the sweep removes, never an mpu/ one that passes for a live
+ * upload.  Returns S3_OK or S3_ERR with errno.
+ */
+int s3_store_settle_parts(const s3_store_t *st, const s3_str_t *bucket,
+    const char *id, const s3_str_t *keep);
+
 /* Takes the key stripe of rec's object; its path goes to path[PATH_MAX]. */
 int s3_store_lock_object(const s3_store_t *st, const s3_record_t *rec,
     char *path);

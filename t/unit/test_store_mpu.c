@@ -548,6 +548,7 @@ test_abort_sweep(const s3_store_t *st)
 {
     char      id[S3_UPLOAD_ID_LEN + 1], id2[S3_UPLOAD_ID_LEN + 1];
     char      from[PATH_MAX], to[PATH_MAX], rel[256];
+    s3_str_t  bucket = s3_string(BUCKET), keep;
     s3_store_part_t      parts[1];
     s3_store_complete_t  c;
 
@@ -599,6 +600,31 @@ test_abort_sweep(const s3_store_t *st)
     test_cond("sweep removes the parts no record names",
               s3_store_sweep_uploads(st, 1) == 1
               && !test_exists(st->root, BUCKET, id2, 1, 0));
+
+    /* a change over an object whose completion a crash left in mpu/ */
+
+    test_create(st, "st", id2);
+    keep.data = id2;
+    keep.len = S3_UPLOAD_ID_LEN;
+    test_part(st, "st", id2, 1, "z", 1, parts[0].md5);
+    test_complete(st, "st", id2, parts, 1, &c);
+    s3_place_upload(rel, sizeof(rel), BUCKET, 3, id2, 32, 1, 0);
+    snprintf(from, sizeof(from), "%s/%s", st->root, rel);
+    s3_place_upload(rel, sizeof(rel), BUCKET, 3, id2, 32, 0, 0);
+    snprintf(to, sizeof(to), "%s/%s", st->root, rel);
+
+    test_cond("settle keeps the parts of the upload being completed",
+              rename(from, to) == 0
+              && s3_store_settle_parts(st, &bucket, id2, &keep) == S3_OK
+              && test_exists(st->root, BUCKET, id2, 0, 1));
+    test_cond("settle moves them to parts/ before a change",
+              s3_store_settle_parts(st, &bucket, id2, NULL) == S3_OK
+              && test_exists(st->root, BUCKET, id2, 1, 1)
+              && !test_exists(st->root, BUCKET, id2, 0, 0));
+    test_cond("settle again, or of no upload, is a no-op",
+              s3_store_settle_parts(st, &bucket, id2, NULL) == S3_OK
+              && s3_store_settle_parts(st, &bucket, "", NULL) == S3_OK
+              && test_exists(st->root, BUCKET, id2, 1, 1));
 }
 
 
