@@ -598,14 +598,6 @@ def test_kill_worker_during_put(srv):
         time.sleep(0.1)
 
 
-@pytest.mark.xfail(reason='server bugs found by this test, see its report: '
-                   's3_store_remove_parts() deletes in place, so a kill '
-                   'leaves part directories without their record, which '
-                   'nothing removes; a completion killed between its '
-                   'journal append and its rename leaves an upload that '
-                   'ListMultipartUploads does not list (the "x" entry); '
-                   'the sweep finishes an interrupted completion only '
-                   'once the upload has expired')
 def test_kills_leave_no_upload_behind(srv):
     """After the loop above: the uploads the kills left are listed and
     abort, and no part file is left that no object or upload owns."""
