@@ -200,8 +200,10 @@ ngx_http_s3_ocache_init_process(ngx_cycle_t *cycle,
 
     max = smcf->ocache_max;
 
-    /* a quarter of the worker's descriptors at most: the rest are for
-     * connections and other files */
+    /*
+     * a quarter of the worker's descriptors at most: the rest are for
+     * connections and other files
+     */
 
     if (getrlimit(RLIMIT_NOFILE, &rlm) == 0 && rlm.rlim_cur != RLIM_INFINITY
         && max > rlm.rlim_cur / 4)
