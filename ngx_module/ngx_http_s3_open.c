@@ -92,7 +92,7 @@ static ngx_http_s3_err_e ngx_http_s3_ocache_use(ngx_http_request_t *r,
     ngx_file_t *file, s3_record_t *rec);
 static void ngx_http_s3_ocache_add(ngx_http_request_t *r,
     ngx_http_s3_ocache_t *oc, ngx_pool_cleanup_t *cln, u_char *name,
-    ngx_file_t *file, ngx_file_info_t *fi, ngx_str_t *raw);
+    size_t len, ngx_file_t *file, ngx_file_info_t *fi, ngx_str_t *raw);
 static ngx_http_s3_ocache_entry_t *ngx_http_s3_ocache_alloc(
     ngx_http_s3_ocache_t *oc);
 static void ngx_http_s3_ocache_drop(ngx_http_s3_ocache_entry_t *e);
@@ -287,6 +287,7 @@ ngx_http_s3_open_object(ngx_http_request_t *r, ngx_str_t *bucket,
     ngx_str_t *key, ngx_uint_t cache, ngx_file_t *file, s3_record_t *rec)
 {
     u_char                      *name;
+    size_t                       len;
     ngx_str_t                    raw;
     ngx_file_info_t              fi;
     ngx_http_s3_err_e            err;
@@ -306,9 +307,10 @@ ngx_http_s3_open_object(ngx_http_request_t *r, ngx_str_t *bucket,
                                  "s3_place_object()", (char *) bucket->data);
     }
 
+    len = file->name.len - (name - file->name.data);
+
     oc = cache ? smcf->ocache : NULL;
-    e = (oc != NULL) ? ngx_http_s3_ocache_find(oc, ctx->root, name,
-                                                ngx_strlen(name))
+    e = (oc != NULL) ? ngx_http_s3_ocache_find(oc, ctx->root, name, len)
                      : NULL;
 
     if (e != NULL) {
@@ -361,7 +363,7 @@ ngx_http_s3_open_object(ngx_http_request_t *r, ngx_str_t *bucket,
         && rec->size <= (uint64_t) oc->size
         && raw.len <= NGX_HTTP_S3_RECORD_FIRST_READ)
     {
-        ngx_http_s3_ocache_add(r, oc, cln, name, file, &fi, &raw);
+        ngx_http_s3_ocache_add(r, oc, cln, name, len, file, &fi, &raw);
     }
 
     return err;
@@ -590,14 +592,11 @@ ngx_http_s3_ocache_use(ngx_http_request_t *r, ngx_http_s3_ocache_entry_t *e,
 
 static void
 ngx_http_s3_ocache_add(ngx_http_request_t *r, ngx_http_s3_ocache_t *oc,
-    ngx_pool_cleanup_t *cln, u_char *name, ngx_file_t *file,
+    ngx_pool_cleanup_t *cln, u_char *name, size_t len, ngx_file_t *file,
     ngx_file_info_t *fi, ngx_str_t *raw)
 {
-    size_t                       len;
     ngx_http_s3_ctx_t           *ctx;
     ngx_http_s3_ocache_entry_t  *e, **slot;
-
-    len = ngx_strlen(name);
 
     if (len > S3_PLACE_MAX_LEN) {
         return;
