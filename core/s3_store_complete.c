@@ -584,11 +584,9 @@ s3_store_remove_parts(const s3_store_t *st, const s3_str_t *bucket,
         return;
     }
 
-    if (s3_store_upload_path(path, st->root, bucket, id, 1, 0) == S3_OK) {
-        (void) s3_store_unpublish(st, path, 1);
-    }
+    /* no mpu/<id>: s3_store_settle_parts() moved it before the change */
 
-    if (s3_store_upload_path(path, st->root, bucket, id, 0, 0) == S3_OK) {
+    if (s3_store_upload_path(path, st->root, bucket, id, 1, 0) == S3_OK) {
         (void) s3_store_unpublish(st, path, 1);
     }
 }

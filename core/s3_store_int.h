@@ -149,8 +149,9 @@ int s3_store_object_cond(const char *path, const s3_store_cond_t *cond,
     uint64_t *hlc, char *upload_id);
 
 /*
- * Removes parts/<id> and mpu/<id> of a bucket: the parts of a multipart
- * object that was replaced or deleted (the caller holds its key stripe).
+ * Removes parts/<id> of a bucket: the parts of a multipart object that
+ * was replaced or deleted (the caller holds its key stripe, and settled
+ * the parts there with s3_store_settle_parts() before the change).
  * Nothing is removed when id is "" (the old object had no parts) or is
  * keep (the new object's upload id; NULL: none).  Failures are left to
  * s3_store_sweep_uploads().
