@@ -8,7 +8,7 @@ UBSAN_LIB = $(shell gcc -print-file-name=libubsan.so)
 SANITIZE = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 
-.PHONY: all deps build module module-asan repld unit unit-asan lint \
+.PHONY: all deps build module module-asan repld cli unit unit-asan lint \
         test test-asan test-release fuzz fuzz-check run bench clean
 
 all: build
@@ -16,7 +16,7 @@ all: build
 deps:
 	@auto/deps
 
-build: deps module repld
+build: deps module repld cli
 
 module: deps
 	@auto/nginx release
@@ -26,6 +26,9 @@ module-asan: deps
 
 repld: deps
 	@$(MAKE) -s -C repld
+
+cli: deps
+	@$(MAKE) -s -C cli
 
 unit: deps
 	@$(MAKE) -s -C t/unit

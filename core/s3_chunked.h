@@ -35,7 +35,7 @@
 
 
 #include "s3_core.h"
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_sigv4.h"
 
 

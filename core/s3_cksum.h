@@ -16,7 +16,7 @@
 
 
 #include "s3_core.h"
-#include "s3_checksum.h"
+#include "s3_digest.h"
 
 
 #define S3_CKSUM_MAX_LEN      32   /* raw bytes: SHA-256 */

@@ -40,7 +40,7 @@
 #include <pthread.h>
 
 #include "s3_core.h"
-#include "s3_checksum.h"
+#include "s3_digest.h"
 
 
 #define S3_JOURNAL_DIR          "journal"

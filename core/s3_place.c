@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_place.h"
 
 

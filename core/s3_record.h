@@ -25,7 +25,7 @@
 
 
 #include "s3_core.h"
-#include "s3_checksum.h"
+#include "s3_digest.h"
 
 
 #define S3_RECORD_FORMAT        1

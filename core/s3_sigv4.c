@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_sigv4.h"
 #include "s3_uri.h"
 

@@ -6,7 +6,7 @@
 
 #include <errno.h>
 
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_uri.h"
 
 

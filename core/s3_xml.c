@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_xml.h"
 
 

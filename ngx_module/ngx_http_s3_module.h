@@ -16,7 +16,7 @@
 #include <ngx_http.h>
 
 #include "s3_core.h"
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_chunked.h"
 #include "s3_cksum.h"
 #include "s3_hlc.h"
@@ -345,6 +345,12 @@ struct ngx_http_s3_task_s {
 /* ngx_http_s3_module.c */
 ngx_int_t ngx_http_s3_store_init(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+
+/* ngx_http_s3_root.c */
+ngx_http_s3_root_t *ngx_http_s3_root_add(ngx_conf_t *cf, ngx_str_t *path);
+char *ngx_http_s3_root_temp_path(ngx_conf_t *cf, ngx_http_s3_root_t *root);
+void ngx_http_s3_root_init_module(ngx_cycle_t *cycle,
+    ngx_http_s3_main_conf_t *smcf);
 
 /* ngx_http_s3_request.c */
 ngx_http_s3_err_e ngx_http_s3_parse_request(ngx_http_request_t *r,

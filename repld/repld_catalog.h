@@ -47,7 +47,7 @@
 #include <stdint.h>
 
 #include "s3_core.h"
-#include "s3_checksum.h"
+#include "s3_digest.h"
 
 
 typedef struct repld_catalog_s  repld_catalog_t;

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_hlc.h"
 #include "s3_uri.h"
 

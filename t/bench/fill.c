@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "s3_core.h"
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_hlc.h"
 #include "s3_journal.h"
 #include "s3_record.h"

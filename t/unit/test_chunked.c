@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "s3_chunked.h"
 #include "s3_sigv4.h"
 #include "test.h"

@@ -8,8 +8,8 @@
  */
 
 
-#ifndef _S3_CHECKSUM_H_INCLUDED_
-#define _S3_CHECKSUM_H_INCLUDED_
+#ifndef _S3_DIGEST_H_INCLUDED_
+#define _S3_DIGEST_H_INCLUDED_
 
 
 #include "s3_core.h"
@@ -83,4 +83,4 @@ int s3_hex_decode(unsigned char *dst, const char *src, size_t len);
 int s3_const_time_cmp(const void *a, const void *b, size_t len);
 
 
-#endif /* _S3_CHECKSUM_H_INCLUDED_ */
+#endif /* _S3_DIGEST_H_INCLUDED_ */

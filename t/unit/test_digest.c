@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "s3_checksum.h"
+#include "s3_digest.h"
 #include "test.h"
 
 
@@ -27,9 +27,9 @@ main(void)
     test_hex();
 
 #if (S3_CRC32C_PORTABLE)
-    return test_report("test_checksum (portable crc32c)");
+    return test_report("test_digest (portable crc32c)");
 #else
-    return test_report("test_checksum");
+    return test_report("test_digest");
 #endif
 }
 

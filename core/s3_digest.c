@@ -11,7 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "s3_checksum.h"
+#include "s3_digest.h"
 
 /* S3_CRC32C_PORTABLE forces the table (the unit tests build both) */
 #if (defined __x86_64__ && (defined __GNUC__ || defined __clang__)           \
