@@ -6,9 +6,12 @@
  *
  * Every check is a named step, run in order and independent of the
  * others (each uses its own keys).  One JSON line per step goes to stdout:
- * {"step": name, "ok": true} or {"step": name, "ok": false, "error": ...};
- * the exit status is 1 when any step failed.  The pytest wrapper finds
- * the step names in this file: each is a string literal after `step(`.
+ * {"step": name, "ok": true, "wrote": {key: {"sha256", "size"}}} or
+ * {"step": name, "ok": false, "error": ..., "wrote": ...}; "wrote" holds
+ * the SHA-256 of the bytes the step sent for each object it leaves, which
+ * the wrapper reads back with another client.  The exit status is 1 when
+ * any step failed.  The pytest wrapper finds the step names in this file:
+ * each is a string literal after `step(`.
  */
 
 import { createHash } from 'node:crypto';
@@ -29,9 +32,17 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 const MiB = 1024 * 1024;
 const steps = [];
+let wrote = {};
 
 function step(name, fn) {
     steps.push({ name, fn });
+}
+
+/* the step's object key now holds data: reported for the wrapper */
+
+function written(key, data) {
+    wrote[key] = { sha256: createHash('sha256').update(data).digest('hex'),
+                   size: data.length };
 }
 
 function check(cond, what) {
@@ -115,6 +126,17 @@ async function getBytes(c, bucket, key, extra = {}) {
     return { r, body: Buffer.from(await r.Body.transformToByteArray()) };
 }
 
+/* GETs bytes [first, last] of key and compares them with data's */
+
+async function sameRange(c, bucket, key, data, first, last) {
+    const range = `bytes=${first}-${last}`;
+    const { r, body } = await getBytes(c, bucket, key, { Range: range });
+
+    equal(r.ContentRange, `bytes ${first}-${last}/${data.length}`,
+          `ContentRange of ${range}`);
+    sameBytes(body, data.subarray(first, last + 1), `GET ${range}`);
+}
+
 const s3 = client();
 const B = process.env.S3_BUCKET;
 
@@ -126,12 +148,14 @@ step('put-buffer-crc32', async () => {
 
     const r = await c.send(new PutObjectCommand({ Bucket: B, Key: 'buf',
                                                   Body: data }));
+    written('buf', data);
     equal(seen['x-amz-checksum-crc32'], crc, 'x-amz-checksum-crc32 sent');
     equal(r.ETag, md5Etag(data), 'ETag');
     equal(r.ChecksumCRC32, crc, 'ChecksumCRC32 answered');
 
     const { body } = await getBytes(s3, B, 'buf');
     sameBytes(body, data, 'GET');
+    await sameRange(s3, B, 'buf', data, 65530, 65545);
 });
 
 step('put-stream-aws-chunked-trailer', async () => {
@@ -148,6 +172,7 @@ step('put-stream-aws-chunked-trailer', async () => {
         Bucket: B, Key: 'stream', Body: Readable.from(chunks),
         ContentLength: data.length,
     }));
+    written('stream', data);
     equal(seen['x-amz-content-sha256'], 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
           'x-amz-content-sha256 sent');
     check(/aws-chunked/.test(seen['content-encoding'] || ''),
@@ -159,6 +184,7 @@ step('put-stream-aws-chunked-trailer', async () => {
 
     const { r: g, body } = await getBytes(s3, B, 'stream');
     sameBytes(body, data, 'GET');
+    await sameRange(s3, B, 'stream', data, 65000, 140000);
     check(!/aws-chunked/.test(g.ContentEncoding || ''),
           `aws-chunked stored as Content-Encoding: ${g.ContentEncoding}`);
 });
@@ -177,6 +203,7 @@ function putChecksum(alg) {
         const r = await c.send(new PutObjectCommand({
             Bucket: B, Key: key, Body: data, ChecksumAlgorithm: alg,
         }));
+        written(key, data);
         equal(seen[`x-amz-checksum-${alg.toLowerCase()}`], want,
               'checksum header sent');
         equal(r[field], want, `${field} answered by PUT`);
@@ -235,6 +262,7 @@ step('copy-object', async () => {
     const r = await s3.send(new CopyObjectCommand({
         Bucket: B, Key: 'copy-dst', CopySource: `${B}/copy-src`,
     }));
+    written('copy-dst', data);
     equal(r.CopyObjectResult.ETag, md5Etag(data), 'CopyObjectResult.ETag');
 
     const { body } = await getBytes(s3, B, 'copy-dst');
@@ -316,10 +344,15 @@ step('multipart-lib-storage', async () => {
     });
 
     const r = await up.done();
+    written('mpu', data);
     check(/^"[0-9a-f]{32}-3"$/.test(r.ETag), `ETag ${r.ETag}`);
 
     const { body } = await getBytes(s3, B, 'mpu');
     sameBytes(body, data, 'GET');
+
+    /* across the first parts' boundary, and the last part alone */
+    await sameRange(s3, B, 'mpu', data, 5 * MiB - 100, 5 * MiB + 99);
+    await sameRange(s3, B, 'mpu', data, 10 * MiB, data.length - 1);
 });
 
 step('multipart-lib-storage-stream', async () => {
@@ -333,9 +366,11 @@ step('multipart-lib-storage-stream', async () => {
     });
 
     await up.done();
+    written('mpu-stream', data);
 
     const { body } = await getBytes(s3, B, 'mpu-stream');
     sameBytes(body, data, 'GET');
+    await sameRange(s3, B, 'mpu-stream', data, 5 * MiB - 1, 5 * MiB);
 });
 
 step('presigned-get', async () => {
@@ -371,6 +406,7 @@ step('presigned-put', async () => {
 
     const r = await fetch(url, { method: 'PUT', body: data });
     equal(r.status, 200, `status of ${url}: ${await r.text()}`);
+    written('pre-put', data);
 
     const { body } = await getBytes(s3, B, 'pre-put');
     sameBytes(body, data, 'GET after the presigned PUT');
@@ -446,9 +482,11 @@ async function main() {
     let failed = 0;
 
     for (const s of steps) {
+        wrote = {};
+
         try {
             await s.fn();
-            console.log(JSON.stringify({ step: s.name, ok: true }));
+            console.log(JSON.stringify({ step: s.name, ok: true, wrote }));
         } catch (e) {
             failed++;
             console.log(JSON.stringify({
@@ -456,6 +494,7 @@ async function main() {
                 error: `${e.name}: ${e.message}`
                        + (e.$metadata ? ` (HTTP ${e.$metadata.httpStatusCode})`
                                       : ''),
+                wrote,
             }));
         }
     }
