@@ -4,7 +4,8 @@ CreateMultipartUpload, Get/PutBucketAcl (ngx_http_s3_acl.c)."""
 import pytest
 
 from lib import s3raw
-from lib.checks import assert_raw_error, s3_error, unique_bucket
+from lib.checks import (assert_not_stored, assert_raw_error, etag, s3_error,
+                        unique_bucket)
 
 ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers'
 XSI = '{http://www.w3.org/2001/XMLSchema-instance}type'
@@ -64,17 +65,19 @@ def test_unsupported_canned_acl(s3, alice, bucket, acl):
     assert grants(alice.get_bucket_acl(Bucket=bucket)) == PRIVATE
 
 
-def test_unknown_canned_acl(s3, bucket):
+def test_unknown_canned_acl(s3, alice, bucket):
     r = s3raw.request(s3, s3.alice, 'PUT', f'/{bucket}', query='acl=',
                       headers={'x-amz-acl': 'everyone'})
     assert_raw_error(r, 'InvalidArgument', 400)
+    assert grants(alice.get_bucket_acl(Bucket=bucket)) == PRIVATE
 
 
-def test_grant_headers_not_implemented(s3, bucket):
+def test_grant_headers_not_implemented(s3, alice, bucket):
     r = s3raw.request(s3, s3.alice, 'PUT', f'/{bucket}', query='acl=',
                       headers={'x-amz-grant-read': f'uri="{ALL_USERS}"'})
     err = assert_raw_error(r, 'NotImplemented', 501)
     assert 'public-read' in err['Message'], err
+    assert grants(alice.get_bucket_acl(Bucket=bucket)) == PRIVATE
 
 
 def test_create_bucket_unsupported_acl(s3, alice):
@@ -101,6 +104,7 @@ def test_bucket_acl_other_owner(s3, alice, bob, bucket):
         bob.get_bucket_acl(Bucket=bucket)
     with s3_error('AccessDenied', 403):
         bob.put_bucket_acl(Bucket=bucket, ACL='public-read')
+    assert grants(alice.get_bucket_acl(Bucket=bucket)) == PRIVATE
 
 
 def test_bucket_acl_no_bucket(s3, alice):
@@ -109,8 +113,13 @@ def test_bucket_acl_no_bucket(s3, alice):
 
 
 def test_put_object_acl_header(s3, alice, bucket):
-    alice.put_object(Bucket=bucket, Key='pub', Body=b'x', ACL='public-read')
-    alice.put_object(Bucket=bucket, Key='priv', Body=b'x', ACL='private')
+    for key, acl, want in (('pub', 'public-read', PUBLIC_READ),
+                           ('priv', 'private', PRIVATE)):
+        r = alice.put_object(Bucket=bucket, Key=key, Body=b'x', ACL=acl)
+        assert r['ResponseMetadata']['HTTPStatusCode'] == 200, r
+        assert r['ETag'] == etag(b'x'), r
+        assert grants(alice.get_object_acl(Bucket=bucket, Key=key)) \
+            == want, key
     with s3_error('NotImplemented', 501):
         alice.put_object(Bucket=bucket, Key='no', Body=b'x',
                          ACL='authenticated-read')
@@ -118,14 +127,25 @@ def test_put_object_acl_header(s3, alice, bucket):
         alice.get_object(Bucket=bucket, Key='no')
 
 
+def uploads(client, bucket):
+    return [(u['Key'], u['UploadId']) for u in
+            client.list_multipart_uploads(Bucket=bucket).get('Uploads', [])]
+
+
 def test_create_upload_acl_header(s3, alice, bucket):
+    """The ACL an upload was created with is the object's: see
+    test_completed_upload_keeps_acl."""
     up = alice.create_multipart_upload(Bucket=bucket, Key='k',
                                        ACL='public-read')
-    alice.abort_multipart_upload(Bucket=bucket, Key='k',
-                                 UploadId=up['UploadId'])
+    assert (up['Bucket'], up['Key']) == (bucket, 'k'), up
+    assert uploads(alice, bucket) == [('k', up['UploadId'])]
+    r = alice.abort_multipart_upload(Bucket=bucket, Key='k',
+                                     UploadId=up['UploadId'])
+    assert r['ResponseMetadata']['HTTPStatusCode'] == 204, r
     with s3_error('NotImplemented', 501):
         alice.create_multipart_upload(Bucket=bucket, Key='k',
                                       ACL='public-read-write')
+    assert uploads(alice, bucket) == []
 
 
 def test_bucket_acl_cli(s3, tmp_path, bucket):
@@ -167,9 +187,10 @@ def test_put_object_acl(s3, alice, bucket):
 
 def test_object_acl_no_key(s3, alice, bucket):
     with s3_error('NoSuchKey', 404):
-        alice.get_object_acl(Bucket=bucket, Key='nope')
-    with s3_error('NoSuchKey', 404):
         alice.put_object_acl(Bucket=bucket, Key='nope', ACL='public-read')
+    with s3_error('NoSuchKey', 404):
+        alice.get_object_acl(Bucket=bucket, Key='nope')
+    assert_not_stored(s3, bucket, 'nope')
 
 
 def test_object_acl_other_owner(s3, alice, bob, bucket):
@@ -178,6 +199,7 @@ def test_object_acl_other_owner(s3, alice, bob, bucket):
         bob.get_object_acl(Bucket=bucket, Key='k')
     with s3_error('AccessDenied', 403):
         bob.put_object_acl(Bucket=bucket, Key='k', ACL='public-read')
+    assert grants(alice.get_object_acl(Bucket=bucket, Key='k')) == PRIVATE
 
 
 def test_completed_upload_keeps_acl(s3, alice, bucket):
@@ -232,12 +254,15 @@ def test_put_acl_policy_without_owner_grant(s3, alice, bucket):
     with s3_error('NotImplemented', 501):
         alice.put_bucket_acl(Bucket=bucket, AccessControlPolicy={
             'Owner': {'ID': 'alice'}, 'Grants': [READ_GRANT]})
+    assert grants(alice.get_bucket_acl(Bucket=bucket)) == PRIVATE
 
 
-def test_put_acl_malformed(s3, bucket):
+def test_put_acl_malformed(s3, alice, bucket):
+    alice.put_bucket_acl(Bucket=bucket, ACL='public-read')
     r = s3raw.request(s3, s3.alice, 'PUT', f'/{bucket}', query='acl=',
                       body=b'<AccessControlPolicy><Owner>')
     assert_raw_error(r, 'MalformedACLError', 400)
+    assert grants(alice.get_bucket_acl(Bucket=bucket)) == PUBLIC_READ
 
 
 def test_object_acl_cli(s3, tmp_path, alice, bucket):
