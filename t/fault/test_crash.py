@@ -2,8 +2,9 @@
 upload that replaces an object: nothing acknowledged is lost, nothing
 partial is ever served, nothing is left behind.
 
-test_kill_worker_during_put: 200 iterations against a separate nginx
-(1 worker, `s3_fsync on`) + repld pair, over 8 keys.  Every third
+The loop (the crash fixture, run once for the module's two tests,
+whichever runs first): 200 iterations against a separate nginx (1
+worker, `s3_fsync on`) + repld pair, over 8 keys.  Every third
 iteration replaces the key's object with a multipart upload
 (CreateMultipartUpload, two or three UploadParts, all but the last exactly
 5 MiB, then CompleteMultipartUpload), the others with a single PUT (small
@@ -27,12 +28,15 @@ old or exactly the new bytes (SHA-256), with the ETag those bytes were
 stored with (MD5 for a PUT, MD5 of the parts' MD5s and "-N" for a
 multipart upload); exactly the new ones when the PUT or the completion had
 been answered 200, exactly the old ones when the completion was never
-sent.  At the end, after a reconciliation pass of repld, the listing
-agrees with GET for every key (size and ETag); the temp files the kills
-left in DATA/tmp are swept by a restart of nginx; repld removes the
+sent.
+
+test_kill_worker_during_put: after a reconciliation pass of repld, the
+listing agrees with GET for every key (size and ETag); the temp files the
+kills left in DATA/tmp are swept by a restart of nginx; repld removes the
 journal files of the killed workers.
 
-test_kills_leave_no_upload_behind, on what the loop left:
+test_kills_leave_no_upload_behind, on what the loop left (after the same
+reconciliation and restart, done once by whichever test comes first):
 ListMultipartUploads lists every upload a kill left unfinished (and
 besides only uploads whose creation was killed), each aborts, and once
 the expiry sweep of the restart has run, DATA/buckets/<b>/mpu/ is empty
@@ -335,6 +339,7 @@ class Crash:
         self.uploads = {}               # every upload id seen -> its story
         self.outcomes = collections.Counter()
         self.kills = collections.Counter()
+        self.settled = False
 
     def first_versions(self):
         """A PUT per key, then a multipart upload on half of them."""
@@ -461,6 +466,15 @@ class Crash:
         assert listing(self.srv, self.bucket) == expect, f'seed {SEED}'
         self.check_keys()
 
+    def settle(self):
+        """The listing reconciled and checked, then nginx restarted and
+        checked (the expiry sweep the upload checks wait for runs after
+        that start): once, by whichever test comes first."""
+        if not self.settled:
+            self.check_listing()
+            self.check_restart()
+            self.settled = True
+
     def check_keys(self):
         for k, v in self.state.items():
             r = get(self.srv, self.bucket, k)
@@ -555,7 +569,11 @@ class Crash:
         return [f'tmp/{e} left' for e in self.srv.tmp_entries()]
 
 
-def test_kill_worker_during_put(srv):
+@pytest.fixture(scope='module')
+def crash(srv):
+    """The kill loop, run once for both tests below (each iteration checks
+    what GET reads back): the Crash it leaves, its kills checked to have
+    hit requests in flight and missed some."""
     bucket, probe = unique_bucket('crash'), unique_bucket('crashprobe')
     for b in (bucket, probe):
         srv.client(srv.alice).create_bucket(Bucket=b)
@@ -572,9 +590,7 @@ def test_kill_worker_during_put(srv):
     print(f'\nseed {SEED}: {time.monotonic() - t_start:.1f}s\n'
           f'outcomes: {dict(sorted(c.outcomes.items()))}\n'
           f'kills: {dict(sorted(c.kills.items()))}')
-    srv.crash = c
 
-    # the kills must have hit requests in flight, and missed some
     o = c.outcomes
     puts = o['PUT answered'] + o['PUT killed']
     assert o['PUT killed'] >= puts // 20, o
@@ -583,9 +599,11 @@ def test_kill_worker_during_put(srv):
     assert o['multipart killed in complete'] >= 3, o
     assert o['multipart answered'] >= 5, o
     assert o['multipart over PUT'] >= 1 and o['PUT over multipart'] >= 1, o
+    return c
 
-    c.check_listing()
-    c.check_restart()
+
+def test_kill_worker_during_put(srv, crash):
+    crash.settle()
 
     # the journal files of the dead workers are removed once applied
     deadline = time.monotonic() + 15
@@ -598,12 +616,10 @@ def test_kill_worker_during_put(srv):
         time.sleep(0.1)
 
 
-def test_kills_leave_no_upload_behind(srv):
-    """After the loop above: the uploads the kills left are listed and
-    abort, and no part file is left that no object or upload owns."""
-    c = getattr(srv, 'crash', None)
-    if c is None:
-        pytest.skip('runs after test_kill_worker_during_put')
-    problems = c.abort_uploads()
-    problems += c.check_swept()
+def test_kills_leave_no_upload_behind(crash):
+    """After the loop: the uploads the kills left are listed and abort,
+    and no part file is left that no object or upload owns."""
+    crash.settle()
+    problems = crash.abort_uploads()
+    problems += crash.check_swept()
     assert not problems, f'seed {SEED}:\n' + '\n'.join(problems)
