@@ -5,6 +5,7 @@ t/repld/test_catalog_faults.py.)"""
 import ctypes
 import ctypes.util
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,6 +15,8 @@ import time
 import pytest
 
 from lib.server import TOP, free_port, top_path
+from test_uploads import (CREATE_UPLOAD, Journal, ask, frame, now_hlc, uid,
+                          uploads_of)
 
 REPLD = top_path('REPLD', 'build/repld')
 AF_SP = 1
@@ -56,6 +59,19 @@ class Repld:
         log = self.log.read_text() if self.log.exists() else ''
         err = self.proc.stderr.read() if self.proc.poll() is not None else ''
         raise AssertionError(f'{text!r} not logged:\n{log}{err}')
+
+    def wait_stats(self, pattern, timeout=5):
+        """Asks for the stats line (SIGUSR1) until one matches pattern."""
+        deadline = time.monotonic() + timeout
+        stats = []
+        while time.monotonic() < deadline:
+            self.proc.send_signal(signal.SIGUSR1)
+            time.sleep(0.05)
+            stats = [ln for ln in self.log.read_text().splitlines()
+                     if 'stats:' in ln]
+            if stats and re.search(pattern, stats[-1]):
+                return
+        raise AssertionError(f'{pattern!r} not in the stats: {stats[-1:]}')
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:
@@ -129,14 +145,26 @@ def test_usage_errors(tmp_path):
     assert 'cannot open' in p.stderr
 
 
+def journal_upload(data, key, n):
+    """Journals the creation of upload uid(n) of key in bucket bkt: what
+    the listing socket answers once repld has taken it in."""
+    Journal(data).write(frame(CREATE_UPLOAD, 'bkt', key, now_hlc(), uid(n)))
+    return (key, uid(n))
+
+
 def test_start_and_sigterm(repld, data):
+    """repld takes in the journal written before it started and answers
+    it on its listing socket; SIGTERM stops it cleanly."""
+    up = journal_upload(data, 'before', 1)
     r = repld()
     r.wait_log('started')
     assert (data / 'catalog' / 'CURRENT').is_file()
-    assert (data / 'repld.sock').exists()
-    assert (data / 'repld.list.sock').exists()
-    assert (data / 'repld.hint.sock').exists()
     assert (data / 'FORMAT').is_file()
+    status, root = ask(data, 'uploads')
+    assert status == 200, root
+    assert uploads_of(root) == [up]
+    assert (data / 'repld.sock').exists()
+    assert (data / 'repld.hint.sock').exists()
     assert r.stop(signal.SIGTERM) == 0
     log = r.log.read_text()
     assert 'SIGTERM: shutting down' in log
@@ -146,13 +174,16 @@ def test_start_and_sigterm(repld, data):
     assert not (data / 'repld.hint.sock').exists()
 
 
-def test_sigint_and_restart(repld):
+def test_sigint_and_restart(repld, data):
     r = repld()
     r.wait_log('started')
+    up = journal_upload(data, 'k', 1)
+    assert uploads_of(ask(data, 'uploads')[1]) == [up]
     assert r.stop(signal.SIGINT) == 0
     r2 = repld()                      # catalog reopened, socket rebound
     r2.wait_log('started')
     assert 'opened (new)' not in r2.log.read_text()
+    assert uploads_of(ask(data, 'uploads')[1]) == [up]
     assert r2.stop() == 0
 
 
@@ -167,6 +198,9 @@ def test_one_repld_per_data_dir(repld):
 
 
 def test_hints_are_drained(repld, data):
+    """The nanomsg socket takes messages (each a hint to read the journal)
+    and repld counts them, and goes on taking in the journal and answering
+    listings."""
     nn = ctypes.CDLL(ctypes.util.find_library('nanomsg') or 'libnanomsg.so.5')
     r = repld()
     r.wait_log('started')
@@ -174,27 +208,54 @@ def test_hints_are_drained(repld, data):
     assert s >= 0
     try:
         assert nn.nn_connect(s, f'ipc://{data}/repld.sock'.encode()) >= 0
+        up = journal_upload(data, 'hinted', 1)
         for msg in (b'one', b'three', b'fivefive'):
             assert nn.nn_send(s, msg, len(msg), 0) == len(msg)
-        r.wait_log('hint: 8 bytes')
+        r.wait_stats(r'journal 1 frames, .* hints 3$')
     finally:
         nn.nn_close(s)
+    assert uploads_of(ask(data, 'uploads')[1]) == [up]
     assert r.stop() == 0
     log = r.log.read_text()
-    assert 'hint: 3 bytes' in log and 'hint: 5 bytes' in log
     assert '(3 hints received)' in log
+    assert '[error]' not in log
 
 
-def test_redis_unreachable_is_not_fatal(repld):
-    r = repld(f'redis 127.0.0.1:{free_port()}\n')
+def test_redis_unreachable_is_not_fatal(repld, data):
+    port = free_port()
+    r = repld(f'redis 127.0.0.1:{port}\n')
     r.wait_log('started')
-    assert 'cannot connect' in r.log.read_text()
+    assert f'redis 127.0.0.1:{port}: cannot connect' in r.log.read_text()
+    up = journal_upload(data, 'k', 1)
+    assert uploads_of(ask(data, 'uploads')[1]) == [up]
     assert r.stop() == 0
 
 
-@pytest.mark.skipif(not shutil.which('redis-server', path='/usr/bin'),
-                    reason='redis-server not installed')
+def redis_info(port, section):
+    """INFO section from the Redis on port, as a dict."""
+    with socket.create_connection(('127.0.0.1', port), 5) as c:
+        c.sendall(f'INFO {section}\r\n'.encode())
+        buf = b''
+        while b'\r\n' not in buf or len(buf) < resp_bulk_len(buf):
+            chunk = c.recv(65536)
+            assert chunk, buf
+            buf += chunk
+    lines = buf.decode().split('\r\n')[1:]
+    return dict(ln.split(':', 1) for ln in lines if ':' in ln)
+
+
+def resp_bulk_len(reply):
+    """The length of a whole RESP bulk string reply ($N, data, CRLF)."""
+    head = reply.index(b'\r\n')
+    assert reply.startswith(b'$'), reply
+    return head + 2 + int(reply[1:head]) + 2
+
+
 def test_redis_ping(repld, tmp_path):
+    """repld connects to the Redis configured and sends it a PING (seen
+    from Redis's side) and says so."""
+    if not shutil.which('redis-server', path='/usr/bin'):
+        pytest.fail('redis-server is not installed (run auto/deps)')
     port = free_port()
     redis = subprocess.Popen(['/usr/bin/redis-server', '--port', str(port),
                               '--bind', '127.0.0.1', '--save', '',
@@ -210,9 +271,13 @@ def test_redis_ping(repld, tmp_path):
             except OSError:
                 assert time.monotonic() < deadline, 'redis did not start'
                 time.sleep(0.02)
+        assert 'cmdstat_ping' not in redis_info(port, 'commandstats')
         r = repld(f'redis 127.0.0.1:{port}\n')
         r.wait_log('started')
-        assert 'connected, PING: PONG' in r.log.read_text()
+        ping = redis_info(port, 'commandstats').get('cmdstat_ping', '')
+        assert ping.startswith('calls=1,'), f'cmdstat_ping: {ping!r}'
+        assert f'redis 127.0.0.1:{port}: connected, PING: PONG' \
+            in r.log.read_text()
         assert r.stop() == 0
     finally:
         redis.terminate()
