@@ -75,7 +75,6 @@ def s3api(s3, home, *args):
     return json.loads(out) if out.strip() else {}
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_sync_up_and_down(s3, alice, bucket, tree, tmp_path):
     out = aws(s3, tmp_path, 's3', 'sync', '--no-progress', str(tree),
               f's3://{bucket}/up/')
@@ -97,7 +96,6 @@ def test_aws_sync_up_and_down(s3, alice, bucket, tree, tmp_path):
     assert out == '', f'second sync down transferred:\n{out}'
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_sync_delete(s3, alice, bucket, tree, tmp_path):
     aws(s3, tmp_path, 's3', 'sync', '--no-progress', str(tree),
         f's3://{bucket}/')
@@ -109,7 +107,6 @@ def test_aws_sync_delete(s3, alice, bucket, tree, tmp_path):
     assert remote_tree(alice, bucket) == read_tree(tree)
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_cp_recursive(s3, alice, bucket, tree, tmp_path):
     aws(s3, tmp_path, 's3', 'cp', '--recursive', '--no-progress', str(tree),
         f's3://{bucket}/cp')
@@ -120,7 +117,6 @@ def test_aws_cp_recursive(s3, alice, bucket, tree, tmp_path):
     assert read_tree(down) == TREE
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_s3api_tagging(s3, alice, bucket, tmp_path):
     alice.put_object(Bucket=bucket, Key='t', Body=b'tagged')
     s3api(s3, tmp_path, 'put-object-tagging', '--bucket', bucket, '--key',
@@ -132,7 +128,6 @@ def test_aws_s3api_tagging(s3, alice, bucket, tmp_path):
         [('env', 'test'), ('team', 'storage')]
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_s3api_get_object_acl(s3, alice, bucket, tmp_path):
     alice.put_object(Bucket=bucket, Key='acl', Body=b'x')
     owner = alice.list_buckets()['Owner']['ID']
@@ -147,7 +142,6 @@ def test_aws_s3api_get_object_acl(s3, alice, bucket, tmp_path):
     }]
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_s3api_copy_object(s3, alice, bucket, tmp_path):
     data = os.urandom(10000)
     alice.put_object(Bucket=bucket, Key='src', Body=data,
@@ -160,7 +154,6 @@ def test_aws_s3api_copy_object(s3, alice, bucket, tmp_path):
     assert obj['ContentType'] == 'text/x-src'
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_s3api_delete_objects(s3, alice, bucket, tmp_path):
     for k in ('d1', 'd2', 'keep'):
         alice.put_object(Bucket=bucket, Key=k, Body=k.encode())
@@ -172,14 +165,12 @@ def test_aws_s3api_delete_objects(s3, alice, bucket, tmp_path):
     assert keys == ['keep']
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_s3api_get_bucket_location(s3, bucket, tmp_path):
     got = s3api(s3, tmp_path, 'get-bucket-location', '--bucket', bucket)
     # us-east-1 is an empty LocationConstraint
     assert got == {'LocationConstraint': None}
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_s3api_head_object_checksum_mode(s3, bucket, tmp_path):
     data = os.urandom(20000)
     src = tmp_path / 'ck.bin'
@@ -198,7 +189,6 @@ def test_aws_s3api_head_object_checksum_mode(s3, bucket, tmp_path):
 
 # rclone
 
-@pytest.mark.skipif(not os.path.exists(RCLONE), reason='no rclone')
 def test_rclone_copy_sync_lsf_check(s3, alice, bucket, tree, tmp_path):
     env = rclone_env(s3, tmp_path)
     remote = f'x:{bucket}/r'
@@ -223,7 +213,6 @@ def test_rclone_copy_sync_lsf_check(s3, alice, bucket, tree, tmp_path):
     run([RCLONE, 'check', str(down), remote], env)
 
 
-@pytest.mark.skipif(not os.path.exists(RCLONE), reason='no rclone')
 def test_rclone_check_finds_a_difference(s3, alice, bucket, tree, tmp_path):
     """The check above can fail: one changed object is one difference."""
     env = rclone_env(s3, tmp_path)
@@ -241,7 +230,6 @@ def s3cmd(s3, home, *args):
                base_env(home))
 
 
-@pytest.mark.skipif(not os.path.exists(S3CMD), reason='no s3cmd')
 def test_s3cmd_put_get_ls_del(s3, alice, bucket, tmp_path):
     data = os.urandom(300 * 1024)
     src = tmp_path / 'one.bin'
@@ -263,7 +251,6 @@ def test_s3cmd_put_get_ls_del(s3, alice, bucket, tmp_path):
     assert alice.list_objects_v2(Bucket=bucket)['KeyCount'] == 0
 
 
-@pytest.mark.skipif(not os.path.exists(S3CMD), reason='no s3cmd')
 def test_s3cmd_sync(s3, alice, bucket, tree, tmp_path):
     s3cmd(s3, tmp_path, 'sync', f'{tree}/', f's3://{bucket}/s/')
     assert remote_tree(alice, bucket, 's/') == TREE

@@ -2,7 +2,6 @@
 and s3cmd."""
 
 import base64
-import os
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -290,7 +289,6 @@ def s3cmd_config(s3, tmp_path):
     return str(cfg)
 
 
-@pytest.mark.skipif(not os.path.exists(S3CMD), reason='no s3cmd')
 def test_s3cmd_del_recursive(s3, alice, bucket, tmp_path):
     put_keys(alice, bucket, [f'z/{i}' for i in range(12)] + ['y'])
     run([S3CMD, '-c', s3cmd_config(s3, tmp_path), 'del', '--recursive',
@@ -298,7 +296,6 @@ def test_s3cmd_del_recursive(s3, alice, bucket, tmp_path):
     assert listed(alice, bucket) == ['y']
 
 
-@pytest.mark.skipif(not os.path.exists(S3CMD), reason='no s3cmd')
 def test_s3cmd_sync_delete_removed(s3, alice, bucket, tmp_path):
     src = tmp_path / 'src'
     src.mkdir()

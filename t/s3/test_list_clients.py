@@ -8,7 +8,6 @@ clients are pointed at nginx itself as their HTTP proxy (nginx takes the
 absolute-form request line, and the Host header names the bucket).
 """
 
-import os
 import shutil
 
 import pytest
@@ -59,7 +58,6 @@ def parse_aws_ls(out):
     return files, pres
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 @pytest.mark.parametrize('page_size', [7, 1000])
 def test_aws_ls_recursive(s3, listed, tmp_path, page_size):
     b, m = listed
@@ -71,7 +69,6 @@ def test_aws_ls_recursive(s3, listed, tmp_path, page_size):
     assert files == [(k, m.objects[k][0]) for k in m.sorted_keys()]
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 @pytest.mark.parametrize('prefix', ['', 'a', 'a/', 'many/0', 'caf\u00e9/'])
 def test_aws_ls_delimiter(s3, listed, tmp_path, prefix):
     b, m = listed
@@ -87,7 +84,6 @@ def test_aws_ls_delimiter(s3, listed, tmp_path, prefix):
         [n[len(base):] for kind, n in want if kind == 'K']
 
 
-@pytest.mark.skipif(not os.path.exists(AWS), reason='no aws cli')
 def test_aws_ls_virtual_host(s3, listed, tmp_path):
     b, m = listed
     env = aws_env(s3, tmp_path)
@@ -101,7 +97,6 @@ def test_aws_ls_virtual_host(s3, listed, tmp_path):
     assert [f[0] for f in files] == m.sorted_keys()
 
 
-@pytest.mark.skipif(not os.path.exists(RCLONE), reason='no rclone')
 @pytest.mark.parametrize('path_style', [True, False],
                          ids=['path', 'vhost'])
 @pytest.mark.parametrize('version', [1, 2])
@@ -119,7 +114,6 @@ def test_rclone_lsf_recursive(s3, listed, tmp_path, version, path_style):
     assert len(got) == len(want)
 
 
-@pytest.mark.skipif(not os.path.exists(RCLONE), reason='no rclone')
 @pytest.mark.parametrize('version', [1, 2])
 def test_rclone_lsf_directory(s3, listed, tmp_path, version):
     """rclone lsf of one level: a delimiter '/' listing."""
@@ -132,7 +126,6 @@ def test_rclone_lsf_directory(s3, listed, tmp_path, version):
         assert sorted(got) == sorted(want), d
 
 
-@pytest.mark.skipif(not os.path.exists(S3CMD), reason='no s3cmd')
 @pytest.mark.parametrize('path_style', [True, False],
                          ids=['path', 'vhost'])
 def test_s3cmd_ls_recursive(s3, listed, tmp_path, path_style):

@@ -135,7 +135,6 @@ def test_rclone_copy(s3, mb, tmp_path):
     run([RCLONE, 'check', str(src), f'x:{mb}/rclone'], env)
 
 
-@pytest.mark.skipif(not os.path.exists(S3CMD), reason='no s3cmd')
 def test_s3cmd_put_multipart(s3, mb, tmp_path):
     cfg = s3cmd_config(s3, tmp_path)
     src = tmp_path / 's.bin'
