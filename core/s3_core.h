@@ -5,9 +5,13 @@
  * Common definitions of the nginx-free core library.
  *
  * Conventions (leveldb's c.h and Redis): every input is (pointer, length),
- * every output goes to a buffer the caller provides, nothing here allocates
- * from the heap, logs or includes nginx headers.  Functions return S3_OK,
- * S3_ERR with errno set, or a documented positive status.
+ * every output goes to a buffer the caller provides, nothing here logs or
+ * includes nginx headers.  The heap is used only where OpenSSL and libc
+ * must: a digest's EVP context, which s3_digest_final() or
+ * s3_digest_free() releases (the holders' _final()/_free() for s3_cksum
+ * and s3_chunked), and a directory stream closed by the function that
+ * opened it.  Functions return S3_OK, S3_ERR with errno set, or a
+ * documented positive status.
  */
 
 

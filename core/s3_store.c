@@ -27,6 +27,8 @@ static int s3_store_rename_into(const s3_store_t *st, const char *tmp,
     char *path);
 static int s3_store_delete_locked(const s3_store_t *st,
     const s3_record_t *key, const char *path);
+static int s3_store_read_tail(int dfd, const char *name, unsigned char *buf,
+    size_t size, s3_record_t *rec, struct stat *sb, size_t *need);
 
 
 /* helpers shared by the store files */
@@ -235,21 +237,51 @@ int
 s3_store_read_record_file(const char *path, unsigned char *buf,
     size_t size, s3_record_t *rec)
 {
-    int          fd, rc;
     size_t       need;
     struct stat  sb;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    return s3_store_read_tail(AT_FDCWD, path, buf, size, rec, &sb, &need);
+}
+
+
+int
+s3_store_read_record_at(int dfd, const char *name, s3_record_kind_e kind,
+    unsigned char *buf, size_t size, s3_record_t *rec, struct stat *sb)
+{
+    size_t  need;
+
+    if (s3_store_read_tail(dfd, name, buf, size, rec, sb, &need) != S3_OK) {
+        return S3_ERR;
+    }
+
+    /* bytes before the record, or another kind: not this kind's file */
+
+    if (need != (uint64_t) sb->st_size || rec->kind != kind) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
+static int
+s3_store_read_tail(int dfd, const char *name, unsigned char *buf,
+    size_t size, s3_record_t *rec, struct stat *sb, size_t *need)
+{
+    int  fd, rc;
+
+    fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
     if (fd == -1) {
         return S3_ERR;
     }
 
-    if (fstat(fd, &sb) == -1) {
+    if (fstat(fd, sb) == -1) {
         s3_store_close(fd);
         return S3_ERR;
     }
 
-    rc = s3_store_read_record(fd, sb.st_size, buf, size, rec, &need);
+    rc = s3_store_read_record(fd, sb->st_size, buf, size, rec, need);
 
     s3_store_close(fd);
 

@@ -22,6 +22,8 @@
 #define _S3_STORE_H_INCLUDED_
 
 
+#include <sys/stat.h>
+
 #include "s3_core.h"
 #include "s3_cksum.h"
 #include "s3_hlc.h"
@@ -188,6 +190,18 @@ int s3_store_delete_object(const s3_store_t *st, const char *bucket,
  */
 int s3_store_read_record(int fd, uint64_t file_size, unsigned char *buf,
     size_t size, s3_record_t *rec, size_t *need);
+
+/*
+ * Reads a file that is a record alone (a bucket's, a user's), name
+ * relative to the directory dfd (AT_FDCWD: the working directory), into
+ * buf, and into *sb the identity of the file read (its descriptor's, not
+ * a second lookup's).  Returns S3_OK with buf holding the file's
+ * sb->st_size bytes and rec's slices pointing into them, or S3_ERR with
+ * errno (ENOENT, ENOTDIR: no such file; EINVAL: not one record of kind;
+ * ENOBUFS: buf is smaller than the file).
+ */
+int s3_store_read_record_at(int dfd, const char *name, s3_record_kind_e kind,
+    unsigned char *buf, size_t size, s3_record_t *rec, struct stat *sb);
 
 /*
  * Creates a bucket owned by owner.  Returns S3_OK, S3_STORE_BUCKET_OWNED,

@@ -419,7 +419,8 @@ int
 s3_store_read_bucket(const char *root, const char *bucket,
     size_t bucket_len, unsigned char *buf, size_t size, s3_record_t *rec)
 {
-    char  rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    char         rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    struct stat  sb;
 
     if (s3_place_bucket_record(rel, sizeof(rel), bucket, bucket_len) == -1
         || s3_store_path(path, root, rel) != S3_OK)
@@ -427,17 +428,12 @@ s3_store_read_bucket(const char *root, const char *bucket,
         return S3_ERR;
     }
 
-    if (s3_store_read_record_file(path, buf, size, rec) != S3_OK) {
-        if (errno == ENOENT || errno == ENOTDIR) {
-            return S3_STORE_NO_BUCKET;
-        }
-
-        return S3_ERR;
-    }
-
-    if (rec->kind != S3_RECORD_BUCKET) {
-        errno = EINVAL;
-        return S3_ERR;
+    if (s3_store_read_record_at(AT_FDCWD, path, S3_RECORD_BUCKET, buf, size,
+                                rec, &sb)
+        != S3_OK)
+    {
+        return (errno == ENOENT || errno == ENOTDIR) ? S3_STORE_NO_BUCKET
+                                                     : S3_ERR;
     }
 
     return S3_OK;

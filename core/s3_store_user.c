@@ -9,6 +9,7 @@
 
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -223,7 +224,8 @@ int
 s3_store_read_user(const char *root, const char *ak, size_t len,
     unsigned char *buf, size_t size, s3_record_t *rec)
 {
-    char  rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    char         rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    struct stat  sb;
 
     if (s3_place_user(rel, sizeof(rel), ak, len) == -1
         || s3_store_path(path, root, rel) != S3_OK)
@@ -231,13 +233,11 @@ s3_store_read_user(const char *root, const char *ak, size_t len,
         return S3_ERR;
     }
 
-    if (s3_store_read_record_file(path, buf, size, rec) != S3_OK) {
+    if (s3_store_read_record_at(AT_FDCWD, path, S3_RECORD_USER, buf, size,
+                                rec, &sb)
+        != S3_OK)
+    {
         return (errno == ENOENT) ? S3_STORE_NOT_FOUND : S3_ERR;
-    }
-
-    if (rec->kind != S3_RECORD_USER) {
-        errno = EINVAL;
-        return S3_ERR;
     }
 
     return S3_OK;

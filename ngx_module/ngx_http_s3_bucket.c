@@ -357,29 +357,18 @@ ngx_http_s3_create_bucket_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     u_char             *p;
     ngx_table_elt_t    *h;
     ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
 
     ctx = t->data;
 
-    switch (t->rc) {
+    if (t->rc == S3_ERR && t->err == NGX_EINVAL) {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_BUCKET_NAME);
+    }
 
-    case S3_OK:
-        break;
-
-    case S3_STORE_BUCKET_OWNED:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_BUCKET_OWNED);
-
-    case S3_STORE_BUCKET_EXISTS:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_BUCKET_EXISTS);
-
-    default:
-        if (t->rc == S3_ERR && t->err == NGX_EINVAL) {
-            return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_BUCKET_NAME);
-        }
-
-        return ngx_http_s3_send_error(r,
-                   ngx_http_s3_errno(r->connection->log, t->err,
-                                     "s3_store_create_bucket()",
-                                     (char *) ctx->bucket.data));
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_BUCKET,
+                                 "s3_store_create_bucket()");
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
     }
 
     ngx_http_s3_notify(r);
@@ -469,28 +458,17 @@ ngx_http_s3_delete_bucket_run(ngx_http_s3_task_t *t)
 static ngx_int_t
 ngx_http_s3_delete_bucket_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
-    ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e  err;
 
-    ctx = t->data;
-
-    switch (t->rc) {
-
-    case S3_OK:
-        ngx_http_s3_notify(r);
-        return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
-
-    case S3_STORE_NO_BUCKET:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
-
-    case S3_STORE_BUCKET_NOT_EMPTY:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_BUCKET_NOT_EMPTY);
-
-    default:
-        return ngx_http_s3_send_error(r,
-                   ngx_http_s3_errno(r->connection->log, t->err,
-                                     "s3_store_delete_bucket()",
-                                     (char *) ctx->bucket.data));
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_BUCKET,
+                                 "s3_store_delete_bucket()");
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
     }
+
+    ngx_http_s3_notify(r);
+
+    return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
 }
 
 
@@ -602,25 +580,20 @@ static ngx_int_t
 ngx_http_s3_bucket_attrs_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
     ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
 
     ctx = t->data;
 
-    switch (t->rc) {
-
-    case S3_OK:
-        ngx_http_s3_notify(r);
-        return ngx_http_s3_send_empty(r,
-                   (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_CORS
-                    || ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING)
-                   ? NGX_HTTP_NO_CONTENT : NGX_HTTP_OK);
-
-    case S3_STORE_NO_BUCKET:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
-
-    default:
-        return ngx_http_s3_send_error(r,
-                   ngx_http_s3_errno(r->connection->log, t->err,
-                                     "s3_store_set_bucket_attrs()",
-                                     (char *) ctx->bucket.data));
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_BUCKET,
+                                 "s3_store_set_bucket_attrs()");
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
     }
+
+    ngx_http_s3_notify(r);
+
+    return ngx_http_s3_send_empty(r,
+               (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_CORS
+                || ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING)
+               ? NGX_HTTP_NO_CONTENT : NGX_HTTP_OK);
 }

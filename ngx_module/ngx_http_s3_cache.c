@@ -18,9 +18,12 @@
  * loop when a turn takes longer; with timer_resolution, when its clock
  * next moves).  A change made by this worker's own tasks is seen at once.
  *
- * Most records fit in an entry; a larger one (a bucket with CORS rules or
- * tags) goes to a buffer on the heap that the entry owns and keeps for
- * the next large record, freed with the cycle's pool.
+ * A miss reads the file through the store's own reader,
+ * s3_store_read_record_at(), relative to the root's directory, into the
+ * cache's buffer, which holds any bucket or user record.  Most records fit
+ * in an entry; a larger one (a bucket with CORS rules or tags) goes to a
+ * buffer on the heap that the entry owns and keeps for the next large
+ * record, freed with the cycle's pool.
  */
 
 
@@ -37,7 +40,7 @@
 #define NGX_HTTP_S3_CACHE_LARGE    16384  /* larger records are not cached */
 
 
-struct ngx_http_s3_cache_s {
+typedef struct {
     u_char                     path[NGX_HTTP_S3_CACHE_PATH];
     size_t                     path_len;      /* 0: a free entry */
     dev_t                      dev;
@@ -49,6 +52,12 @@ struct ngx_http_s3_cache_s {
     u_char                    *large;         /* NGX_HTTP_S3_CACHE_LARGE
                                                  bytes, or NULL */
     u_char                     record[NGX_HTTP_S3_CACHE_RECORD];
+} ngx_http_s3_cache_entry_t;
+
+
+struct ngx_http_s3_cache_s {
+    ngx_http_s3_cache_entry_t  entries[NGX_HTTP_S3_CACHE_SIZE];
+    u_char                     buf[S3_STORE_BUCKET_BUF];  /* a miss's */
 };
 
 
@@ -56,22 +65,22 @@ static int ngx_http_s3_cache_read(ngx_http_request_t *r,
     ngx_http_s3_root_t *root, u_char *name, s3_record_kind_e kind,
     s3_record_t *rec);
 static int ngx_http_s3_cache_copy(ngx_http_request_t *r,
-    ngx_http_s3_cache_t *e, s3_record_kind_e kind, s3_record_t *rec);
+    ngx_http_s3_cache_entry_t *e, s3_record_t *rec);
 static int ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir,
-    u_char *path, u_char *name, struct stat *st, s3_record_kind_e kind,
-    s3_record_t *rec);
-static int ngx_http_s3_cache_decode(u_char *buf, size_t len,
+    ngx_http_s3_cache_entry_t *e, u_char *path, size_t len, u_char *name,
     s3_record_kind_e kind, s3_record_t *rec);
+static int ngx_http_s3_cache_decode(ngx_http_request_t *r, u_char *record,
+    size_t len, s3_record_t *rec);
 static void ngx_http_s3_cache_cleanup(void *data);
-static ngx_http_s3_cache_t *ngx_http_s3_cache_entry(ngx_http_request_t *r,
-    u_char *path, size_t len);
+static ngx_http_s3_cache_entry_t *ngx_http_s3_cache_entry(
+    ngx_http_request_t *r, u_char *path, size_t len);
 static ngx_uint_t ngx_http_s3_cache_generation(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_s3_cache_fresh(ngx_http_request_t *r,
-    ngx_http_s3_cache_t *e, u_char *path, size_t len);
-static ngx_uint_t ngx_http_s3_cache_same(ngx_http_s3_cache_t *e,
+    ngx_http_s3_cache_entry_t *e, u_char *path, size_t len);
+static ngx_uint_t ngx_http_s3_cache_same(ngx_http_s3_cache_entry_t *e,
     u_char *path, size_t len, struct stat *st);
 static void ngx_http_s3_cache_store(ngx_http_request_t *r,
-    ngx_http_s3_cache_t *e, u_char *path, size_t len, struct stat *st,
+    ngx_http_s3_cache_entry_t *e, u_char *path, size_t len, struct stat *st,
     u_char *record);
 
 
@@ -81,8 +90,7 @@ ngx_http_s3_cache_init_process(ngx_cycle_t *cycle,
 {
     ngx_pool_cleanup_t  *cln;
 
-    smcf->cache = ngx_pcalloc(cycle->pool, NGX_HTTP_S3_CACHE_SIZE
-                                           * sizeof(ngx_http_s3_cache_t));
+    smcf->cache = ngx_pcalloc(cycle->pool, sizeof(ngx_http_s3_cache_t));
     if (smcf->cache == NULL) {
         return NGX_ERROR;
     }
@@ -107,8 +115,8 @@ ngx_http_s3_cache_cleanup(void *data)
     ngx_uint_t  i;
 
     for (i = 0; i < NGX_HTTP_S3_CACHE_SIZE; i++) {
-        if (cache[i].large != NULL) {
-            ngx_free(cache[i].large);
+        if (cache->entries[i].large != NULL) {
+            ngx_free(cache->entries[i].large);
         }
     }
 }
@@ -177,10 +185,10 @@ static int
 ngx_http_s3_cache_read(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     u_char *name, s3_record_kind_e kind, s3_record_t *rec)
 {
-    size_t                len;
-    u_char                path[NGX_MAX_PATH], *last;
-    struct stat           st;
-    ngx_http_s3_cache_t  *e;
+    size_t                      len;
+    u_char                      path[NGX_MAX_PATH], *last;
+    struct stat                 st;
+    ngx_http_s3_cache_entry_t  *e;
 
     last = ngx_snprintf(path, sizeof(path), "%V/%s%Z", &root->path, name);
 
@@ -193,7 +201,7 @@ ngx_http_s3_cache_read(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     e = ngx_http_s3_cache_entry(r, path, len);
 
     if (e != NULL && ngx_http_s3_cache_fresh(r, e, path, len)) {
-        return ngx_http_s3_cache_copy(r, e, kind, rec);
+        return ngx_http_s3_cache_copy(r, e, rec);
     }
 
     if (fstatat(root->fd, (char *) name, &st, 0) == -1) {
@@ -202,105 +210,83 @@ ngx_http_s3_cache_read(ngx_http_request_t *r, ngx_http_s3_root_t *root,
     }
 
     if (e == NULL || !ngx_http_s3_cache_same(e, path, len, &st)) {
-        return ngx_http_s3_cache_file(r, root->fd, path, name, &st, kind,
+        return ngx_http_s3_cache_file(r, root->fd, e, path, len, name, kind,
                                       rec);
     }
 
     e->checked = ngx_current_msec;
     e->generation = ngx_http_s3_cache_generation(r);
 
-    return ngx_http_s3_cache_copy(r, e, kind, rec);
-}
-
-
-/* rec decoded from a copy of the entry's record in r->pool */
-
-static int
-ngx_http_s3_cache_copy(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
-    s3_record_kind_e kind, s3_record_t *rec)
-{
-    u_char  *buf;
-
-    buf = ngx_pnalloc(r->pool, (size_t) e->size);
-    if (buf == NULL) {
-        ngx_set_errno(NGX_ENOMEM);
-        return S3_ERR;
-    }
-
-    ngx_memcpy(buf, (e->size <= NGX_HTTP_S3_CACHE_RECORD) ? e->record
-                                                         : e->large,
-               (size_t) e->size);
-
-    return ngx_http_s3_cache_decode(buf, (size_t) e->size, kind, rec);
-}
-
-
-/* Reads the file and, when it is small enough, keeps it in the cache. */
-
-static int
-ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir, u_char *path,
-    u_char *name, struct stat *st, s3_record_kind_e kind, s3_record_t *rec)
-{
-    int                   rc;
-    u_char               *buf;
-    ssize_t               n;
-    ngx_fd_t              fd;
-    ngx_err_t             err;
-    ngx_http_s3_cache_t  *e;
-
-    fd = openat(dir, (char *) name, O_RDONLY | O_CLOEXEC);
-    if (fd == NGX_INVALID_FILE) {
-        return (ngx_errno == NGX_ENOENT) ? S3_STORE_NOT_FOUND : S3_ERR;
-    }
-
-    /* the identity of the file we read, not of the one stat() saw */
-
-    if (ngx_fd_info(fd, st) == NGX_FILE_ERROR
-        || st->st_size > S3_STORE_BUCKET_BUF)
-    {
-        err = (st->st_size > S3_STORE_BUCKET_BUF) ? NGX_EINVAL : ngx_errno;
-        (void) ngx_close_file(fd);
-        ngx_set_errno(err);
-        return S3_ERR;
-    }
-
-    buf = ngx_pnalloc(r->pool, (size_t) st->st_size + 1);
-    if (buf == NULL) {
-        (void) ngx_close_file(fd);
-        ngx_set_errno(NGX_ENOMEM);
-        return S3_ERR;
-    }
-
-    n = pread(fd, buf, (size_t) st->st_size, 0);
-    err = ngx_errno;
-    (void) ngx_close_file(fd);
-
-    if (n != st->st_size) {
-        ngx_set_errno((n == -1) ? err : NGX_EINVAL);
-        return S3_ERR;
-    }
-
-    rc = ngx_http_s3_cache_decode(buf, (size_t) n, kind, rec);
-
-    e = ngx_http_s3_cache_entry(r, path, ngx_strlen(path));
-
-    if (rc == S3_OK && e != NULL && n <= NGX_HTTP_S3_CACHE_LARGE) {
-        ngx_http_s3_cache_store(r, e, path, ngx_strlen(path), st, buf);
-    }
-
-    return rc;
+    return ngx_http_s3_cache_copy(r, e, rec);
 }
 
 
 static int
-ngx_http_s3_cache_decode(u_char *buf, size_t len, s3_record_kind_e kind,
+ngx_http_s3_cache_copy(ngx_http_request_t *r, ngx_http_s3_cache_entry_t *e,
     s3_record_t *rec)
 {
-    size_t  need;
+    return ngx_http_s3_cache_decode(r, (e->size <= NGX_HTTP_S3_CACHE_RECORD)
+                                       ? e->record : e->large,
+                                    (size_t) e->size, rec);
+}
 
-    if (s3_record_decode(buf, len, len, rec, &need) != S3_OK
-        || rec->kind != kind)
+
+/*
+ * Reads the file through the store's reader and, when it is small enough,
+ * keeps it in e (NULL: no entry for this path).
+ */
+
+static int
+ngx_http_s3_cache_file(ngx_http_request_t *r, ngx_fd_t dir,
+    ngx_http_s3_cache_entry_t *e, u_char *path, size_t len, u_char *name,
+    s3_record_kind_e kind, s3_record_t *rec)
+{
+    struct stat               st;
+    ngx_http_s3_cache_t      *cache;
+    ngx_http_s3_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
+    cache = smcf->cache;
+
+    /* st: the identity of the file read, not of the one fstatat() saw */
+
+    if (s3_store_read_record_at(dir, (char *) name, kind, cache->buf,
+                                sizeof(cache->buf), rec, &st)
+        != S3_OK)
     {
+        return (ngx_errno == NGX_ENOENT || ngx_errno == NGX_ENOTDIR)
+               ? S3_STORE_NOT_FOUND : S3_ERR;
+    }
+
+    if (e != NULL && st.st_size <= NGX_HTTP_S3_CACHE_LARGE) {
+        ngx_http_s3_cache_store(r, e, path, len, &st, cache->buf);
+    }
+
+    return ngx_http_s3_cache_decode(r, cache->buf, (size_t) st.st_size, rec);
+}
+
+
+/*
+ * rec decoded from a copy of the record in r->pool: the entry or the
+ * cache's buffer may be reused while the request waits
+ */
+
+static int
+ngx_http_s3_cache_decode(ngx_http_request_t *r, u_char *record, size_t len,
+    s3_record_t *rec)
+{
+    u_char  *buf;
+    size_t   need;
+
+    buf = ngx_pnalloc(r->pool, len);
+    if (buf == NULL) {
+        ngx_set_errno(NGX_ENOMEM);
+        return S3_ERR;
+    }
+
+    ngx_memcpy(buf, record, len);
+
+    if (s3_record_decode(buf, len, len, rec, &need) != S3_OK) {
         ngx_set_errno(NGX_EINVAL);
         return S3_ERR;
     }
@@ -311,18 +297,19 @@ ngx_http_s3_cache_decode(u_char *buf, size_t len, s3_record_kind_e kind,
 
 /* The entry for path: its slot, or NULL when the path is too long. */
 
-static ngx_http_s3_cache_t *
+static ngx_http_s3_cache_entry_t *
 ngx_http_s3_cache_entry(ngx_http_request_t *r, u_char *path, size_t len)
 {
     ngx_http_s3_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
 
-    if (smcf->cache == NULL || len > NGX_HTTP_S3_CACHE_PATH) {
+    if (len > NGX_HTTP_S3_CACHE_PATH) {
         return NULL;
     }
 
-    return &smcf->cache[ngx_hash_key(path, len) % NGX_HTTP_S3_CACHE_SIZE];
+    return &smcf->cache->entries[ngx_hash_key(path, len)
+                                 % NGX_HTTP_S3_CACHE_SIZE];
 }
 
 
@@ -340,7 +327,7 @@ ngx_http_s3_cache_generation(ngx_http_request_t *r)
 /* checked in this millisecond, and no task of the worker finished since */
 
 static ngx_uint_t
-ngx_http_s3_cache_fresh(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
+ngx_http_s3_cache_fresh(ngx_http_request_t *r, ngx_http_s3_cache_entry_t *e,
     u_char *path, size_t len)
 {
     return e->checked == ngx_current_msec
@@ -351,8 +338,8 @@ ngx_http_s3_cache_fresh(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
 
 
 static ngx_uint_t
-ngx_http_s3_cache_same(ngx_http_s3_cache_t *e, u_char *path, size_t len,
-    struct stat *st)
+ngx_http_s3_cache_same(ngx_http_s3_cache_entry_t *e, u_char *path,
+    size_t len, struct stat *st)
 {
     return e->path_len == len
            && ngx_memcmp(e->path, path, len) == 0
@@ -365,7 +352,7 @@ ngx_http_s3_cache_same(ngx_http_s3_cache_t *e, u_char *path, size_t len,
 
 
 static void
-ngx_http_s3_cache_store(ngx_http_request_t *r, ngx_http_s3_cache_t *e,
+ngx_http_s3_cache_store(ngx_http_request_t *r, ngx_http_s3_cache_entry_t *e,
     u_char *path, size_t len, struct stat *st, u_char *record)
 {
     size_t   size;

@@ -26,7 +26,7 @@ static ngx_int_t ngx_http_s3_complete_parse(ngx_http_request_t *r,
 static ngx_http_s3_err_e ngx_http_s3_complete_parts(ngx_http_request_t *r,
     ngx_http_s3_mpu_ctx_t *m);
 static void ngx_http_s3_complete_etag(s3_str_t *etag, u_char *md5);
-static ngx_http_s3_err_e ngx_http_s3_complete_missing(ngx_http_request_t *r,
+static ngx_int_t ngx_http_s3_complete_missing(ngx_http_request_t *r,
     ngx_http_s3_mpu_ctx_t *m);
 static void ngx_http_s3_complete_run(ngx_http_s3_task_t *t);
 static ngx_int_t ngx_http_s3_complete_done(ngx_http_request_t *r,
@@ -194,17 +194,16 @@ ngx_http_s3_complete_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     if (t->rc == S3_STORE_INVALID_PART || t->rc == S3_STORE_TOO_SMALL) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3 complete: part %uD refused", m->complete.bad_part);
-
-        return ngx_http_s3_send_error(r, (t->rc == S3_STORE_TOO_SMALL)
-                                         ? NGX_HTTP_S3_ENTITY_TOO_SMALL
-                                         : NGX_HTTP_S3_INVALID_PART);
     }
 
-    if (t->rc == S3_STORE_NO_CHECKSUM) {
-        return ngx_http_s3_send_error(r, ngx_http_s3_complete_missing(r, m));
+    if (t->rc == S3_STORE_NO_CHECKSUM
+        && ngx_http_s3_complete_missing(r, m) != NGX_OK)
+    {
+        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
 
-    err = ngx_http_s3_mpu_status(r, t, "s3_store_complete_upload()");
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_UPLOAD,
+                                 "s3_store_complete_upload()");
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -215,9 +214,9 @@ ngx_http_s3_complete_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 }
 
 
-/* a COMPOSITE upload's part listed without its checksum */
+/* the message for a COMPOSITE upload's part listed without its checksum */
 
-static ngx_http_s3_err_e
+static ngx_int_t
 ngx_http_s3_complete_missing(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
 {
     u_char             *p, algo[sizeof("crc64nvme")];
@@ -228,7 +227,7 @@ ngx_http_s3_complete_missing(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
     name = &m->complete.rec.checksum;
 
     if (name->len >= sizeof(algo)) {
-        return NGX_HTTP_S3_INTERNAL_ERROR;
+        return NGX_ERROR;
     }
 
     ngx_strlow(algo, (u_char *) name->data, name->len);
@@ -240,7 +239,7 @@ ngx_http_s3_complete_missing(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
                                     "was missing for part  in the request.")
                              + sizeof("crc64nvme") + NGX_INT32_LEN);
     if (p == NULL) {
-        return NGX_HTTP_S3_INTERNAL_ERROR;
+        return NGX_ERROR;
     }
 
     ctx->message.data = p;
@@ -251,7 +250,7 @@ ngx_http_s3_complete_missing(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
                                    "request.", algo, m->complete.bad_part)
                        - p;
 
-    return NGX_HTTP_S3_INVALID_REQUEST;
+    return NGX_OK;
 }
 
 

@@ -448,27 +448,20 @@ ngx_http_s3_copy_object_run(ngx_http_s3_task_t *t)
 static ngx_int_t
 ngx_http_s3_copy_object_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
-    ngx_http_s3_ctx_t       *ctx;
+    ngx_http_s3_err_e        err;
     ngx_http_s3_copy_ctx_t  *cc;
 
     cc = t->data;
 
-    switch (t->rc) {
-
-    case S3_OK:
-        ngx_http_s3_notify(r);
-        return ngx_http_s3_copy_result(r, "CopyObjectResult", &cc->copy.dst);
-
-    case S3_STORE_NO_BUCKET:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
-
-    default:
-        ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
-        return ngx_http_s3_send_error(r,
-                   ngx_http_s3_errno(r->connection->log, t->err,
-                                     "s3_store_copy_object()",
-                                     (char *) ctx->bucket.data));
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_KEY,
+                                 "s3_store_copy_object()");
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
     }
+
+    ngx_http_s3_notify(r);
+
+    return ngx_http_s3_copy_result(r, "CopyObjectResult", &cc->copy.dst);
 }
 
 
@@ -500,11 +493,10 @@ ngx_http_s3_copy_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
                                    m->copy.src->size)
                                - ctx->message.data;
         }
-
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_ARGUMENT);
     }
 
-    err = ngx_http_s3_mpu_status(r, t, "s3_store_copy_part()");
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_UPLOAD,
+                                 "s3_store_copy_part()");
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

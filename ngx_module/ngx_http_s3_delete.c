@@ -262,20 +262,9 @@ ngx_http_s3_delete_outcome(ngx_http_request_t *r, ngx_http_s3_delete_t *d,
         return k->refused;
     }
 
-    switch (k->rc) {
-
-    case S3_OK:
-    case S3_STORE_NOT_FOUND:
-        return NGX_HTTP_S3_OK;
-
-    case S3_STORE_NO_BUCKET:
-        return NGX_HTTP_S3_NO_SUCH_BUCKET;
-
-    default:
-        return ngx_http_s3_errno(r->connection->log, k->err,
-                                 "s3_store_delete_object()",
-                                 (char *) d->ctx->bucket.data);
-    }
+    return ngx_http_s3_store_error(r->connection->log, k->rc, k->err,
+                                   NGX_HTTP_S3_OK, "s3_store_delete_object()",
+                                   (char *) d->ctx->bucket.data);
 }
 
 

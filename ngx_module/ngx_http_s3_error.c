@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * The only table of S3 errors, the XML error body, errno mapping and the
- * request id every response carries.
+ * The only table of S3 errors, the XML error body, the mapping of errno
+ * and of the store's results to S3 errors, and the request id every
+ * response carries.
  */
 
 
@@ -415,6 +416,86 @@ ngx_http_s3_errno(ngx_log_t *log, ngx_err_t err, const char *failed,
     ngx_log_error(level, log, err, "%s \"%s\" failed", failed, path);
 
     return rc;
+}
+
+
+/*
+ * The error for a store call's status rc (and errno err when it is
+ * S3_ERR), every status mapped here once, as ngx_http_dav_error() maps
+ * errno.  not_found is what S3_STORE_NOT_FOUND means to the operation
+ * (NGX_HTTP_S3_OK for a DELETE: nothing was there, nothing to report);
+ * failed names the call and path its subject, for the log.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_store_error(ngx_log_t *log, int rc, ngx_err_t err,
+    ngx_http_s3_err_e not_found, const char *failed, const char *path)
+{
+    switch (rc) {
+
+    case S3_OK:
+        return NGX_HTTP_S3_OK;
+
+    case S3_ERR:
+        return ngx_http_s3_errno(log, err, failed, path);
+
+    case S3_STORE_NOT_FOUND:
+        return not_found;
+
+    case S3_STORE_NO_BUCKET:
+        return NGX_HTTP_S3_NO_SUCH_BUCKET;
+
+    case S3_STORE_BUCKET_OWNED:
+        return NGX_HTTP_S3_BUCKET_OWNED;
+
+    case S3_STORE_BUCKET_EXISTS:
+        return NGX_HTTP_S3_BUCKET_EXISTS;
+
+    case S3_STORE_BUCKET_NOT_EMPTY:
+        return NGX_HTTP_S3_BUCKET_NOT_EMPTY;
+
+    case S3_STORE_NO_UPLOAD:
+        return NGX_HTTP_S3_NO_SUCH_UPLOAD;
+
+    case S3_STORE_INVALID_PART:
+        return NGX_HTTP_S3_INVALID_PART;
+
+    case S3_STORE_TOO_SMALL:
+        return NGX_HTTP_S3_ENTITY_TOO_SMALL;
+
+    case S3_STORE_BAD_RANGE:
+        return NGX_HTTP_S3_INVALID_ARGUMENT;
+
+    case S3_STORE_PRECONDITION:
+        return NGX_HTTP_S3_PRECONDITION_FAILED;
+
+    case S3_STORE_NO_CHECKSUM:
+        return NGX_HTTP_S3_INVALID_REQUEST;
+
+    default:
+
+        /* S3_STORE_USER_EXISTS, S3_AGAIN: not from a call the module makes */
+
+        ngx_log_error(NGX_LOG_ALERT, log, 0, "%s \"%s\" returned %d",
+                      failed, path, rc);
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+}
+
+
+/* ngx_http_s3_store_error() for a task's status, the bucket its subject */
+
+ngx_http_s3_err_e
+ngx_http_s3_task_error(ngx_http_request_t *r, ngx_http_s3_task_t *t,
+    ngx_http_s3_err_e not_found, const char *failed)
+{
+    ngx_http_s3_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    return ngx_http_s3_store_error(r->connection->log, t->rc, t->err,
+                                   not_found, failed,
+                                   (char *) ctx->bucket.data);
 }
 
 

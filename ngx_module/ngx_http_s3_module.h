@@ -510,6 +510,11 @@ ngx_int_t ngx_http_s3_send_error(ngx_http_request_t *r,
     ngx_http_s3_err_e err);
 ngx_http_s3_err_e ngx_http_s3_errno(ngx_log_t *log, ngx_err_t err,
     const char *failed, const char *path);
+ngx_http_s3_err_e ngx_http_s3_store_error(ngx_log_t *log, int rc,
+    ngx_err_t err, ngx_http_s3_err_e not_found, const char *failed,
+    const char *path);
+ngx_http_s3_err_e ngx_http_s3_task_error(ngx_http_request_t *r,
+    ngx_http_s3_task_t *t, ngx_http_s3_err_e not_found, const char *failed);
 ngx_http_s3_err_e ngx_http_s3_error_message(ngx_http_request_t *r,
     ngx_http_s3_err_e err, const char *fmt, const char *arg);
 void ngx_http_s3_error_text(ngx_http_s3_err_e err, ngx_str_t **code,

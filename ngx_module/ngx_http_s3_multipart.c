@@ -375,7 +375,8 @@ ngx_http_s3_create_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 
     m = t->data;
 
-    err = ngx_http_s3_mpu_status(r, t, "s3_store_create_upload()");
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_UPLOAD,
+                                 "s3_store_create_upload()");
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -525,7 +526,8 @@ ngx_http_s3_abort_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
     ngx_http_s3_err_e  err;
 
-    err = ngx_http_s3_mpu_status(r, t, "s3_store_abort_upload()");
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_UPLOAD,
+                                 "s3_store_abort_upload()");
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -624,7 +626,8 @@ ngx_http_s3_list_parts_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
     ngx_http_s3_err_e  err;
 
-    err = ngx_http_s3_mpu_status(r, t, "s3_store_list_parts()");
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_UPLOAD,
+                                 "s3_store_list_parts()");
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -726,34 +729,4 @@ ngx_http_s3_list_parts_xml(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
                          sizeof("</ListPartsResult>") - 1);
 
     return ngx_http_s3_send_xml(r, NGX_HTTP_OK, b);
-}
-
-
-/* the error for a store status other than the operation's own */
-
-ngx_http_s3_err_e
-ngx_http_s3_mpu_status(ngx_http_request_t *r, ngx_http_s3_task_t *t,
-    const char *failed)
-{
-    ngx_http_s3_ctx_t  *ctx;
-
-    switch (t->rc) {
-
-    case S3_OK:
-        return NGX_HTTP_S3_OK;
-
-    case S3_STORE_NO_BUCKET:
-        return NGX_HTTP_S3_NO_SUCH_BUCKET;
-
-    case S3_STORE_NO_UPLOAD:
-        return NGX_HTTP_S3_NO_SUCH_UPLOAD;
-
-    case S3_STORE_NOT_FOUND:
-        return NGX_HTTP_S3_NO_SUCH_KEY;
-
-    default:
-        ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
-        return ngx_http_s3_errno(r->connection->log, t->err, failed,
-                                 (char *) ctx->bucket.data);
-    }
 }

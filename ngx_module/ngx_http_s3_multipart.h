@@ -43,8 +43,6 @@ typedef struct {
 
 ngx_http_s3_err_e ngx_http_s3_mpu_start(ngx_http_request_t *r,
     ngx_uint_t flags, ngx_http_s3_mpu_ctx_t **mp);
-ngx_http_s3_err_e ngx_http_s3_mpu_status(ngx_http_request_t *r,
-    ngx_http_s3_task_t *t, const char *failed);
 
 
 #endif /* _NGX_HTTP_S3_MULTIPART_H_INCLUDED_ */

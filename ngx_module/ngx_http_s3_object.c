@@ -807,26 +807,20 @@ static ngx_int_t
 ngx_http_s3_delete_object_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
     ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
 
     ctx = t->data;
 
-    switch (t->rc) {
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_OK,
+                                 "s3_store_delete_object()");
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
+    }
 
-    case S3_OK:
+    if (t->rc == S3_OK) {
         ngx_http_s3_ocache_forget(r, &ctx->bucket, &ctx->key);
         ngx_http_s3_notify(r);
-        return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
-
-    case S3_STORE_NOT_FOUND:
-        return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
-
-    case S3_STORE_NO_BUCKET:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
-
-    default:
-        return ngx_http_s3_send_error(r,
-                   ngx_http_s3_errno(r->connection->log, t->err,
-                                     "s3_store_delete_object()",
-                                     (char *) ctx->bucket.data));
     }
+
+    return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
 }

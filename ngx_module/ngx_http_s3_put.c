@@ -568,41 +568,17 @@ ngx_http_s3_put_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     ctx = t->data;
     body = ctx->body;
     tf = &body->temp;
-    err = NGX_HTTP_S3_OK;
 
-    switch (t->rc) {
-
-    case S3_OK:
-        ngx_http_s3_body_keep(r, body);
-        break;
-
-    case S3_STORE_NO_BUCKET:
-        err = NGX_HTTP_S3_NO_SUCH_BUCKET;
-        break;
-
-    case S3_STORE_NO_UPLOAD:
-        err = NGX_HTTP_S3_NO_SUCH_UPLOAD;
-        break;
-
-    case S3_STORE_PRECONDITION:
-        err = NGX_HTTP_S3_PRECONDITION_FAILED;
-        break;
-
-    case S3_STORE_NOT_FOUND:
-        err = NGX_HTTP_S3_NO_SUCH_KEY;
-        break;
-
-    default:
-        err = ngx_http_s3_errno(r->connection->log, t->err,
-                                "s3_store_put_object()",
-                                (char *) tf->file.name.data);
-        break;
-    }
-
-    if (t->rc != S3_OK) {
+    err = ngx_http_s3_store_error(r->connection->log, t->rc, t->err,
+                                  NGX_HTTP_S3_NO_SUCH_KEY,
+                                  "s3_store_put_object()",
+                                  (char *) tf->file.name.data);
+    if (err != NGX_HTTP_S3_OK) {
         ngx_http_s3_body_remove(r, body);
         return ngx_http_s3_send_error(r, err);
     }
+
+    ngx_http_s3_body_keep(r, body);
 
     if (ctx->rec.kind == S3_RECORD_OBJECT) {
         ngx_http_s3_notify(r);

@@ -516,27 +516,17 @@ static ngx_int_t
 ngx_http_s3_tagging_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 {
     ngx_http_s3_ctx_t  *ctx;
+    ngx_http_s3_err_e   err;
 
     ctx = t->data;
 
-    switch (t->rc) {
-
-    case S3_OK:
-        ngx_http_s3_notify(r);
-        break;
-
-    case S3_STORE_NOT_FOUND:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_KEY);
-
-    case S3_STORE_NO_BUCKET:
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_BUCKET);
-
-    default:
-        return ngx_http_s3_send_error(r,
-                   ngx_http_s3_errno(r->connection->log, t->err,
-                                     "s3_store_set_object_attrs()",
-                                     (char *) ctx->bucket.data));
+    err = ngx_http_s3_task_error(r, t, NGX_HTTP_S3_NO_SUCH_KEY,
+                                 "s3_store_set_object_attrs()");
+    if (err != NGX_HTTP_S3_OK) {
+        return ngx_http_s3_send_error(r, err);
     }
+
+    ngx_http_s3_notify(r);
 
     if (ctx->op == NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING) {
         return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);

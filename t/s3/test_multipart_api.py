@@ -271,11 +271,13 @@ def test_upload_part_copy(s3, alice, bucket, big):
     assert sha(body) == sha(whole[a:b + 1] + b'0123456789')
 
     up = alice.create_multipart_upload(Bucket=bucket, Key='dst2')
-    with s3_error('InvalidArgument', 400):
+    with s3_error('InvalidArgument', 400) as ei:
         alice.upload_part_copy(Bucket=bucket, Key='dst2',
                                UploadId=up['UploadId'], PartNumber=1,
                                CopySource={'Bucket': bucket, 'Key': 'plain'},
                                CopySourceRange='bytes=5-10')
+    assert ei.value.response['Error']['Message'] == \
+        'Range specified is not valid for source object of size: 10'
     with s3_error('NoSuchKey', 404):
         alice.upload_part_copy(Bucket=bucket, Key='dst2',
                                UploadId=up['UploadId'], PartNumber=1,

@@ -3,8 +3,8 @@
  * Copyright (C) ngx_s3 developers
  *
  * The store in a mkdtemp() directory: layout, buckets, objects, users,
- * the journal they leave, conditional puts and concurrent commits to one
- * key.
+ * reading a record file, the journal they leave, conditional puts and
+ * concurrent commits to one key.
  */
 
 
@@ -43,6 +43,7 @@ static void test_odd_keys(const s3_store_t *st);
 static void test_conditional(const s3_store_t *st);
 static void test_delete_bucket(const s3_store_t *st);
 static void test_users(const s3_store_t *st);
+static void test_record_at(const s3_store_t *st);
 static void test_journal(const char *jname);
 static void test_concurrent(const s3_store_t *st, const char *jname);
 static void test_bucket_attrs(const s3_store_t *st, const char *jname);
@@ -89,6 +90,7 @@ main(void)
     test_odd_keys(&st);
     test_delete_bucket(&st);
     test_users(&st);
+    test_record_at(&st);
     test_journal(journal.name);
     test_conditional(&st);
     test_concurrent(&st, journal.name);
@@ -830,6 +832,88 @@ test_sweep(const char *root)
 
     test_cond("tmp/ is empty", s3_store_sweep_tmp(root) == 0);
     test_cond("tmp/ is still there", test_exists(root, "tmp"));
+}
+
+
+/* s3_store_read_record_at(): a record file relative to an open directory */
+
+static void
+test_record_at(const s3_store_t *st)
+{
+    int            dfd, fd;
+    char           rel[S3_PLACE_MAX_LEN], path[PATH_MAX];
+    size_t         need;
+    ssize_t        n;
+    s3_record_t    rec, again;
+    struct stat    sb, seen;
+    unsigned char  buf[S3_RECORD_READ_LEN], small[16];
+
+    test_section("record files read relative to a directory");
+
+    dfd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    test_cond("open the data directory", dfd != -1);
+
+    test_cond("place of bob",
+              s3_place_user(rel, sizeof(rel), AK2, 20) != -1
+              && s3_store_path(path, st->root, rel) == S3_OK
+              && stat(path, &seen) == 0);
+
+    memset(&sb, 0, sizeof(struct stat));
+    test_cond("read bob",
+              s3_store_read_record_at(dfd, rel, S3_RECORD_USER, buf,
+                                      sizeof(buf), &rec, &sb) == S3_OK);
+    test_mem("name", rec.user.data, rec.user.len, "bob");
+    test_cond("the identity of the file read",
+              sb.st_dev == seen.st_dev && sb.st_ino == seen.st_ino
+              && sb.st_size == seen.st_size
+              && sb.st_mtim.tv_sec == seen.st_mtim.tv_sec
+              && sb.st_mtim.tv_nsec == seen.st_mtim.tv_nsec);
+    test_cond("buf holds the whole file, a record alone",
+              s3_record_decode(buf, sb.st_size, sb.st_size, &again, &need)
+              == S3_OK && need == (size_t) sb.st_size
+              && again.secret_key.len == 7
+              && memcmp(again.secret_key.data, "secret2", 7) == 0);
+
+    test_cond("another kind is EINVAL",
+              s3_store_read_record_at(dfd, rel, S3_RECORD_BUCKET, buf,
+                                      sizeof(buf), &rec, &sb) == S3_ERR
+              && errno == EINVAL);
+    test_cond("a buffer smaller than the file is ENOBUFS",
+              s3_store_read_record_at(dfd, rel, S3_RECORD_USER, small,
+                                      sizeof(small), &rec, &sb) == S3_ERR
+              && errno == ENOBUFS);
+    test_cond("no file is ENOENT",
+              s3_store_read_record_at(dfd, "users/nosuch", S3_RECORD_USER,
+                                      buf, sizeof(buf), &rec, &sb) == S3_ERR
+              && errno == ENOENT);
+    test_cond("a file for a directory is ENOTDIR",
+              s3_store_read_record_at(dfd, "FORMAT/x", S3_RECORD_USER,
+                                      buf, sizeof(buf), &rec, &sb) == S3_ERR
+              && errno == ENOTDIR);
+
+    /* the same record after a byte of data: an object's tail, not a user */
+
+    buf[0] = 'x';
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    n = (fd == -1) ? -1 : pread(fd, buf + 1, seen.st_size, 0);
+
+    test_cond("copy the record", n == seen.st_size && close(fd) == 0);
+
+    snprintf(path, sizeof(path), "%s/tmp/record_at", st->root);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+    test_cond("write data and the record",
+              fd != -1 && write(fd, buf, n + 1) == n + 1 && close(fd) == 0);
+    test_cond("read as a file's tail",
+              s3_store_read_record_file(path, buf, sizeof(buf), &rec)
+              == S3_OK && rec.kind == S3_RECORD_USER);
+    test_cond("not a record alone: EINVAL",
+              s3_store_read_record_at(dfd, "tmp/record_at", S3_RECORD_USER,
+                                      buf, sizeof(buf), &rec, &sb) == S3_ERR
+              && errno == EINVAL);
+
+    test_cond("removed", unlink(path) == 0);
+    test_cond("closed", close(dfd) == 0);
 }
 
 
