@@ -11,7 +11,18 @@
 #include "test.h"
 
 
-static void test_specials(void);
+#define test_case(descr, src, want)  { descr, src, sizeof(src) - 1, want }
+
+
+typedef struct {
+    const char  *descr;
+    const char  *src;
+    size_t       len;
+    const char  *want;
+} test_case_t;
+
+
+static void test_table(void);
 static void test_controls(void);
 static void test_kept(void);
 static void test_lengths(void);
@@ -22,10 +33,28 @@ static size_t test_escape(const char *src, size_t len);
 static char  out[256 * S3_XML_ESCAPE_MAX + 1];
 
 
+static test_case_t  test_cases[] = {
+    test_case("& is &amp;", "&", "&amp;"),
+    test_case("< is &lt;", "<", "&lt;"),
+    test_case("> is &gt;", ">", "&gt;"),
+    test_case("\" is &quot;", "\"", "&quot;"),
+    test_case("' is &apos;", "'", "&apos;"),
+    test_case("in a key, each one", "quote\"s'and<angle>&amp",
+              "quote&quot;s&apos;and&lt;angle&gt;&amp;amp"),
+    test_case("an entity is escaped again, not kept", "&amp;", "&amp;amp;"),
+    test_case("TAB", "tab\there", "tab&#x9;here"),
+    test_case("LF", "new\nline", "new&#xa;line"),
+    test_case("CR LF: both kept apart", "a\r\nb", "a&#xd;&#xa;b"),
+    test_case("ESC, two lowercase digits", "\x1b[0m", "&#x1b;[0m"),
+    test_case("NUL", "a\0b", "a&#x0;b"),
+    { NULL, NULL, 0, NULL }
+};
+
+
 int
 main(void)
 {
-    test_specials();
+    test_table();
     test_controls();
     test_kept();
     test_lengths();
@@ -55,30 +84,17 @@ test_escape(const char *src, size_t len)
 
 
 static void
-test_specials(void)
+test_table(void)
 {
-    size_t  n;
+    size_t        n;
+    test_case_t  *tc;
 
-    test_section("the five XML specials");
+    test_section("the five XML specials, control characters in keys");
 
-    n = test_escape("&", 1);
-    test_mem("& is &amp;", out, n, "&amp;");
-    n = test_escape("<", 1);
-    test_mem("< is &lt;", out, n, "&lt;");
-    n = test_escape(">", 1);
-    test_mem("> is &gt;", out, n, "&gt;");
-    n = test_escape("\"", 1);
-    test_mem("\" is &quot;", out, n, "&quot;");
-    n = test_escape("'", 1);
-    test_mem("' is &apos;", out, n, "&apos;");
-
-    n = test_escape("quote\"s'and<angle>&amp", 22);
-    test_mem("in a key, each one", out, n,
-             "quote&quot;s&apos;and&lt;angle&gt;&amp;amp");
-
-    n = test_escape("&amp;", 5);
-    test_mem("an entity is escaped again, not kept", out, n,
-             "&amp;amp;");
+    for (tc = test_cases; tc->descr != NULL; tc++) {
+        n = test_escape(tc->src, tc->len);
+        test_mem(tc->descr, out, n, tc->want);
+    }
 }
 
 
@@ -90,17 +106,6 @@ test_controls(void)
     size_t  n;
 
     test_section("control characters: references as S3 writes them");
-
-    n = test_escape("tab\there", 8);
-    test_mem("TAB", out, n, "tab&#x9;here");
-    n = test_escape("new\nline", 8);
-    test_mem("LF", out, n, "new&#xa;line");
-    n = test_escape("a\r\nb", 4);
-    test_mem("CR LF: both kept apart", out, n, "a&#xd;&#xa;b");
-    n = test_escape("\x1b[0m", 4);
-    test_mem("ESC, two lowercase digits", out, n, "&#x1b;[0m");
-    n = test_escape("a\0b", 3);
-    test_mem("NUL", out, n, "a&#x0;b");
 
     ok = 1;
 
