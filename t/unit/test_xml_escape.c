@@ -64,25 +64,6 @@ main(void)
 }
 
 
-/* escapes into out, checking that nothing is written past the end */
-
-static size_t
-test_escape(const char *src, size_t len)
-{
-    size_t  n;
-
-    memset(out, '#', sizeof(out));
-
-    n = s3_xml_escape(out, src, len);
-
-    if (n < sizeof(out) && out[n] != '#') {
-        test_cond("nothing written past the returned length", 0);
-    }
-
-    return n;
-}
-
-
 static void
 test_table(void)
 {
@@ -235,4 +216,23 @@ test_roundtrip(void)
               && del.nobjects == 1
               && objects[0].key.len == sizeof(key)
               && memcmp(objects[0].key.data, key, sizeof(key)) == 0);
+}
+
+
+/* escapes into out, checking that nothing is written past the end */
+
+static size_t
+test_escape(const char *src, size_t len)
+{
+    size_t  n;
+
+    memset(out, '#', sizeof(out));
+
+    n = s3_xml_escape(out, src, len);
+
+    if (n < sizeof(out) && out[n] != '#') {
+        test_cond("nothing written past the returned length", 0);
+    }
+
+    return n;
 }
