@@ -12,13 +12,9 @@
 uint64_t
 s3_hlc_next(s3_hlc_t *clock, uint64_t floor)
 {
-    uint64_t         last, next, wall;
-    struct timespec  ts;
+    uint64_t  last, next, wall;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-
-    wall = ((uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000)
-           << S3_HLC_LOGICAL_BITS;
+    wall = s3_hlc_wall_ms() << S3_HLC_LOGICAL_BITS;
 
     last = __atomic_load_n(&clock->last, __ATOMIC_ACQUIRE);
 
@@ -48,4 +44,15 @@ uint64_t
 s3_hlc_ms(uint64_t hlc)
 {
     return hlc >> S3_HLC_LOGICAL_BITS;
+}
+
+
+uint64_t
+s3_hlc_wall_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+
+    return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -30,5 +30,12 @@ uint64_t s3_hlc_next(s3_hlc_t *clock, uint64_t floor);
 /* Returns the wall-clock milliseconds part of a timestamp. */
 uint64_t s3_hlc_ms(uint64_t hlc);
 
+/*
+ * Returns the wall clock (CLOCK_REALTIME) in milliseconds, the one
+ * s3_hlc_next() stamps with: what an age computed from s3_hlc_ms() of a
+ * stored timestamp must be measured against.
+ */
+uint64_t s3_hlc_wall_ms(void);
+
 
 #endif /* _S3_HLC_H_INCLUDED_ */

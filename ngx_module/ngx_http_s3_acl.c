@@ -389,7 +389,7 @@ ngx_http_s3_acl_xml(ngx_http_request_t *r, s3_str_t *owner, s3_str_t *acl)
                    && ngx_strncmp(acl->data, NGX_HTTP_S3_ACL_PUBLIC_READ,
                                   acl->len) == 0);
 
-    n = ngx_http_s3_xml_escape_len((u_char *) owner->data, owner->len);
+    n = s3_xml_escape(NULL, owner->data, owner->len);
 
     len = sizeof(head)
           + 2 * (sizeof("<ID></ID><DisplayName></DisplayName>") + 2 * n)

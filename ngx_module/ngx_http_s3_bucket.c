@@ -200,7 +200,7 @@ ngx_http_s3_list_buckets_xml(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
                             "<ListAllMyBucketsResult xmlns=\""
                             NGX_HTTP_S3_XMLNS "\"><Owner><ID>";
 
-    user = ngx_http_s3_xml_escape_len(ctx->user.data, ctx->user.len);
+    user = s3_xml_escape(NULL, (char *) ctx->user.data, ctx->user.len);
 
     len = sizeof(head) + 2 * user
           + sizeof("</ID><DisplayName></DisplayName></Owner><Buckets>")
@@ -218,9 +218,11 @@ ngx_http_s3_list_buckets_xml(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     }
 
     p = ngx_cpymem(b->last, head, sizeof(head) - 1);
-    p = ngx_http_s3_xml_escape(p, ctx->user.data, ctx->user.len);
+    p += s3_xml_escape((char *) p, (char *) ctx->user.data,
+                       ctx->user.len);
     p = ngx_cpymem(p, "</ID><DisplayName>", sizeof("</ID><DisplayName>") - 1);
-    p = ngx_http_s3_xml_escape(p, ctx->user.data, ctx->user.len);
+    p += s3_xml_escape((char *) p, (char *) ctx->user.data,
+                       ctx->user.len);
     p = ngx_cpymem(p, "</DisplayName></Owner><Buckets>",
                    sizeof("</DisplayName></Owner><Buckets>") - 1);
 
@@ -496,7 +498,8 @@ ngx_http_s3_get_bucket_location(ngx_http_request_t *r)
     }
 
     len = sizeof(head) + sizeof("></LocationConstraint>")
-          + ngx_http_s3_xml_escape_len(slcf->region.data, slcf->region.len);
+          + s3_xml_escape(NULL, (char *) slcf->region.data,
+                          slcf->region.len);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -512,7 +515,8 @@ ngx_http_s3_get_bucket_location(ngx_http_request_t *r)
 
     } else {
         *p++ = '>';
-        p = ngx_http_s3_xml_escape(p, slcf->region.data, slcf->region.len);
+        p += s3_xml_escape((char *) p, (char *) slcf->region.data,
+                           slcf->region.len);
         p = ngx_cpymem(p, "</LocationConstraint>",
                        sizeof("</LocationConstraint>") - 1);
     }

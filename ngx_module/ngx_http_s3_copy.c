@@ -519,8 +519,8 @@ ngx_http_s3_copy_result(ngx_http_request_t *r, char *root, s3_record_t *rec)
           + sizeof("<LastModified></LastModified>") + NGX_HTTP_S3_ISO8601_LEN
           + sizeof("<ETag></ETag>") + 6 * NGX_HTTP_S3_ETAG_LEN
           + 2 * sizeof("<Checksum></Checksum>") + 2 * rec->checksum.len
-          + ngx_http_s3_xml_escape_len((u_char *) rec->checksum_value.data,
-                                       rec->checksum_value.len);
+          + s3_xml_escape(NULL, rec->checksum_value.data,
+                          rec->checksum_value.len);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
@@ -537,8 +537,8 @@ ngx_http_s3_copy_result(ngx_http_request_t *r, char *root, s3_record_t *rec)
     if (rec->checksum.len) {
         p = ngx_sprintf(p, "<Checksum%*s>", rec->checksum.len,
                         rec->checksum.data);
-        p = ngx_http_s3_xml_escape(p, (u_char *) rec->checksum_value.data,
-                                   rec->checksum_value.len);
+        p += s3_xml_escape((char *) p, rec->checksum_value.data,
+                           rec->checksum_value.len);
         p = ngx_sprintf(p, "</Checksum%*s>", rec->checksum.len,
                         rec->checksum.data);
     }

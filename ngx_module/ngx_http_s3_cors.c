@@ -592,8 +592,7 @@ ngx_http_s3_cors_rules_xml(s3_str_t *cors, u_char **p, size_t *len)
             name = ngx_http_s3_cors_elements[kind];
 
             n += 2 * ngx_strlen(name) + sizeof("<></>") - 1
-                 + ngx_http_s3_xml_escape_len((u_char *) value.data,
-                                              value.len);
+                 + s3_xml_escape(NULL, value.data, value.len);
 
             if (p != NULL) {
                 *p = ngx_http_s3_xml_element(*p, name, (u_char *) value.data,

@@ -275,19 +275,18 @@ ngx_http_s3_delete_len(s3_xml_object_t *o, ngx_http_s3_err_e err)
     ngx_str_t  *code, *message;
 
     len = sizeof("<Deleted><Key></Key></Deleted>")
-          + ngx_http_s3_xml_escape_len((u_char *) o->key.data, o->key.len);
+          + s3_xml_escape(NULL, o->key.data, o->key.len);
 
     if (o->version_id.len) {
         len += sizeof("<VersionId></VersionId>")
-               + ngx_http_s3_xml_escape_len((u_char *) o->version_id.data,
-                                            o->version_id.len);
+               + s3_xml_escape(NULL, o->version_id.data, o->version_id.len);
     }
 
     if (err != NGX_HTTP_S3_OK) {
         ngx_http_s3_error_text(err, &code, &message);
 
         len += sizeof("<Code></Code><Message></Message>") + code->len
-               + ngx_http_s3_xml_escape_len(message->data, message->len);
+               + s3_xml_escape(NULL, (char *) message->data, message->len);
     }
 
     return len;

@@ -25,8 +25,6 @@ typedef struct {
 
 static ngx_buf_t *ngx_http_s3_error_body(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_http_s3_error_t *e, ngx_str_t *message);
-static u_char *ngx_http_s3_error_element(u_char *p, char *name,
-    ngx_str_t *value);
 
 
 #define ngx_http_s3_error(err, code, status, message)                        \
@@ -311,15 +309,15 @@ ngx_http_s3_error_body(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     len = sizeof(NGX_HTTP_S3_XML_DECL "<Error></Error>")
           + sizeof("<Code></Code>") + e->code.len
           + sizeof("<Message></Message>")
-          + ngx_http_s3_xml_escape_len(message->data, message->len)
+          + s3_xml_escape(NULL, (char *) message->data, message->len)
           + ctx->error_extra.len
           + sizeof("<BucketName></BucketName>")
-          + ngx_http_s3_xml_escape_len(ctx->bucket.data, ctx->bucket.len)
+          + s3_xml_escape(NULL, (char *) ctx->bucket.data, ctx->bucket.len)
           + sizeof("<Key></Key>")
-          + ngx_http_s3_xml_escape_len(ctx->key.data, ctx->key.len)
+          + s3_xml_escape(NULL, (char *) ctx->key.data, ctx->key.len)
           + sizeof("<Resource>//</Resource>")
-          + ngx_http_s3_xml_escape_len(ctx->bucket.data, ctx->bucket.len)
-          + ngx_http_s3_xml_escape_len(ctx->key.data, ctx->key.len)
+          + s3_xml_escape(NULL, (char *) ctx->bucket.data, ctx->bucket.len)
+          + s3_xml_escape(NULL, (char *) ctx->key.data, ctx->key.len)
           + sizeof("<RequestId></RequestId>") + rid.len;
 
     b = ngx_create_temp_buf(r->pool, len);
@@ -329,52 +327,37 @@ ngx_http_s3_error_body(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 
     p = ngx_cpymem(b->last, NGX_HTTP_S3_XML_DECL "<Error>",
                    sizeof(NGX_HTTP_S3_XML_DECL "<Error>") - 1);
-    p = ngx_http_s3_error_element(p, "Code", &e->code);
-    p = ngx_http_s3_error_element(p, "Message", message);
+    p = ngx_http_s3_xml_element(p, "Code", e->code.data, e->code.len);
+    p = ngx_http_s3_xml_element(p, "Message", message->data, message->len);
 
     if (ctx->error_extra.len) {
         p = ngx_cpymem(p, ctx->error_extra.data, ctx->error_extra.len);
     }
 
     if (ctx->bucket.len) {
-        p = ngx_http_s3_error_element(p, "BucketName", &ctx->bucket);
+        p = ngx_http_s3_xml_element(p, "BucketName", ctx->bucket.data,
+                                    ctx->bucket.len);
     }
 
     if (ctx->key.len) {
-        p = ngx_http_s3_error_element(p, "Key", &ctx->key);
+        p = ngx_http_s3_xml_element(p, "Key", ctx->key.data, ctx->key.len);
     }
 
     p = ngx_cpymem(p, "<Resource>/", sizeof("<Resource>/") - 1);
-    p = ngx_http_s3_xml_escape(p, ctx->bucket.data, ctx->bucket.len);
+    p += s3_xml_escape((char *) p, (char *) ctx->bucket.data, ctx->bucket.len);
 
     if (ctx->key.len) {
         *p++ = '/';
-        p = ngx_http_s3_xml_escape(p, ctx->key.data, ctx->key.len);
+        p += s3_xml_escape((char *) p, (char *) ctx->key.data, ctx->key.len);
     }
 
     p = ngx_cpymem(p, "</Resource>", sizeof("</Resource>") - 1);
-    p = ngx_http_s3_error_element(p, "RequestId", &rid);
+    p = ngx_http_s3_xml_element(p, "RequestId", rid.data, rid.len);
     p = ngx_cpymem(p, "</Error>", sizeof("</Error>") - 1);
 
     b->last = p;
 
     return b;
-}
-
-
-static u_char *
-ngx_http_s3_error_element(u_char *p, char *name, ngx_str_t *value)
-{
-    *p++ = '<';
-    p = ngx_cpymem(p, name, ngx_strlen(name));
-    *p++ = '>';
-    p = ngx_http_s3_xml_escape(p, value->data, value->len);
-    *p++ = '<';
-    *p++ = '/';
-    p = ngx_cpymem(p, name, ngx_strlen(name));
-    *p++ = '>';
-
-    return p;
 }
 
 

@@ -28,6 +28,7 @@
 #include "s3_store.h"
 #include "s3_uri.h"
 #include "s3_xml.h"
+#include "s3_xml_escape.h"
 
 
 #define NGX_HTTP_S3_REQUEST_ID_LEN   16
@@ -523,8 +524,6 @@ ngx_int_t ngx_http_s3_set_request_id(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 
 /* ngx_http_s3_xml.c */
-size_t ngx_http_s3_xml_escape_len(u_char *src, size_t len);
-u_char *ngx_http_s3_xml_escape(u_char *dst, u_char *src, size_t len);
 u_char *ngx_http_s3_xml_element(u_char *p, char *name, u_char *data,
     size_t len);
 u_char *ngx_http_s3_xml_time(u_char *p, uint64_t ms);

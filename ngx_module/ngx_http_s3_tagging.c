@@ -338,9 +338,8 @@ ngx_http_s3_send_tags(ngx_http_request_t *r, s3_str_t *tags)
 
     while (s3_record_next_header(&set, &pos, &name, &value)) {
         len += sizeof("<Tag><Key></Key><Value></Value></Tag>")
-               + ngx_http_s3_xml_escape_len((u_char *) name.data, name.len)
-               + ngx_http_s3_xml_escape_len((u_char *) value.data,
-                                            value.len);
+               + s3_xml_escape(NULL, name.data, name.len)
+               + s3_xml_escape(NULL, value.data, value.len);
     }
 
     b = ngx_create_temp_buf(r->pool, len);

@@ -2,8 +2,8 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * XML escaping, elements and times, sending of XML and empty responses,
- * and reading of the XML bodies requests carry.
+ * XML elements (escaped by core/s3_xml_escape.c) and times, sending of
+ * XML and empty responses, and reading of the XML bodies requests carry.
  */
 
 
@@ -25,92 +25,6 @@ static ngx_http_s3_err_e ngx_http_s3_xml_body_cksum(ngx_http_request_t *r,
     ngx_table_elt_t *h, u_char *buf, size_t len);
 
 
-/*
- * Control characters other than tab, LF and CR cannot appear in XML 1.0
- * even as references; like S3, we write them as references anyway.
- */
-
-size_t
-ngx_http_s3_xml_escape_len(u_char *src, size_t len)
-{
-    size_t  n;
-
-    for (n = len; len; len--, src++) {
-
-        switch (*src) {
-
-        case '<':
-        case '>':
-            n += sizeof("&lt;") - 2;
-            break;
-
-        case '&':
-            n += sizeof("&amp;") - 2;
-            break;
-
-        case '"':
-        case '\'':
-            n += sizeof("&quot;") - 2;
-            break;
-
-        default:
-            if (*src < 0x20) {
-                n += sizeof("&#x00;") - 2;
-            }
-
-            break;
-        }
-    }
-
-    return n;
-}
-
-
-u_char *
-ngx_http_s3_xml_escape(u_char *dst, u_char *src, size_t len)
-{
-    u_char  c;
-
-    while (len--) {
-        c = *src++;
-
-        switch (c) {
-
-        case '<':
-            dst = ngx_cpymem(dst, "&lt;", sizeof("&lt;") - 1);
-            break;
-
-        case '>':
-            dst = ngx_cpymem(dst, "&gt;", sizeof("&gt;") - 1);
-            break;
-
-        case '&':
-            dst = ngx_cpymem(dst, "&amp;", sizeof("&amp;") - 1);
-            break;
-
-        case '"':
-            dst = ngx_cpymem(dst, "&quot;", sizeof("&quot;") - 1);
-            break;
-
-        case '\'':
-            dst = ngx_cpymem(dst, "&apos;", sizeof("&apos;") - 1);
-            break;
-
-        default:
-            if (c < 0x20) {
-                dst = ngx_sprintf(dst, "&#x%02xd;", (int) c);
-                break;
-            }
-
-            *dst++ = c;
-            break;
-        }
-    }
-
-    return dst;
-}
-
-
 u_char *
 ngx_http_s3_xml_element(u_char *p, char *name, u_char *data, size_t len)
 {
@@ -121,7 +35,7 @@ ngx_http_s3_xml_element(u_char *p, char *name, u_char *data, size_t len)
     *p++ = '<';
     p = ngx_cpymem(p, name, n);
     *p++ = '>';
-    p = ngx_http_s3_xml_escape(p, data, len);
+    p += s3_xml_escape((char *) p, (char *) data, len);
     *p++ = '<';
     *p++ = '/';
     p = ngx_cpymem(p, name, n);

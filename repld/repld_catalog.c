@@ -13,11 +13,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <leveldb/c.h>
 
 #include "repld_catalog_int.h"
+#include "repld_event.h"
 #include "repld_log.h"
 
 
@@ -88,7 +88,6 @@ static int repld_drop_entry(const char *key, size_t key_len,
     const char *value, size_t value_len, void *data);
 static int repld_drop_key(repld_drop_t *d, const char *key, size_t key_len);
 static int repld_catalog_error(const char *what, char *err);
-static int64_t repld_catalog_now_us(void);
 
 
 repld_catalog_t *
@@ -540,12 +539,12 @@ repld_catalog_flush(repld_catalog_t *cat)
         return 0;
     }
 
-    start = repld_catalog_now_us();
+    start = repld_time_us();
 
     err = NULL;
     leveldb_write(cat->db, cat->wo, cat->batch, &err);
 
-    cat->stats.flush_us += repld_catalog_now_us() - start;
+    cat->stats.flush_us += repld_time_us() - start;
 
     leveldb_writebatch_clear(cat->batch);
     repld_over_clear(cat);
@@ -795,15 +794,4 @@ repld_catalog_error(const char *what, char *err)
     leveldb_free(err);
 
     return -1;
-}
-
-
-static int64_t
-repld_catalog_now_us(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

@@ -240,11 +240,18 @@ repld_loop_stop(repld_loop_t *loop)
 int64_t
 repld_time_ms(void)
 {
+    return repld_time_us() / 1000;
+}
+
+
+int64_t
+repld_time_us(void)
+{
     struct timespec  ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
 
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 

@@ -83,8 +83,13 @@ int repld_loop_run(repld_loop_t *loop);
 /* Makes repld_loop_run() return after the current turn. */
 void repld_loop_stop(repld_loop_t *loop);
 
-/* Returns the monotonic clock in milliseconds. */
+/*
+ * repld's clock: CLOCK_MONOTONIC in milliseconds and in microseconds,
+ * for timers and durations.  Never compare it with a stored time: an HLC
+ * timestamp or an mtime is wall-clock time, s3_hlc_wall_ms().
+ */
 int64_t repld_time_ms(void);
+int64_t repld_time_us(void);
 
 
 #endif /* _REPLD_EVENT_H_INCLUDED_ */

@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "s3_hlc.h"
 #include "s3_lock.h"
 #include "s3_store.h"
 
+#include "repld_event.h"
 #include "repld_journal.h"
 #include "repld_log.h"
 #include "repld_upload.h"
@@ -84,7 +84,6 @@ static int repld_journal_read_bucket(const char *root, const s3_str_t *b,
 static int repld_journal_delete_bucket(repld_catalog_t *cat,
     const s3_journal_entry_t *e);
 static int repld_journal_dead(pid_t pid);
-static int64_t repld_journal_now_ms(void);
 
 
 repld_journal_t *
@@ -145,7 +144,7 @@ repld_journal_ingest(repld_journal_t *j)
     int64_t         n, frames, start, ms;
     repld_jfile_t  *f;
 
-    start = repld_journal_now_ms();
+    start = repld_time_ms();
 
     if (repld_journal_scan(j) != 0) {
         return -1;
@@ -190,7 +189,7 @@ repld_journal_ingest(repld_journal_t *j)
     j->stats.frames += frames;
 
     if (frames >= REPLD_JOURNAL_LOG_FRAMES) {
-        ms = repld_journal_now_ms() - start;
+        ms = repld_time_ms() - start;
         repld_log(REPLD_LOG_NOTICE, "journal: applied %lld frames in %lld ms "
                   "(%lld frames/s)", (long long) frames, (long long) ms,
                   (long long) (frames * 1000 / (ms ? ms : 1)));
@@ -827,15 +826,4 @@ static int
 repld_journal_dead(pid_t pid)
 {
     return kill(pid, 0) == -1 && errno == ESRCH;
-}
-
-
-static int64_t
-repld_journal_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

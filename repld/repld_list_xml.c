@@ -17,6 +17,7 @@
 #include "s3_digest.h"
 #include "s3_hlc.h"
 #include "s3_uri.h"
+#include "s3_xml_escape.h"
 
 #include "repld_list_int.h"
 
@@ -43,7 +44,7 @@ static int repld_list_xml_name(repld_list_t *ls, const char *tag,
 static int repld_list_xml_elt(const char *tag, const char *s, size_t len,
     repld_buf_t *out);
 static int repld_list_xml_num(const char *tag, uint64_t n, repld_buf_t *out);
-static int repld_list_xml_escape(repld_buf_t *b, const char *s, size_t len);
+static int repld_list_xml_text(repld_buf_t *b, const char *s, size_t len);
 static int repld_list_xml_next(repld_list_t *ls, repld_buf_t *out);
 
 
@@ -513,7 +514,7 @@ repld_list_xml_elt(const char *tag, const char *s, size_t len,
     if (repld_buf_str(out, "<") != 0
         || repld_buf_str(out, tag) != 0
         || repld_buf_str(out, ">") != 0
-        || repld_list_xml_escape(out, s, len) != 0
+        || repld_list_xml_text(out, s, len) != 0
         || repld_buf_str(out, "</") != 0
         || repld_buf_str(out, tag) != 0)
     {
@@ -535,56 +536,16 @@ repld_list_xml_num(const char *tag, uint64_t n, repld_buf_t *out)
 }
 
 
-/* as the module escapes: control characters become references */
+/* escaped by the rule the module shares, core/s3_xml_escape.h */
 
 static int
-repld_list_xml_escape(repld_buf_t *b, const char *s, size_t len)
+repld_list_xml_text(repld_buf_t *b, const char *s, size_t len)
 {
-    int             rc;
-    char            ref[8];
-    size_t          i;
-    unsigned char   c;
-
-    for (i = 0; i < len; i++) {
-        c = (unsigned char) s[i];
-
-        switch (c) {
-
-        case '<':
-            rc = repld_buf_str(b, "&lt;");
-            break;
-
-        case '>':
-            rc = repld_buf_str(b, "&gt;");
-            break;
-
-        case '&':
-            rc = repld_buf_str(b, "&amp;");
-            break;
-
-        case '"':
-            rc = repld_buf_str(b, "&quot;");
-            break;
-
-        case '\'':
-            rc = repld_buf_str(b, "&apos;");
-            break;
-
-        default:
-            if (c < 0x20) {
-                snprintf(ref, sizeof(ref), "&#x%02X;", c);
-                rc = repld_buf_str(b, ref);
-                break;
-            }
-
-            rc = repld_buf_add(b, &s[i], 1);
-            break;
-        }
-
-        if (rc != 0) {
-            return -1;
-        }
+    if (repld_buf_reserve(b, s3_xml_escape(NULL, s, len)) != 0) {
+        return -1;
     }
+
+    b->len += s3_xml_escape(b->data + b->len, s, len);
 
     return 0;
 }
@@ -615,7 +576,7 @@ repld_list_xml_error(repld_list_t *ls, const char *code,
     }
 
     if (repld_buf_str(out, "<Resource>/") != 0
-        || repld_list_xml_escape(out, ls->req.bucket.data,
+        || repld_list_xml_text(out, ls->req.bucket.data,
                                  ls->req.bucket.len) != 0
         || repld_buf_str(out, "</Resource>") != 0
         || repld_list_xml_elt("RequestId", ls->req.request_id.data,

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -104,7 +103,6 @@ static int repld_reconcile_lock_key(const char *root, const s3_str_t *b,
 static void repld_reconcile_done(repld_reconcile_t *r);
 static const char *repld_reconcile_escape(char *buf, const s3_str_t *s);
 static int repld_reconcile_name_cmp(const void *a, const void *b);
-static int64_t repld_reconcile_now_ms(void);
 
 
 repld_reconcile_t *
@@ -144,7 +142,7 @@ repld_reconcile_start(repld_reconcile_t *r)
     }
 
     r->phase = REPLD_RC_BUCKETS;
-    r->start = repld_reconcile_now_ms();
+    r->start = repld_time_ms();
     r->repaired = 0;
     r->objects = 0;
     r->files = 0;
@@ -905,7 +903,7 @@ repld_reconcile_done(repld_reconcile_t *r)
     r->stats.repaired += r->repaired;
     r->stats.objects = r->objects;
     r->stats.files = r->files;
-    r->stats.last_ms = repld_reconcile_now_ms() - r->start;
+    r->stats.last_ms = repld_time_ms() - r->start;
 
     repld_log(r->repaired ? REPLD_LOG_NOTICE : REPLD_LOG_INFO,
               "reconcile: pass done in %lld ms: %llu object files, %llu "
@@ -953,15 +951,4 @@ static int
 repld_reconcile_name_cmp(const void *a, const void *b)
 {
     return strcmp(a, b);
-}
-
-
-static int64_t
-repld_reconcile_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -53,7 +52,6 @@ static int repld_upload_gone(repld_upass_t *p, const s3_str_t *b,
     const s3_str_t *k, const s3_str_t *id);
 static int repld_upload_tomb(const char *key, size_t key_len,
     const char *value, size_t value_len, void *data);
-static uint64_t repld_upload_now_ms(void);
 
 
 int
@@ -283,7 +281,7 @@ repld_upload_reconcile(const char *root, repld_catalog_t *cat,
     p.catch_up = catch_up;
     p.data = data;
     p.repaired = 0;
-    p.now_ms = repld_upload_now_ms();
+    p.now_ms = s3_hlc_wall_ms();
 
     snprintf(path, sizeof(path), "%s/" S3_PLACE_BUCKETS, root);
 
@@ -652,15 +650,4 @@ repld_upload_tomb(const char *key, size_t key_len, const char *value,
 
     return (repld_catalog_upload_tomb_del(p->cat, &b, &k, &id) == 0)
            ? 0 : -1;
-}
-
-
-static uint64_t
-repld_upload_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-
-    return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -4,15 +4,20 @@
  *
  * s3_xml_parse_*(): the first input byte chooses the document, the rest
  * is the body, parsed in place in a block of its exact size.  Capacities
- * are small so that E2BIG is reached too.
+ * are small so that E2BIG is reached too.  The keys and tags parsed are
+ * escaped again by s3_xml_escape() (what the module and repld write back
+ * to clients), which must parse back to the same bytes.
  */
 
 
 #include "s3_xml.h"
+#include "s3_xml_escape.h"
 #include "fuzz.h"
 
 
-#define FUZZ_MAX  8
+#define FUZZ_MAX   8
+#define FUZZ_HEAD  "<Delete><Object><Key>"
+#define FUZZ_TAIL  "</Key></Object></Delete>"
 
 
 static void fuzz_complete(char *buf, size_t len);
@@ -21,6 +26,7 @@ static void fuzz_tagging(char *buf, size_t len);
 static void fuzz_cors(char *buf, size_t len);
 static void fuzz_acl(char *buf, size_t len);
 static void fuzz_create_bucket(char *buf, size_t len);
+static void fuzz_escape(s3_str_t *s);
 
 
 static void (*fuzz_docs[])(char *buf, size_t len) = {
@@ -91,6 +97,7 @@ fuzz_delete(char *buf, size_t len)
     for (i = 0; i < doc.nobjects; i++) {
         fuzz_inside(objects[i].key, buf, len);
         fuzz_inside(objects[i].version_id, buf, len);
+        fuzz_escape(&objects[i].key);
     }
 }
 
@@ -112,6 +119,8 @@ fuzz_tagging(char *buf, size_t len)
     for (i = 0; i < doc.ntags; i++) {
         fuzz_inside(tags[i].key, buf, len);
         fuzz_inside(tags[i].value, buf, len);
+        fuzz_escape(&tags[i].key);
+        fuzz_escape(&tags[i].value);
     }
 }
 
@@ -178,4 +187,56 @@ fuzz_create_bucket(char *buf, size_t len)
     if (s3_xml_parse_create_bucket(buf, len, &doc) == S3_OK) {
         fuzz_inside(doc.location, buf, len);
     }
+}
+
+
+/* s escaped, as the first key of a Delete, parses back to s */
+
+static void
+fuzz_escape(s3_str_t *s)
+{
+    char             *doc, *p;
+    size_t            n;
+    s3_xml_delete_t   del;
+    s3_xml_object_t   object;
+
+    if (s->len == 0) {
+        return;
+    }
+
+    n = s3_xml_escape(NULL, s->data, s->len);
+
+    if (n < s->len || n > S3_XML_ESCAPE_MAX * s->len) {
+        abort();
+    }
+
+    doc = malloc(sizeof(FUZZ_HEAD FUZZ_TAIL) - 1 + n);
+    if (doc == NULL) {
+        abort();
+    }
+
+    p = doc;
+    memcpy(p, FUZZ_HEAD, sizeof(FUZZ_HEAD) - 1);
+    p += sizeof(FUZZ_HEAD) - 1;
+
+    if (s3_xml_escape(p, s->data, s->len) != n) {
+        abort();
+    }
+
+    p += n;
+    memcpy(p, FUZZ_TAIL, sizeof(FUZZ_TAIL) - 1);
+    p += sizeof(FUZZ_TAIL) - 1;
+
+    del.objects = &object;
+    del.max = 1;
+
+    if (s3_xml_parse_delete(doc, p - doc, &del) != S3_OK
+        || del.nobjects != 1
+        || object.key.len != s->len
+        || memcmp(object.key.data, s->data, s->len) != 0)
+    {
+        abort();
+    }
+
+    free(doc);
 }

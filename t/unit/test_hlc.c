@@ -48,6 +48,9 @@ main(void)
     test_cond("strictly increasing", b > a);
     test_cond("wall clock in the upper bits",
               s3_hlc_ms(a) >= now && s3_hlc_ms(a) <= test_now_ms());
+    test_cond("s3_hlc_wall_ms() is that wall clock",
+              s3_hlc_wall_ms() >= s3_hlc_ms(a)
+              && s3_hlc_wall_ms() <= test_now_ms());
 
     floor = (s3_hlc_ms(b) + 60000) << S3_HLC_LOGICAL_BITS | 7;
     a = s3_hlc_next(&clock, floor);
