@@ -9,9 +9,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "s3_hlc.h"
 #include "s3_journal.h"
 
 
@@ -128,12 +128,10 @@ s3_journal_close(s3_journal_t *j)
 static int
 s3_journal_create(s3_journal_t *j)
 {
-    int              n, tries;
-    uint64_t         ms;
-    struct timespec  ts;
+    int       n, tries;
+    uint64_t  ms;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ms = (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    ms = s3_hlc_wall_ms();
 
     for (tries = 0; tries < 1000; tries++, ms++) {
         n = snprintf(j->name, sizeof(j->name), "%s/" S3_JOURNAL_DIR

@@ -50,17 +50,6 @@ s3_store_path(char *path, const char *root, const char *rel)
 }
 
 
-uint64_t
-s3_store_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-
-    return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
 void
 s3_store_close(int fd)
 {
@@ -545,7 +534,7 @@ s3_store_put_object_if(const s3_store_t *st, int fd, const char *tmp_path,
         return S3_ERR;
     }
 
-    rec->mtime_ms = s3_store_now_ms();
+    rec->mtime_ms = s3_hlc_wall_ms();
 
     rc = s3_store_put_locked(st, fd, tmp_path, rec, path, cond);
 

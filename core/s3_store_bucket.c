@@ -130,7 +130,7 @@ s3_store_create_locked(const s3_store_t *st, const s3_record_t *tpl)
     memset(&rec, 0, sizeof(s3_record_t));
     rec.kind = S3_RECORD_BUCKET;
     rec.hlc = s3_hlc_next(st->clock, 0);
-    rec.mtime_ms = s3_store_now_ms();
+    rec.mtime_ms = s3_hlc_wall_ms();
     rec.origin = st->node_id;
     rec.bucket = tpl->bucket;
     rec.owner = tpl->owner;

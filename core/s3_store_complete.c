@@ -132,7 +132,7 @@ s3_store_complete_locked(const s3_store_t *st, s3_store_complete_t *c,
     rec->upload_id.len = S3_UPLOAD_ID_LEN;
     rec->parts.data = (const char *) c->table;
     rec->parts.len = c->nparts * S3_RECORD_PART_LEN;
-    rec->mtime_ms = s3_store_now_ms();
+    rec->mtime_ms = s3_hlc_wall_ms();
 
     rc = s3_store_publish_object(st, rec, path);
 

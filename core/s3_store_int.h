@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <limits.h>
 
+#include "s3_hlc.h"
 #include "s3_journal.h"
 #include "s3_lock.h"
 #include "s3_place.h"
@@ -34,7 +35,6 @@
 int s3_store_path(char *path, const char *root, const char *rel);
 
 /* Wall clock in milliseconds (CLOCK_REALTIME). */
-uint64_t s3_store_now_ms(void);
 
 /* close() that keeps errno as it was. */
 void s3_store_close(int fd);

@@ -206,7 +206,7 @@ s3_store_create_upload(const s3_store_t *st, s3_record_t *rec, char *id)
     rec->kind = S3_RECORD_UPLOAD;
     rec->upload_id.data = id;
     rec->upload_id.len = S3_UPLOAD_ID_LEN;
-    rec->mtime_ms = s3_store_now_ms();
+    rec->mtime_ms = s3_hlc_wall_ms();
     rec->hlc = s3_hlc_next(st->clock, 0);
     rec->origin = st->node_id;
 
@@ -362,7 +362,7 @@ s3_store_commit_locked(const s3_store_t *st, int fd, const char *tmp_path,
         return rc;
     }
 
-    rec->mtime_ms = s3_store_now_ms();
+    rec->mtime_ms = s3_hlc_wall_ms();
     rec->origin = st->node_id;
 
     if (s3_store_append_record(fd, rec, st->fsync) != S3_OK

@@ -113,7 +113,7 @@ s3_store_add_locked(const s3_store_t *st, const s3_record_t *rec,
 
     user = *rec;
     user.hlc = s3_hlc_next(st->clock, 0);
-    user.mtime_ms = s3_store_now_ms();
+    user.mtime_ms = s3_hlc_wall_ms();
     user.origin = st->node_id;
 
     if (s3_store_write_record_file(st, &user, tmp) != S3_OK) {

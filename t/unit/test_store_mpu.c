@@ -586,7 +586,7 @@ test_abort_sweep(const s3_store_t *st)
     /* "old" and "dst" (test_copy) go */
 
     test_cond("sweep: old uploads removed",
-              s3_store_sweep_uploads(st, s3_store_now_ms() + 1000) == 2
+              s3_store_sweep_uploads(st, s3_hlc_wall_ms() + 1000) == 2
               && !test_exists(st->root, BUCKET, id, 0, 0)
               && test_exists(st->root, BUCKET, id2, 1, 1));
 
