@@ -570,6 +570,16 @@ repld_start(repld_t *rd)
         return REPLD_ERR;
     }
 
+    /* first: it refuses a data directory that is not this node's */
+
+    if (rd->conf.cluster.name[0] != '\0') {
+        rd->cluster = repld_cluster_start(rd->loop, &rd->conf.cluster,
+                                          rd->node_id);
+        if (rd->cluster == NULL) {
+            return REPLD_ERR;
+        }
+    }
+
     if (repld_signals(rd) != REPLD_OK
         || repld_catalog_start(rd) != REPLD_OK)
     {
@@ -582,14 +592,7 @@ repld_start(repld_t *rd)
         return REPLD_ERR;
     }
 
-    if (rd->conf.cluster.name[0] != '\0') {
-        rd->cluster = repld_cluster_start(rd->loop, &rd->conf.cluster,
-                                          rd->node_id);
-        if (rd->cluster == NULL) {
-            return REPLD_ERR;
-        }
-
-    } else if (rd->conf.redis_host[0] != '\0') {
+    if (rd->cluster == NULL && rd->conf.redis_host[0] != '\0') {
         repld_redis_check(&rd->conf);
     }
 
