@@ -228,11 +228,16 @@ repld_node_state_name(repld_node_state_e state)
 }
 
 
+/* key and name are in cl too: the key is made aside, then copied */
+
 static void
 repld_cluster_key(repld_cluster_t *cl, const char *name, char *key)
 {
-    snprintf(key, REPLD_CLUSTER_KEY_MAX, "ngx_s3:{%s}:node:%s",
-             cl->conf.name, name);
+    char  buf[REPLD_CLUSTER_KEY_MAX];
+
+    snprintf(buf, sizeof(buf), "ngx_s3:{%.32s}:node:%.32s", cl->conf.name,
+             name);
+    memcpy(key, buf, sizeof(buf));
 }
 
 
