@@ -9,7 +9,8 @@ SANITIZE = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 
 .PHONY: all deps build module module-asan repld cli unit unit-asan lint \
-        test test-asan test-release fuzz fuzz-check run bench clean
+        test test-asan test-release fuzz fuzz-check run cluster \
+        bench clean
 
 all: build
 
@@ -66,6 +67,10 @@ test-release: build
 
 run: build
 	@auto/run
+
+# Redis and NODES (3) nodes in network namespaces (root): auto/cluster
+cluster: build
+	@auto/cluster
 
 bench: build
 	@t/bench/run

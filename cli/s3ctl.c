@@ -3,7 +3,8 @@
  * Copyright (C) ngx_s3 developers
  *
  * s3ctl: the admin CLI.  It works on the data directory directly through
- * the core store (users) and reads the change journals.
+ * the core store (users), reads the change journals, and asks the local
+ * repld for the cluster's status (s3ctl_cluster.c).
  *
  * Exit codes: 0 ok, 1 usage error, 2 failure.
  */
@@ -28,12 +29,10 @@
 #include "s3_journal.h"
 #include "s3_place.h"
 
+#include "s3ctl.h"
+
 
 #define S3CTL_VERSION         "0.1.0"
-#define S3CTL_OK              0
-#define S3CTL_USAGE           1
-#define S3CTL_FAIL            2
-
 #define S3CTL_AK_LEN          20
 #define S3CTL_SK_LEN          40
 #define S3CTL_NAME_MAX        64
@@ -86,12 +85,12 @@ typedef struct {
 
 
 static int s3ctl_usage(FILE *out, int rc);
-static int s3ctl_fail(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
 static int s3ctl_open(s3ctl_t *ctl, const char *data, int writer);
 static int s3ctl_close(s3ctl_t *ctl, int rc);
 static int s3ctl_mkdir_p(const char *path);
 static int s3ctl_become_owner(const char *root);
+static int s3ctl_node(s3ctl_t *ctl, const char *data, int argc,
+    char **argv);
 static int s3ctl_user(s3ctl_t *ctl, const char *data, int argc,
     char **argv);
 static int s3ctl_user_add(s3ctl_t *ctl, int argc, char **argv);
@@ -170,6 +169,14 @@ main(int argc, char **argv)
         return s3ctl_close(&ctl, s3ctl_user(&ctl, data, n - 1, args + 1));
     }
 
+    if (n >= 1 && strcmp(args[0], "cluster") == 0) {
+        return s3ctl_cluster(data, n - 1, args + 1);
+    }
+
+    if (n >= 1 && strcmp(args[0], "node") == 0) {
+        return s3ctl_node(&ctl, data, n - 1, args + 1);
+    }
+
     if (n >= 1 && strcmp(args[0], "journal") == 0) {
         return s3ctl_journal(&ctl, data, n - 1, args + 1);
     }
@@ -193,6 +200,10 @@ s3ctl_usage(FILE *out, int rc)
         "  user list             list users: name and access key\n"
         "  user remove NAME      remove a user\n"
         "  journal tail [-f]     print the change journals; -f follows\n"
+        "  node id               print the store's node id (created if new)\n"
+        "  cluster status [--json]\n"
+        "                        every node of the cluster, as the local\n"
+        "                        repld sees it\n"
         "\n"
         "  -d, --data DIR        data directory (default: $S3_DATA_DIR,\n"
         "                        else ./var/data)\n"
@@ -205,7 +216,7 @@ s3ctl_usage(FILE *out, int rc)
 }
 
 
-static int
+int
 s3ctl_fail(const char *fmt, ...)
 {
     va_list  args;
@@ -359,6 +370,29 @@ s3ctl_mkdir_p(const char *path)
     }
 
     return 0;
+}
+
+
+/* the id a cluster's configuration names this node by */
+
+static int
+s3ctl_node(s3ctl_t *ctl, const char *data, int argc, char **argv)
+{
+    int  rc;
+
+    if (argc != 1 || strcmp(argv[0], "id") != 0) {
+        fprintf(stderr, "s3ctl: usage: node id\n");
+        return S3CTL_USAGE;
+    }
+
+    rc = s3ctl_open(ctl, data, 0);
+    if (rc != S3CTL_OK) {
+        return rc;
+    }
+
+    printf("%08x\n", ctl->store.node_id);
+
+    return S3CTL_OK;
 }
 
 

@@ -123,6 +123,52 @@ s3_listproto_get_str(s3_str_t *s, const unsigned char **pp,
 }
 
 
+ssize_t
+s3_listproto_encode_admin(char *buf, size_t size, const s3_str_t *cmd)
+{
+    char    *p;
+    size_t   len;
+
+    len = 1 + 2 + cmd->len;
+
+    if (cmd->len > 0xffff || len > S3_LISTPROTO_MAX_REQUEST) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+
+    if (size < S3_LISTPROTO_HEADER_LEN + len) {
+        errno = ENOSPC;
+        return -1;
+    }
+
+    p = s3_listproto_put_frame_len(buf, (uint32_t) len);
+    *p++ = S3_LISTPROTO_ADMIN;
+    p = s3_listproto_put_str(p, cmd);
+
+    return p - buf;
+}
+
+
+int
+s3_listproto_decode_admin(s3_str_t *cmd, const char *payload, size_t len)
+{
+    const unsigned char  *p, *last;
+
+    p = (const unsigned char *) payload;
+    last = p + len;
+
+    if (len < 1 || *p++ != S3_LISTPROTO_ADMIN
+        || s3_listproto_get_str(cmd, &p, last) != S3_OK
+        || p != last)
+    {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    return S3_OK;
+}
+
+
 uint32_t
 s3_listproto_frame_len(const char *p)
 {

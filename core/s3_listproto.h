@@ -23,6 +23,16 @@
  * built by s3_listproto_encode_request(); the response body is the XML
  * S3 answers with, an error included.
  *
+ * Admin requests (s3ctl) use the listing socket too: their payload is
+ *
+ *     u8 S3_LISTPROTO_ADMIN (2) | u16 command length | command
+ *
+ * built by s3_listproto_encode_admin(), the command a line of words
+ * ("cluster status", "cluster status json"); the response frame is the
+ * listing's, the status 200 (or 400 for a command repld does not know)
+ * and the body text or JSON.  The first payload byte tells the two
+ * kinds apart, so each keeps its own version.
+ *
  * Wake-up hints: a Unix datagram socket at DATA/repld.hint.sock.  A worker
  * sends one byte after each journaled change, without waiting and without
  * caring whether it arrives: the journal is the truth, the hint only saves
@@ -43,6 +53,7 @@
 #define S3_LISTPROTO_STATUS_LEN    2
 #define S3_LISTPROTO_MAX_REQUEST   16384
 #define S3_LISTPROTO_VERSION       1
+#define S3_LISTPROTO_ADMIN         2
 
 
 typedef struct {
@@ -70,6 +81,22 @@ ssize_t s3_listproto_encode_request(char *buf, size_t size,
  */
 int s3_listproto_decode_request(s3_listproto_request_t *req,
     const char *payload, size_t len);
+
+/*
+ * Writes the complete admin request frame for the command cmd into buf
+ * of size bytes.  Returns the frame length, or -1 with errno EMSGSIZE
+ * (cmd longer than S3_LISTPROTO_MAX_REQUEST allows) or ENOSPC.
+ */
+ssize_t s3_listproto_encode_admin(char *buf, size_t size,
+    const s3_str_t *cmd);
+
+/*
+ * Decodes an admin request payload (without the frame header); cmd
+ * points into payload.  Returns S3_OK, or S3_ERR with errno EINVAL when
+ * it is not one.
+ */
+int s3_listproto_decode_admin(s3_str_t *cmd, const char *payload,
+    size_t len);
 
 /*
  * Reads a frame header: the payload length the u32 at p announces.

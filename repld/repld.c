@@ -5,9 +5,10 @@
  * repld: the per-node sidecar.  It reads its configuration, opens the
  * LevelDB catalog, tails the change journal into it (repld_journal.c),
  * reconciles it with the disk (repld_reconcile.c), answers the workers'
- * listings on a Unix socket (repld_server.c), binds the nanomsg socket
- * for peers, checks Redis once, and runs the event loop until SIGTERM or
- * SIGINT.
+ * listings and admin requests on a Unix socket (repld_server.c), binds
+ * the nanomsg socket for peers, holds its lease in Redis when it is part
+ * of a cluster (repld_cluster.c; otherwise it checks Redis once), and
+ * runs the event loop until SIGTERM or SIGINT.
  */
 
 
@@ -26,8 +27,10 @@
 #include <nanomsg/nn.h>
 #include <nanomsg/pipeline.h>
 
+#include "s3_listproto.h"
 #include "s3_store.h"
 #include "repld_catalog.h"
+#include "repld_cluster.h"
 #include "repld_event.h"
 #include "repld_journal.h"
 #include "repld_log.h"
@@ -44,18 +47,20 @@
 #define REPLD_ADDR_MAX       (PATH_MAX + 16)
 #define REPLD_CATALOG        "catalog"
 #define REPLD_REDIS_TIMEOUT  1
+#define REPLD_CONF_DECLINED  1
 
 
 typedef struct {
-    char                data_dir[PATH_MAX];
-    char                listen[REPLD_ADDR_MAX];
-    char                log_file[PATH_MAX];     /* empty: stderr */
-    int                 log_level;
-    char                redis_host[256];        /* empty: no redis */
-    int                 redis_port;
-    int                 reconcile_interval;     /* seconds; 0: start only */
-    int                 reconcile_step;         /* work per tick */
-    int                 reconcile_start;        /* a full pass at start */
+    char                  data_dir[PATH_MAX];
+    char                  listen[REPLD_ADDR_MAX];
+    char                  log_file[PATH_MAX];     /* empty: stderr */
+    int                   log_level;
+    char                  redis_host[256];        /* empty: no redis */
+    int                   redis_port;
+    int                   reconcile_interval;     /* seconds; 0: start only */
+    int                   reconcile_step;         /* work per tick */
+    int                   reconcile_start;        /* a full pass at start */
+    repld_cluster_conf_t  cluster;
 } repld_conf_t;
 
 
@@ -66,6 +71,7 @@ typedef struct {
     repld_journal_t    *journal;
     repld_reconcile_t  *reconcile;
     repld_server_t     *server;
+    repld_cluster_t    *cluster;                /* NULL: no cluster */
     int                 nn_sock;
     int                 sig_fd;
     int                 wake;                   /* a hint: ingest */
@@ -89,6 +95,8 @@ static int repld_conf_number(const char *key, const char *value, int min,
 static int repld_conf_flag(const char *key, const char *value, int *flag,
     char *err, size_t size);
 static int repld_conf_redis(repld_conf_t *conf, const char *value);
+static int repld_conf_cluster(repld_conf_t *conf, const char *key,
+    const char *value, char *err, size_t size);
 static int repld_conf_finish(repld_conf_t *conf, char *err, size_t size);
 static int repld_start(repld_t *rd);
 static void repld_stop(repld_t *rd);
@@ -96,6 +104,8 @@ static int repld_catalog_start(repld_t *rd);
 static int repld_fence(void *data);
 static int repld_catch_up(void *data);
 static void repld_wake(void *data);
+static int repld_admin(void *data, const char *payload, size_t len,
+    repld_buf_t *out);
 static int repld_listen(repld_t *rd);
 static void repld_hint_handler(repld_loop_t *loop, int fd, void *data,
     int mask);
@@ -240,6 +250,7 @@ repld_conf_read(const char *file, repld_conf_t *conf)
     conf->reconcile_interval = 300;
     conf->reconcile_step = 1000;
     conf->reconcile_start = 1;
+    repld_cluster_conf_init(&conf->cluster);
 
     f = fopen(file, "r");
     if (f == NULL) {
@@ -308,7 +319,7 @@ static int
 repld_conf_value(repld_conf_t *conf, const char *key, const char *value,
     char *err, size_t size)
 {
-    int      n;
+    int      n, rc;
     char    *dst;
     size_t   len;
 
@@ -345,6 +356,11 @@ repld_conf_value(repld_conf_t *conf, const char *key, const char *value,
         }
 
         return REPLD_OK;
+    }
+
+    rc = repld_conf_cluster(conf, key, value, err, size);
+    if (rc != REPLD_CONF_DECLINED) {
+        return rc;
     }
 
     if (strcmp(key, "data_dir") == 0) {
@@ -416,6 +432,35 @@ repld_conf_flag(const char *key, const char *value, int *flag, char *err,
 }
 
 
+/* Returns REPLD_CONF_DECLINED for a key that is not the cluster's. */
+
+static int
+repld_conf_cluster(repld_conf_t *conf, const char *key, const char *value,
+    char *err, size_t size)
+{
+    if (strcmp(key, "cluster") == 0) {
+        return repld_cluster_conf_name(&conf->cluster, value, err, size);
+    }
+
+    if (strcmp(key, "node") == 0 || strcmp(key, "peer") == 0) {
+        return repld_cluster_conf_node(&conf->cluster, key[0] == 'n', value,
+                                       err, size);
+    }
+
+    if (strcmp(key, "heartbeat_ms") == 0) {
+        return repld_conf_number(key, value, 100, 60000,
+                                 &conf->cluster.heartbeat, err, size);
+    }
+
+    if (strcmp(key, "lease_ttl_ms") == 0) {
+        return repld_conf_number(key, value, 400, 600000,
+                                 &conf->cluster.lease_ttl, err, size);
+    }
+
+    return REPLD_CONF_DECLINED;
+}
+
+
 static int
 repld_conf_redis(repld_conf_t *conf, const char *value)
 {
@@ -474,6 +519,19 @@ repld_conf_finish(repld_conf_t *conf, char *err, size_t size)
 
     memcpy(conf->data_dir, real, sizeof(real));
 
+    strcpy(conf->cluster.redis_host, conf->redis_host);
+    conf->cluster.redis_port = conf->redis_port;
+
+    if (repld_cluster_conf_check(&conf->cluster, err, size) != REPLD_OK) {
+        return REPLD_ERR;
+    }
+
+    /* a node listens for its peers where they are told to find it */
+
+    if (conf->listen[0] == '\0' && conf->cluster.name[0] != '\0') {
+        strcpy(conf->listen, conf->cluster.nodes[0].addr);
+    }
+
     if (conf->listen[0] == '\0') {
         n = snprintf(conf->listen, sizeof(conf->listen), "ipc://%s/repld.sock",
                      conf->data_dir);
@@ -512,6 +570,16 @@ repld_start(repld_t *rd)
         return REPLD_ERR;
     }
 
+    /* first: it refuses a data directory that is not this node's */
+
+    if (rd->conf.cluster.name[0] != '\0') {
+        rd->cluster = repld_cluster_start(rd->loop, &rd->conf.cluster,
+                                          rd->node_id);
+        if (rd->cluster == NULL) {
+            return REPLD_ERR;
+        }
+    }
+
     if (repld_signals(rd) != REPLD_OK
         || repld_catalog_start(rd) != REPLD_OK)
     {
@@ -519,12 +587,12 @@ repld_start(repld_t *rd)
     }
 
     rd->server = repld_server_open(rd->loop, rd->conf.data_dir, rd->catalog,
-                                   repld_fence, repld_wake, rd);
+                                   repld_fence, repld_wake, repld_admin, rd);
     if (rd->server == NULL || repld_listen(rd) != REPLD_OK) {
         return REPLD_ERR;
     }
 
-    if (rd->conf.redis_host[0] != '\0') {
+    if (rd->cluster == NULL && rd->conf.redis_host[0] != '\0') {
         repld_redis_check(&rd->conf);
     }
 
@@ -541,6 +609,10 @@ repld_start(repld_t *rd)
 static void
 repld_stop(repld_t *rd)
 {
+    if (rd->cluster != NULL) {
+        repld_cluster_stop(rd->cluster);
+    }
+
     if (rd->server != NULL) {
         repld_server_close(rd->server);
     }
@@ -659,6 +731,43 @@ repld_wake(void *data)
 
     rd = data;
     rd->wake = 1;
+}
+
+
+/* "cluster status [json]" from s3ctl */
+
+static int
+repld_admin(void *data, const char *payload, size_t len, repld_buf_t *out)
+{
+    int        rc, json;
+    size_t     start;
+    s3_str_t   cmd;
+    repld_t   *rd;
+
+    rd = data;
+
+    if (s3_listproto_decode_admin(&cmd, payload, len) != S3_OK
+        || repld_buf_frame_open(out, &start) != 0)
+    {
+        return -1;
+    }
+
+    json = (cmd.len == sizeof("cluster status json") - 1
+            && memcmp(cmd.data, "cluster status json", cmd.len) == 0);
+
+    if (json || (cmd.len == sizeof("cluster status") - 1
+                 && memcmp(cmd.data, "cluster status", cmd.len) == 0))
+    {
+        rc = repld_cluster_status(rd->cluster, rd->node_id, json, out);
+        repld_buf_frame_close(out, start, 200);
+
+    } else {
+        rc = repld_buf_printf(out, "unknown command \"%.*s\"\n",
+                              (int) cmd.len, cmd.data);
+        repld_buf_frame_close(out, start, 400);
+    }
+
+    return rc;
 }
 
 
@@ -813,7 +922,8 @@ repld_signal_handler(repld_loop_t *loop, int fd, void *data, int mask)
 
 /*
  * Every 200 ms: catch up with the journal (hints only make it sooner),
- * one reconciliation step, connection time-outs, the stats line.
+ * one reconciliation step, connection time-outs, the cluster's heartbeat
+ * and Redis retries, the stats line.
  */
 
 static int64_t
@@ -837,6 +947,10 @@ repld_tick(repld_loop_t *loop, void *data)
     (void) repld_reconcile_step(rd->reconcile);
 
     repld_server_expire(rd->server, REPLD_CONN_TIMEOUT);
+
+    if (rd->cluster != NULL) {
+        repld_cluster_tick(rd->cluster, now);
+    }
 
     if (now >= rd->next_stats) {
         repld_stats(rd, REPLD_LOG_INFO);

@@ -305,7 +305,9 @@ repld_journal_scan(repld_journal_t *j)
         j->scanned = 1;
     }
 
-    qsort(j->files, j->nfiles, sizeof(repld_jfile_t), repld_journal_cmp);
+    if (j->nfiles > 1) {
+        qsort(j->files, j->nfiles, sizeof(repld_jfile_t), repld_journal_cmp);
+    }
 
     return 0;
 }

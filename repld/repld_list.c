@@ -674,16 +674,10 @@ static int
 repld_list_respond(repld_list_t *ls, int scanned, repld_buf_t *out)
 {
     int        rc;
-    char      *p;
     size_t     start;
     unsigned   status;
 
-    start = out->len;
-
-    if (repld_buf_add(out, "\0\0\0\0\0\0", S3_LISTPROTO_HEADER_LEN
-                                           + S3_LISTPROTO_STATUS_LEN)
-        != 0)
-    {
+    if (repld_buf_frame_open(out, &start) != 0) {
         return -1;
     }
 
@@ -707,10 +701,7 @@ repld_list_respond(repld_list_t *ls, int scanned, repld_buf_t *out)
         return -1;
     }
 
-    p = s3_listproto_put_frame_len(out->data + start,
-                                   (uint32_t) (out->len - start
-                                               - S3_LISTPROTO_HEADER_LEN));
-    (void) s3_listproto_put_status(p, status);
+    repld_buf_frame_close(out, start, status);
 
     return 0;
 }

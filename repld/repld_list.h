@@ -14,15 +14,8 @@
 
 #include <stddef.h>
 
+#include "repld_buf.h"
 #include "repld_catalog.h"
-
-
-/* A growable output buffer, malloc()ed; free data when done. */
-typedef struct {
-    char             *data;
-    size_t            len;
-    size_t            cap;
-} repld_buf_t;
 
 
 /*

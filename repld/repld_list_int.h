@@ -79,12 +79,6 @@ typedef struct {
 
 /* repld_list_xml.c */
 
-/* Appends len bytes; returns 0, or -1 with errno ENOMEM. */
-int repld_buf_add(repld_buf_t *b, const void *data, size_t len);
-
-/* Appends a NUL-terminated string; returns 0 or -1 (ENOMEM). */
-int repld_buf_str(repld_buf_t *b, const char *s);
-
 /* Renders the ListBucketResult of a listing; returns 0 or -1 (ENOMEM). */
 int repld_list_xml(repld_list_t *ls, repld_buf_t *out);
 

@@ -25,7 +25,6 @@
 #define REPLD_LIST_XMLNS  "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
-static int repld_buf_reserve(repld_buf_t *b, size_t n);
 static int repld_list_xml_head(repld_list_t *ls, repld_buf_t *out);
 static int repld_list_xml_v1(repld_list_t *ls, repld_buf_t *out);
 static int repld_list_xml_v2(repld_list_t *ls, repld_buf_t *out);
@@ -50,58 +49,6 @@ static int repld_list_xml_next(repld_list_t *ls, repld_buf_t *out);
 
 static const char  repld_list_b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-
-int
-repld_buf_add(repld_buf_t *b, const void *data, size_t len)
-{
-    if (repld_buf_reserve(b, len) != 0) {
-        return -1;
-    }
-
-    if (len) {
-        memcpy(b->data + b->len, data, len);
-        b->len += len;
-    }
-
-    return 0;
-}
-
-
-int
-repld_buf_str(repld_buf_t *b, const char *s)
-{
-    return repld_buf_add(b, s, strlen(s));
-}
-
-
-static int
-repld_buf_reserve(repld_buf_t *b, size_t n)
-{
-    char    *p;
-    size_t   cap;
-
-    if (b->cap - b->len >= n) {
-        return 0;
-    }
-
-    cap = b->cap ? b->cap : 4096;
-
-    while (cap - b->len < n) {
-        cap *= 2;
-    }
-
-    p = realloc(b->data, cap);
-    if (p == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-
-    b->data = p;
-    b->cap = cap;
-
-    return 0;
-}
 
 
 int

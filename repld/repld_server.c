@@ -55,6 +55,7 @@ struct repld_server_s {
     repld_catalog_t          *cat;
     repld_fence_pt            fence;
     repld_wake_pt             wake;
+    repld_admin_pt            admin;
     void                     *data;
     int                       list_fd;
     int                       hint_fd;
@@ -83,7 +84,8 @@ static void repld_server_hint(repld_loop_t *loop, int fd, void *data,
 
 repld_server_t *
 repld_server_open(repld_loop_t *loop, const char *root, repld_catalog_t *cat,
-    repld_fence_pt fence, repld_wake_pt wake, void *data)
+    repld_fence_pt fence, repld_wake_pt wake, repld_admin_pt admin,
+    void *data)
 {
     repld_server_t  *srv;
 
@@ -97,6 +99,7 @@ repld_server_open(repld_loop_t *loop, const char *root, repld_catalog_t *cat,
     srv->cat = cat;
     srv->fence = fence;
     srv->wake = wake;
+    srv->admin = admin;
     srv->data = data;
     srv->hint_fd = -1;
 
@@ -386,19 +389,27 @@ repld_server_frame(repld_conn_t *c)
 static void
 repld_server_reply(repld_server_t *srv, repld_conn_t *c, int fenced)
 {
+    int          rc, admin;
+    size_t       len;
+    const char  *payload;
+
     c->state = REPLD_CONN_WRITE;
     srv->ready--;
 
-    if (!fenced) {
+    payload = c->in + S3_LISTPROTO_HEADER_LEN;
+    len = c->len - S3_LISTPROTO_HEADER_LEN;
+    admin = (payload[0] == S3_LISTPROTO_ADMIN);
+
+    if (!fenced && !admin) {
         srv->stats.refused++;
         repld_server_drop(c);
         return;
     }
 
-    if (repld_list_answer(srv->cat, c->in + S3_LISTPROTO_HEADER_LEN,
-                          c->len - S3_LISTPROTO_HEADER_LEN, &c->out)
-        != 0)
-    {
+    rc = admin ? srv->admin(srv->data, payload, len, &c->out)
+               : repld_list_answer(srv->cat, payload, len, &c->out);
+
+    if (rc != 0) {
         repld_log(REPLD_LOG_INFO, "server: request not answered: %s",
                   strerror(errno));
         srv->stats.refused++;

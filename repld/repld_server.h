@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "repld_buf.h"
 #include "repld_catalog.h"
 #include "repld_event.h"
 
@@ -34,6 +35,14 @@ typedef int (*repld_fence_pt)(void *data);
 
 /* Called when a wake-up datagram arrived. */
 typedef void (*repld_wake_pt)(void *data);
+
+/*
+ * Answers an admin request (payload without the frame header): appends
+ * the complete response frame to out.  Returns 0, or -1 (the connection
+ * is closed).
+ */
+typedef int (*repld_admin_pt)(void *data, const char *payload, size_t len,
+    repld_buf_t *out);
 
 
 typedef struct {
@@ -52,7 +61,7 @@ typedef struct {
  */
 repld_server_t *repld_server_open(repld_loop_t *loop, const char *root,
     repld_catalog_t *cat, repld_fence_pt fence, repld_wake_pt wake,
-    void *data);
+    repld_admin_pt admin, void *data);
 
 /* Closes every connection and both sockets, and removes the files. */
 void repld_server_close(repld_server_t *srv);

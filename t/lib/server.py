@@ -11,6 +11,9 @@ module has that directive.
 repld (build/repld, or $REPLD) is started once nginx listens, as `make
 run` does, with its log at info level next to nginx's; its log is checked
 like nginx's, and an exit nobody asked for is a problem.
+
+With netns, both run inside that network namespace (`ip netns exec`),
+nginx listening on host:port there (t/lib/cluster.py).
 """
 
 import getpass
@@ -122,8 +125,9 @@ class Repld:
     restart.  Exits that were not asked for (a crash) and bad log lines
     are collected by problems()."""
 
-    def __init__(self, tmp, data, name='repld'):
+    def __init__(self, tmp, data, name='repld', prefix=()):
         self.tmp = Path(tmp)
+        self.prefix = list(prefix)   # e.g. ip netns exec NS
         self.data = Path(data)
         self.conf = self.tmp / f'{name}.conf'
         self.log = self.tmp / f'{name}.log'
@@ -156,7 +160,7 @@ class Repld:
         self.render()
         with open(self.stderr_log, 'ab') as err:
             self.proc = subprocess.Popen(
-                [str(REPLD), '-c', str(self.conf)],
+                self.prefix + [str(REPLD), '-c', str(self.conf)],
                 stdin=subprocess.DEVNULL, stdout=err, stderr=err)
         self.starts += 1
         if wait:
@@ -264,24 +268,29 @@ class Repld:
 
 
 class Server:
-    def __init__(self, tmp, journal_size=JOURNAL_SIZE, repld=True):
+    def __init__(self, tmp, journal_size=JOURNAL_SIZE, repld=True,
+                 netns=None, host='127.0.0.1', port=None):
         self.tmp = Path(tmp)
+        self.netns = netns
+        self.host = host
+        self.prefix = ['ip', 'netns', 'exec', netns] if netns else []
         self.run_dir = self.tmp / 'run'
         self.data = self.tmp / 'data'
         self.error_log = self.tmp / 'error.log'
         self.stderr_log = self.tmp / 'nginx.stderr'
         self.conf = self.run_dir / 'nginx.conf'
         self.journal_size = journal_size
-        self.port = None
+        self.port = port
         self.proc = None
         self.users = {}
-        self.repld = Repld(self.tmp, self.data) if repld else None
+        self.repld = (Repld(self.tmp, self.data, prefix=self.prefix)
+                      if repld else None)
 
     # configuration and process
 
     @property
     def endpoint(self):
-        return f'http://127.0.0.1:{self.port}'
+        return f'http://{self.host}:{self.port}'
 
     def render(self):
         if os.geteuid() == 0:
@@ -293,7 +302,7 @@ class Server:
             'USER': user,
             'RUN': str(self.run_dir),
             'ERROR_LOG': f'{self.error_log} info',
-            'LISTEN': '127.0.0.1',
+            'LISTEN': self.host,
             'PORT': str(self.port),
             'DATA': str(self.data),
             'S3_EXTRA': f's3_domain {DOMAIN};',
@@ -327,13 +336,13 @@ class Server:
             raise RuntimeError(f'{MODULE} not built (make module)')
         if not S3CTL.exists():
             raise RuntimeError(f'{S3CTL} not built (make repld)')
-        self.run_dir.mkdir(parents=True)
-        self.data.mkdir(parents=True)
-        self.port = free_port()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.data.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
         self.render()
         with open(self.stderr_log, 'wb') as err:
             self.proc = subprocess.Popen(
-                [NGINX, '-p', str(self.run_dir), '-c', str(self.conf),
+                self.prefix + [NGINX, '-p', str(self.run_dir), '-c', str(self.conf),
                  '-e', str(self.error_log)],
                 stdin=subprocess.DEVNULL, stdout=err, stderr=err,
                 env=self.nginx_env())
@@ -350,7 +359,7 @@ class Server:
                     f'nginx exited with {self.proc.returncode}:\n'
                     + self.read_logs())
             try:
-                socket.create_connection(('127.0.0.1', self.port), 0.2).close()
+                socket.create_connection((self.host, self.port), 0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)

@@ -12,6 +12,7 @@
 
 static void test_request(void);
 static void test_bad_request(void);
+static void test_admin(void);
 static void test_frame(void);
 
 
@@ -20,6 +21,7 @@ main(void)
 {
     test_request();
     test_bad_request();
+    test_admin();
     test_frame();
 
     return test_report("test_listproto");
@@ -115,6 +117,56 @@ test_bad_request(void)
               s3_listproto_decode_request(&got, "\x02" "\x00\x00" "\x00\x00"
                                           "\x00\x00" "\x00\x00", 9)
               == S3_ERR);
+}
+
+
+static void
+test_admin(void)
+{
+    char                     buf[64];
+    ssize_t                  n;
+    s3_str_t                 cmd, got;
+    s3_listproto_request_t   req;
+
+    static const char  want[] = "\x11\x00\x00\x00" "\x02"
+                                "\x0e\x00" "cluster status";
+
+    test_section("admin request");
+
+    cmd = (s3_str_t) s3_string("cluster status");
+
+    n = s3_listproto_encode_admin(buf, sizeof(buf), &cmd);
+    test_cond("frame as documented",
+              n == (ssize_t) sizeof(want) - 1
+              && memcmp(buf, want, sizeof(want) - 1) == 0);
+
+    test_cond("decodes",
+              s3_listproto_decode_admin(&got, buf + 4, n - 4) == S3_OK);
+    test_mem("command", got.data, got.len, "cluster status");
+
+    test_cond("is not a listing",
+              s3_listproto_decode_request(&req, buf + 4, n - 4) == S3_ERR);
+
+    errno = 0;
+    test_cond("truncated",
+              s3_listproto_decode_admin(&got, buf + 4, n - 5) == S3_ERR
+              && errno == EINVAL);
+
+    test_cond("trailing byte",
+              s3_listproto_decode_admin(&got, buf + 4, n - 3) == S3_ERR);
+
+    test_cond("a listing is not an admin request",
+              s3_listproto_decode_admin(&got, "\x01\x00\x00", 3)
+              == S3_ERR);
+
+    errno = 0;
+    n = s3_listproto_encode_admin(buf, 10, &cmd);
+    test_cond("small buffer: ENOSPC", n == -1 && errno == ENOSPC);
+
+    cmd.len = 70000;
+    errno = 0;
+    n = s3_listproto_encode_admin(buf, sizeof(buf), &cmd);
+    test_cond("long command: EMSGSIZE", n == -1 && errno == EMSGSIZE);
 }
 
 
