@@ -22,7 +22,6 @@
 #define NGX_HTTP_S3_ACL_PUBLIC_READ  "public-read"
 #define NGX_HTTP_S3_ALL_USERS                                                \
     "http://acs.amazonaws.com/groups/global/AllUsers"
-#define NGX_HTTP_S3_ACL_BODY         65536
 #define NGX_HTTP_S3_ACL_GRANTS       100      /* S3's limit */
 
 
@@ -65,61 +64,26 @@ static ngx_http_s3_canned_acl_t  ngx_http_s3_canned_acls[] = {
 
 /*
  * Reads x-amz-acl into acl: "public-read", or empty for private; acl->data
- * is NULL when the request sent none.  x-amz-grant-* headers and the
- * canned ACLs other than private and public-read are not implemented.
- * One walk over the headers: PutObject calls it.
+ * is NULL when the request sent none.  The canned ACLs other than private
+ * and public-read are not implemented; x-amz-grant-* headers are refused
+ * by the dispatch (S3_HDR_GRANT).
  */
 
 ngx_http_s3_err_e
 ngx_http_s3_acl_header(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     s3_str_t *acl)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h, *found;
+    ngx_table_elt_t  *h;
 
     acl->data = NULL;
     acl->len = 0;
 
-    found = NULL;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len > sizeof("x-amz-grant-") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "x-amz-grant-",
-                               sizeof("x-amz-grant-") - 1) == 0)
-        {
-            ngx_str_set(&ctx->message, "Only the canned ACLs private and "
-                        "public-read are supported: x-amz-grant-* headers "
-                        "are not.");
-            return NGX_HTTP_S3_NOT_IMPLEMENTED;
-        }
-
-        if (h[i].key.len == sizeof("x-amz-acl") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "x-amz-acl",
-                               sizeof("x-amz-acl") - 1) == 0)
-        {
-            found = &h[i];
-        }
-    }
-
-    if (found == NULL) {
+    h = ctx->headers[S3_HDR_ACL];
+    if (h == NULL) {
         return NGX_HTTP_S3_OK;
     }
 
-    return ngx_http_s3_acl_value(r, ctx, &found->value, acl);
+    return ngx_http_s3_acl_value(r, ctx, &h->value, acl);
 }
 
 
@@ -247,17 +211,16 @@ ngx_http_s3_put_acl(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_CHANGE
-                               |(ctx->rec.acl.data ? NGX_HTTP_S3_DISCARD_BODY
-                                                   : 0),
+    err = ngx_http_s3_start_op(r, ctx,
+                               ctx->rec.acl.data ? NGX_HTTP_S3_DISCARD_BODY
+                                                 : 0,
                                &brec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
     if (ctx->rec.acl.data == NULL) {
-        return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_ACL_BODY,
-                                         ngx_http_s3_acl_parse);
+        return ngx_http_s3_read_xml_body(r, ngx_http_s3_acl_parse);
     }
 
     return ngx_http_s3_acl_set(r, ctx);
@@ -359,7 +322,7 @@ ngx_http_s3_acl_grants(ngx_http_s3_ctx_t *ctx, s3_xml_acl_t *doc,
 static ngx_int_t
 ngx_http_s3_acl_set(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    if (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_ACL) {
+    if (ctx->op == S3_OP_PUT_BUCKET_ACL) {
         return ngx_http_s3_set_bucket_attrs(r, ctx);
     }
 

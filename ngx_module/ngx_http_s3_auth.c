@@ -54,10 +54,8 @@ static void ngx_http_s3_signing_key(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_s3_acl_reads(s3_str_t *acl);
 
 
-static ngx_str_t  ngx_http_s3_x_amz_date = ngx_string("x-amz-date");
 static ngx_str_t  ngx_http_s3_x_amz_sha256 =
     ngx_string("x-amz-content-sha256");
-static ngx_str_t  ngx_http_s3_x_amz_token = ngx_string("x-amz-security-token");
 
 
 /* indexed by s3_sigv4_query_error_e; empty: the table's message */
@@ -107,10 +105,7 @@ ngx_http_s3_authenticate(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_INVALID_ARGUMENT;
     }
 
-    if (ngx_http_s3_find_header(r, ngx_http_s3_x_amz_token.data,
-                                ngx_http_s3_x_amz_token.len)
-        != NULL)
-    {
+    if (ctx->headers[S3_HDR_SECURITY_TOKEN] != NULL) {
         ngx_str_set(&ctx->message, "The provided token is malformed or "
                     "otherwise invalid.");
         return NGX_HTTP_S3_ACCESS_DENIED;
@@ -320,8 +315,7 @@ ngx_http_s3_auth_date(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     ngx_table_elt_t         *h;
     ngx_http_s3_loc_conf_t  *slcf;
 
-    h = ngx_http_s3_find_header(r, ngx_http_s3_x_amz_date.data,
-                                ngx_http_s3_x_amz_date.len);
+    h = ctx->headers[S3_HDR_DATE];
 
     if (h != NULL) {
         if (s3_sigv4_parse_date((char *) h->value.data, h->value.len, &t)
@@ -453,8 +447,7 @@ ngx_http_s3_auth_payload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     ngx_table_elt_t    *h;
     s3_chunked_mode_e   mode;
 
-    h = ngx_http_s3_find_header(r, ngx_http_s3_x_amz_sha256.data,
-                                ngx_http_s3_x_amz_sha256.len);
+    h = ctx->headers[S3_HDR_CONTENT_SHA256];
 
     if (presigned
         && (h == NULL || !ngx_http_s3_auth_signs(auth,
@@ -928,32 +921,6 @@ ngx_http_s3_auth_init_process(ngx_cycle_t *cycle,
 
 
 /*
- * What a requester who does not own the bucket may do: a CORS preflight,
- * and the reads an ACL may grant.  Anything else is refused before the
- * operation starts; the ACLs are checked by ngx_http_s3_auth_bucket() and
- * ngx_http_s3_auth_object().
- */
-
-ngx_http_s3_err_e
-ngx_http_s3_auth_anonymous(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
-{
-    switch (ctx->op) {
-
-    case NGX_HTTP_S3_OP_PREFLIGHT:
-    case NGX_HTTP_S3_OP_LIST_OBJECTS:
-    case NGX_HTTP_S3_OP_GET_OBJECT:
-    case NGX_HTTP_S3_OP_HEAD_OBJECT:
-        return NGX_HTTP_S3_OK;
-
-    default:
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "s3 anonymous operation %d denied", (int) ctx->op);
-        return NGX_HTTP_S3_ACCESS_DENIED;
-    }
-}
-
-
-/*
  * For a requester who does not own the bucket rec: listing needs the
  * bucket's ACL to grant reading (as READ on a bucket grants s3:ListBucket
  * in S3), an object read waits for the object's ACL.
@@ -965,12 +932,13 @@ ngx_http_s3_auth_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 {
     switch (ctx->op) {
 
-    case NGX_HTTP_S3_OP_PREFLIGHT:
-    case NGX_HTTP_S3_OP_GET_OBJECT:
-    case NGX_HTTP_S3_OP_HEAD_OBJECT:
+    case S3_OP_PREFLIGHT:
+    case S3_OP_GET_OBJECT:
+    case S3_OP_HEAD_OBJECT:
         return NGX_HTTP_S3_OK;
 
-    case NGX_HTTP_S3_OP_LIST_OBJECTS:
+    case S3_OP_LIST_OBJECTS:
+    case S3_OP_LIST_OBJECTS_V2:
         if (ngx_http_s3_acl_reads(&rec->acl)) {
             return NGX_HTTP_S3_OK;
         }

@@ -15,9 +15,6 @@
 #include "s3_xml.h"
 
 
-#define NGX_HTTP_S3_CREATE_BUCKET_BODY  4096
-
-
 typedef struct {
     u_char                     name[S3_BUCKET_MAX_LEN];
     size_t                     len;
@@ -253,10 +250,6 @@ ngx_http_s3_create_bucket(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    if (ctx->store.journal == NULL) {
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_SERVICE_UNAVAILABLE);
-    }
-
     err = ngx_http_s3_acl_header(r, ctx, &ctx->rec.acl);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
@@ -267,8 +260,7 @@ ngx_http_s3_create_bucket(ngx_http_request_t *r)
     ctx->rec.owner.data = (char *) ctx->user.data;
     ctx->rec.owner.len = ctx->user.len;
 
-    return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_CREATE_BUCKET_BODY,
-                                     ngx_http_s3_create_bucket_parse);
+    return ngx_http_s3_read_xml_body(r, ngx_http_s3_create_bucket_parse);
 }
 
 
@@ -436,8 +428,7 @@ ngx_http_s3_delete_bucket(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY
-                                       |NGX_HTTP_S3_CHANGE, &rec);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &rec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -562,12 +553,12 @@ ngx_http_s3_bucket_attrs_run(ngx_http_s3_task_t *t)
 
     switch (ctx->op) {
 
-    case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
+    case S3_OP_PUT_BUCKET_ACL:
         which = S3_STORE_ATTR_ACL;
         break;
 
-    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
-    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
+    case S3_OP_PUT_BUCKET_TAGGING:
+    case S3_OP_DELETE_BUCKET_TAGGING:
         which = S3_STORE_ATTR_TAGS;
         break;
 
@@ -597,7 +588,7 @@ ngx_http_s3_bucket_attrs_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
     ngx_http_s3_notify(r);
 
     return ngx_http_s3_send_empty(r,
-               (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_CORS
-                || ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING)
+               (ctx->op == S3_OP_DELETE_BUCKET_CORS
+                || ctx->op == S3_OP_DELETE_BUCKET_TAGGING)
                ? NGX_HTTP_NO_CONTENT : NGX_HTTP_OK);
 }

@@ -41,13 +41,12 @@ ngx_http_s3_complete_upload(ngx_http_request_t *r)
     ngx_http_s3_err_e       err;
     ngx_http_s3_mpu_ctx_t  *m;
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_CHANGE, &m);
+    err = ngx_http_s3_mpu_start(r, 0, &m);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
-    return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_COMPLETE_MAX_BODY,
-                                     ngx_http_s3_complete_parse);
+    return ngx_http_s3_read_xml_body(r, ngx_http_s3_complete_parse);
 }
 
 

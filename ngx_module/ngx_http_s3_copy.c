@@ -34,9 +34,8 @@ static ngx_http_s3_err_e ngx_http_s3_copy_source(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_str_t *bucket, ngx_str_t *key);
 static ngx_http_s3_err_e ngx_http_s3_copy_conditions(ngx_http_request_t *r,
     s3_record_t *src);
-static ngx_http_s3_err_e ngx_http_s3_copy_directive(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, char *name, char *unknown,
-    ngx_uint_t *directive);
+static ngx_http_s3_err_e ngx_http_s3_copy_directive(ngx_http_s3_ctx_t *ctx,
+    ngx_table_elt_t *h, char *unknown, ngx_uint_t *directive);
 static ngx_http_s3_err_e ngx_http_s3_copy_record(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_store_copy_t *c);
 static ngx_http_s3_err_e ngx_http_s3_copy_range(ngx_http_request_t *r,
@@ -61,8 +60,7 @@ ngx_http_s3_copy_object(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY
-                                       |NGX_HTTP_S3_CHANGE, &brec);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &brec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
@@ -98,8 +96,7 @@ ngx_http_s3_upload_part_copy(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY
-                                   |NGX_HTTP_S3_CHANGE, &m);
+    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY, &m);
 
     if (err == NGX_HTTP_S3_OK) {
         err = ngx_http_s3_copy_range(r, m);
@@ -185,8 +182,7 @@ ngx_http_s3_copy_source(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     ngx_table_elt_t   *h;
     ngx_http_s3_err_e  err;
 
-    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-copy-source",
-                                sizeof("x-amz-copy-source") - 1);
+    h = ctx->headers[S3_HDR_COPY_SOURCE];
 
     p = h->value.data;
     last = p + h->value.len;
@@ -235,7 +231,8 @@ ngx_http_s3_copy_source(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     user = ctx->user;
     ctx->bucket = *bucket;
 
-    err = ngx_http_s3_check_bucket(r, ctx, &brec);
+    err = ngx_http_s3_check_bucket(r, ctx, &brec,
+                            ctx->headers[S3_HDR_SOURCE_EXPECTED_BUCKET_OWNER]);
 
     ctx->bucket = save;
     ctx->user = user;
@@ -249,20 +246,17 @@ ngx_http_s3_copy_source(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 static ngx_http_s3_err_e
 ngx_http_s3_copy_conditions(ngx_http_request_t *r, s3_record_t *src)
 {
-    ngx_http_s3_conditions_t  cond;
+    ngx_table_elt_t           **h;
+    ngx_http_s3_ctx_t          *ctx;
+    ngx_http_s3_conditions_t    cond;
 
-    cond.if_match = ngx_http_s3_find_header(r,
-                        (u_char *) "x-amz-copy-source-if-match",
-                        sizeof("x-amz-copy-source-if-match") - 1);
-    cond.if_unmodified_since = ngx_http_s3_find_header(r,
-                        (u_char *) "x-amz-copy-source-if-unmodified-since",
-                        sizeof("x-amz-copy-source-if-unmodified-since") - 1);
-    cond.if_none_match = ngx_http_s3_find_header(r,
-                        (u_char *) "x-amz-copy-source-if-none-match",
-                        sizeof("x-amz-copy-source-if-none-match") - 1);
-    cond.if_modified_since = ngx_http_s3_find_header(r,
-                        (u_char *) "x-amz-copy-source-if-modified-since",
-                        sizeof("x-amz-copy-source-if-modified-since") - 1);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+    h = ctx->headers;
+
+    cond.if_match = h[S3_HDR_COPY_SOURCE_IF_MATCH];
+    cond.if_unmodified_since = h[S3_HDR_COPY_SOURCE_IF_UNMODIFIED_SINCE];
+    cond.if_none_match = h[S3_HDR_COPY_SOURCE_IF_NONE_MATCH];
+    cond.if_modified_since = h[S3_HDR_COPY_SOURCE_IF_MODIFIED_SINCE];
 
     if (ngx_http_s3_conditions(&cond, src) != NGX_OK) {
         return NGX_HTTP_S3_PRECONDITION_FAILED;
@@ -275,14 +269,10 @@ ngx_http_s3_copy_conditions(ngx_http_request_t *r, s3_record_t *src)
 /* x-amz-metadata-directive, x-amz-tagging-directive: COPY or REPLACE */
 
 static ngx_http_s3_err_e
-ngx_http_s3_copy_directive(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    char *name, char *unknown, ngx_uint_t *directive)
+ngx_http_s3_copy_directive(ngx_http_s3_ctx_t *ctx, ngx_table_elt_t *h,
+    char *unknown, ngx_uint_t *directive)
 {
-    ngx_table_elt_t  *h;
-
     *directive = NGX_HTTP_S3_DIRECTIVE_COPY;
-
-    h = ngx_http_s3_find_header(r, (u_char *) name, ngx_strlen(name));
 
     if (h == NULL
         || (h->value.len == sizeof("COPY") - 1
@@ -319,13 +309,15 @@ ngx_http_s3_copy_record(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
     const s3_record_t  *src;
     ngx_http_s3_err_e   err;
 
-    err = ngx_http_s3_copy_directive(r, ctx, "x-amz-metadata-directive",
+    err = ngx_http_s3_copy_directive(ctx,
+                                     ctx->headers[S3_HDR_METADATA_DIRECTIVE],
                                      "Unknown metadata directive.", &meta);
 
     if (err == NGX_HTTP_S3_OK) {
-        err = ngx_http_s3_copy_directive(r, ctx, "x-amz-tagging-directive",
-                                         "Unknown tagging directive.",
-                                         &tagging);
+        err = ngx_http_s3_copy_directive(ctx,
+                                      ctx->headers[S3_HDR_TAGGING_DIRECTIVE],
+                                      "Unknown tagging directive.",
+                                      &tagging);
     }
 
     if (err != NGX_HTTP_S3_OK) {
@@ -401,8 +393,8 @@ ngx_http_s3_copy_range(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
     ngx_table_elt_t   *h;
     ngx_http_s3_ctx_t *ctx;
 
-    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-copy-source-range",
-                                sizeof("x-amz-copy-source-range") - 1);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+    h = ctx->headers[S3_HDR_COPY_SOURCE_RANGE];
     if (h == NULL) {
         return NGX_HTTP_S3_OK;
     }
@@ -427,7 +419,6 @@ ngx_http_s3_copy_range(ngx_http_request_t *r, ngx_http_s3_mpu_ctx_t *m)
         }
     }
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
     ngx_str_set(&ctx->message, "The x-amz-copy-source-range value must be "
                 "of the form bytes=first-last where first and last are the "
                 "zero-based offsets of the first and last bytes to copy");

@@ -84,13 +84,12 @@ ngx_http_s3_cors_header_filter(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
     if (ctx == NULL || r != r->main || ctx->bucket.len == 0
-        || ctx->op == NGX_HTTP_S3_OP_PREFLIGHT)
+        || ctx->op == S3_OP_PREFLIGHT)
     {
         return ngx_http_next_header_filter(r);
     }
 
-    origin = ngx_http_s3_find_header(r, (u_char *) "origin",
-                                     sizeof("origin") - 1);
+    origin = ctx->headers[S3_HDR_ORIGIN];
     if (origin == NULL) {
         return ngx_http_next_header_filter(r);
     }
@@ -135,8 +134,7 @@ ngx_http_s3_preflight(ngx_http_request_t *r)
         r->keepalive = 0;
     }
 
-    origin = ngx_http_s3_find_header(r, (u_char *) "origin",
-                                     sizeof("origin") - 1);
+    origin = ctx->headers[S3_HDR_ORIGIN];
     if (origin == NULL) {
         ngx_str_set(&ctx->message,
                     "Insufficient information. Origin request header "
@@ -144,9 +142,7 @@ ngx_http_s3_preflight(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_BAD_REQUEST);
     }
 
-    method = ngx_http_s3_find_header(r,
-                 (u_char *) "access-control-request-method",
-                 sizeof("access-control-request-method") - 1);
+    method = ctx->headers[S3_HDR_AC_REQUEST_METHOD];
     if (method == NULL) {
         ngx_str_set(&ctx->message,
                     "Invalid Access-Control-Request-Method: null");
@@ -174,9 +170,7 @@ ngx_http_s3_preflight(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_ACCESS_FORBIDDEN);
     }
 
-    headers = ngx_http_s3_find_header(r,
-                  (u_char *) "access-control-request-headers",
-                  sizeof("access-control-request-headers") - 1);
+    headers = ctx->headers[S3_HDR_AC_REQUEST_HEADERS];
 
     req.origin.data = (char *) origin->value.data;
     req.origin.len = origin->value.len;
@@ -380,13 +374,12 @@ ngx_http_s3_put_bucket_cors(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_CHANGE, &rec);
+    err = ngx_http_s3_start_op(r, ctx, 0, &rec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
-    return ngx_http_s3_read_xml_body_md5(r, S3_CORS_MAX_LEN,
-                                         ngx_http_s3_cors_parse);
+    return ngx_http_s3_read_xml_body_md5(r, ngx_http_s3_cors_parse);
 }
 
 
@@ -514,8 +507,7 @@ ngx_http_s3_delete_bucket_cors(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY
-                                       |NGX_HTTP_S3_CHANGE, &rec);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &rec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

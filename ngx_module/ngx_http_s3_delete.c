@@ -19,14 +19,6 @@
 
 #define NGX_HTTP_S3_DELETE_MAX_KEYS  1000
 
-/*
- * The longest body worth reading: every key of S3_KEY_MAX_LEN bytes
- * written with six-byte references ("&quot;", "&#x1F;"), with room for
- * the markup and a version id around it.
- */
-#define NGX_HTTP_S3_DELETE_MAX_BODY                                          \
-    (NGX_HTTP_S3_DELETE_MAX_KEYS * (6 * S3_KEY_MAX_LEN + 1024))
-
 
 /* one key's outcome */
 typedef struct {
@@ -66,13 +58,12 @@ ngx_http_s3_delete_objects(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_CHANGE, &brec);
+    err = ngx_http_s3_start_op(r, ctx, 0, &brec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
-    return ngx_http_s3_read_xml_body_md5(r, NGX_HTTP_S3_DELETE_MAX_BODY,
-                                         ngx_http_s3_delete_parse);
+    return ngx_http_s3_read_xml_body_md5(r, ngx_http_s3_delete_parse);
 }
 
 

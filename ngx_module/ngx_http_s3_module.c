@@ -17,9 +17,13 @@
 static ngx_int_t ngx_http_s3_handler(ngx_http_request_t *r);
 static ngx_http_s3_err_e ngx_http_s3_dispatch(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
-static void ngx_http_s3_route(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx);
-static ngx_int_t ngx_http_s3_run(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx);
+static unsigned ngx_http_s3_method(ngx_uint_t method);
+static unsigned ngx_http_s3_args(ngx_http_s3_ctx_t *ctx, ngx_str_t *part);
+static ngx_http_s3_err_e ngx_http_s3_check_op(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, const s3_op_t *op, unsigned args,
+    ngx_str_t *part);
+static ngx_http_s3_err_e ngx_http_s3_part_number(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_str_t *value);
 
 static char *ngx_http_s3_store(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -142,45 +146,15 @@ ngx_module_t  ngx_http_s3_module = {
 };
 
 
-/* the operations a subresource of a bucket or an object names */
+/* each operation's handler, in s3_op_list.h's order: s3_op_e indexes it */
 
-typedef struct {
-    ngx_str_t                  subresource;
-    ngx_uint_t                 method;
-    ngx_uint_t                 object;        /* 1: a key, 0: a bucket */
-    ngx_http_s3_op_e           op;
-} ngx_http_s3_route_t;
-
-
-static ngx_http_s3_route_t  ngx_http_s3_routes[] = {
-
-    { ngx_string("tagging"), NGX_HTTP_GET, 1,
-      NGX_HTTP_S3_OP_GET_OBJECT_TAGGING },
-    { ngx_string("tagging"), NGX_HTTP_PUT, 1,
-      NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING },
-    { ngx_string("tagging"), NGX_HTTP_DELETE, 1,
-      NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING },
-    { ngx_string("acl"), NGX_HTTP_GET, 1, NGX_HTTP_S3_OP_GET_OBJECT_ACL },
-    { ngx_string("acl"), NGX_HTTP_PUT, 1, NGX_HTTP_S3_OP_PUT_OBJECT_ACL },
-
-    { ngx_string("delete"), NGX_HTTP_POST, 0,
-      NGX_HTTP_S3_OP_DELETE_OBJECTS },
-    { ngx_string("location"), NGX_HTTP_GET, 0,
-      NGX_HTTP_S3_OP_GET_BUCKET_LOCATION },
-    { ngx_string("tagging"), NGX_HTTP_GET, 0,
-      NGX_HTTP_S3_OP_GET_BUCKET_TAGGING },
-    { ngx_string("tagging"), NGX_HTTP_PUT, 0,
-      NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING },
-    { ngx_string("tagging"), NGX_HTTP_DELETE, 0,
-      NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING },
-    { ngx_string("acl"), NGX_HTTP_GET, 0, NGX_HTTP_S3_OP_GET_BUCKET_ACL },
-    { ngx_string("acl"), NGX_HTTP_PUT, 0, NGX_HTTP_S3_OP_PUT_BUCKET_ACL },
-    { ngx_string("cors"), NGX_HTTP_GET, 0, NGX_HTTP_S3_OP_GET_BUCKET_CORS },
-    { ngx_string("cors"), NGX_HTTP_PUT, 0, NGX_HTTP_S3_OP_PUT_BUCKET_CORS },
-    { ngx_string("cors"), NGX_HTTP_DELETE, 0,
-      NGX_HTTP_S3_OP_DELETE_BUCKET_CORS },
-
-    { ngx_null_string, 0, 0, NGX_HTTP_S3_OP_NONE }
+static ngx_http_handler_pt  ngx_http_s3_handlers[S3_OP_LAST] = {
+    NULL,
+#define S3_OP(id, action, method, target, args, headers, consumes, flags,   \
+              body_max, honours, handler)                                    \
+    handler,
+#include "s3_op_list.h"
+#undef S3_OP
 };
 
 
@@ -209,103 +183,158 @@ ngx_http_s3_handler(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
 
+    ngx_http_s3_read_headers(r, ctx);
+
     err = ngx_http_s3_parse_request(r, ctx);
-    if (err != NGX_HTTP_S3_OK) {
-        return ngx_http_s3_send_error(r, err);
-    }
 
     /* a CORS preflight is never signed */
 
-    if (r->method != NGX_HTTP_OPTIONS) {
+    if (err == NGX_HTTP_S3_OK && r->method != NGX_HTTP_OPTIONS) {
         err = ngx_http_s3_authenticate(r, ctx);
-        if (err != NGX_HTTP_S3_OK) {
-            return ngx_http_s3_send_error(r, err);
-        }
     }
 
-    err = ngx_http_s3_dispatch(r, ctx);
-
-    if (err == NGX_HTTP_S3_OK && ctx->anonymous) {
-        err = ngx_http_s3_auth_anonymous(r, ctx);
+    if (err == NGX_HTTP_S3_OK) {
+        err = ngx_http_s3_dispatch(r, ctx);
     }
 
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
-    return ngx_http_s3_run(r, ctx);
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "s3 operation: %s", s3_ops[ctx->op].action);
+
+    return ngx_http_s3_handlers[ctx->op](r);
 }
 
+
+/*
+ * The request's operation into ctx->op: its row in s3_op_list.h, then
+ * what the row says of the request (ngx_http_s3_check_op()).  No row:
+ * a method none has, or anything but ListBuckets without a bucket, is
+ * 405 MethodNotAllowed; the rest (POST without ?delete, ?uploads or
+ * ?uploadId) 501 NotImplemented.
+ */
 
 static ngx_http_s3_err_e
 ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    ngx_uint_t         bucket, key;
-    ngx_http_s3_err_e  err;
+    unsigned         method, target, args;
+    ngx_str_t        part;
+    const s3_op_t   *op;
 
-    bucket = (ctx->bucket.len != 0);
-    key = (ctx->key.len != 0);
+    method = ngx_http_s3_method(r->method);
 
-    switch (r->method) {
+    target = (ctx->bucket.len == 0) ? S3_TARGET_SERVICE
+             : (ctx->key.len == 0) ? S3_TARGET_BUCKET : S3_TARGET_OBJECT;
 
+    args = ngx_http_s3_args(ctx, &part);
+
+    op = s3_op_match(method, target, args, ctx->header_bits);
+
+    if (op == NULL) {
+        return (target == S3_TARGET_SERVICE || !s3_op_method_known(method))
+               ? NGX_HTTP_S3_METHOD_NOT_ALLOWED
+               : NGX_HTTP_S3_NOT_IMPLEMENTED;
+    }
+
+    ctx->op = op->id;
+
+    return ngx_http_s3_check_op(r, ctx, op, args, &part);
+}
+
+
+static unsigned
+ngx_http_s3_method(ngx_uint_t method)
+{
+    switch (method) {
     case NGX_HTTP_GET:
-        ctx->op = key ? NGX_HTTP_S3_OP_GET_OBJECT
-                      : (bucket ? NGX_HTTP_S3_OP_LIST_OBJECTS
-                                : NGX_HTTP_S3_OP_LIST_BUCKETS);
-        break;
-
+        return S3_METHOD_GET;
     case NGX_HTTP_HEAD:
-        ctx->op = key ? NGX_HTTP_S3_OP_HEAD_OBJECT
-                      : NGX_HTTP_S3_OP_HEAD_BUCKET;
-        break;
-
+        return S3_METHOD_HEAD;
     case NGX_HTTP_PUT:
-        ctx->op = key ? NGX_HTTP_S3_OP_PUT_OBJECT
-                      : NGX_HTTP_S3_OP_CREATE_BUCKET;
-        break;
-
-    case NGX_HTTP_DELETE:
-        ctx->op = key ? NGX_HTTP_S3_OP_DELETE_OBJECT
-                      : NGX_HTTP_S3_OP_DELETE_BUCKET;
-        break;
-
+        return S3_METHOD_PUT;
     case NGX_HTTP_POST:
-        ctx->op = NGX_HTTP_S3_OP_NONE;
-        break;
-
+        return S3_METHOD_POST;
+    case NGX_HTTP_DELETE:
+        return S3_METHOD_DELETE;
     case NGX_HTTP_OPTIONS:
-        ctx->op = NGX_HTTP_S3_OP_PREFLIGHT;
-        break;
-
+        return S3_METHOD_OPTIONS;
     default:
-        return NGX_HTTP_S3_METHOD_NOT_ALLOWED;
+        return 0;
+    }
+}
+
+
+/*
+ * The known query arguments present (S3_ARG_*); the first ?uploadId's
+ * value goes to ctx->upload_id, the first ?partNumber's to part.
+ */
+
+static unsigned
+ngx_http_s3_args(ngx_http_s3_ctx_t *ctx, ngx_str_t *part)
+{
+    unsigned            args, a;
+    ngx_uint_t          i;
+    ngx_http_s3_arg_t  *arg;
+
+    args = 0;
+    arg = ctx->args.elts;
+
+    for (i = 0; i < ctx->args.nelts; i++) {
+        a = s3_op_arg((char *) arg[i].name.data, arg[i].name.len);
+
+        if (a == 0 || (args & a)) {
+            continue;
+        }
+
+        if (a == S3_ARG_UPLOAD_ID) {
+            ctx->upload_id = arg[i].value;
+
+        } else if (a == S3_ARG_PART_NUMBER) {
+            *part = arg[i].value;
+        }
+
+        args |= a;
     }
 
-    if (!bucket && ctx->op != NGX_HTTP_S3_OP_LIST_BUCKETS) {
-        return NGX_HTTP_S3_METHOD_NOT_ALLOWED;
-    }
+    return args;
+}
 
-    err = ngx_http_s3_mpu_dispatch(r, ctx);
-    if (err != NGX_HTTP_S3_OK) {
-        return err;
-    }
 
-    ngx_http_s3_route(r, ctx);
+/*
+ * What the row says of the request: its ?partNumber, the subresources it
+ * does not implement, the bucket name and key, whether an anonymous
+ * requester may try it, the headers it does not implement (before any
+ * byte is read or stored), and whether a worker without a journal may do
+ * it.
+ */
 
-    if (ctx->op == NGX_HTTP_S3_OP_NONE) {
-        return NGX_HTTP_S3_NOT_IMPLEMENTED;
-    }
+static ngx_http_s3_err_e
+ngx_http_s3_check_op(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    const s3_op_t *op, unsigned args, ngx_str_t *part)
+{
+    int  hdr;
 
-    if (ctx->op < NGX_HTTP_S3_OP_CREATE_UPLOAD && ctx->part_number == 0
-        && ngx_http_s3_has_subresource(ctx))
+    if ((args & S3_ARG_PART_NUMBER) && (op->consumes & S3_ARG_PART_NUMBER)
+        && ngx_http_s3_part_number(r, ctx, part) != NGX_HTTP_S3_OK)
     {
+        return NGX_HTTP_S3_INVALID_ARGUMENT;
+    }
+
+    if ((op->flags & S3_OP_NEEDS_PART) && !(args & S3_ARG_PART_NUMBER)) {
+        ngx_str_set(&ctx->message, "This operation needs a partNumber.");
+        return NGX_HTTP_S3_INVALID_ARGUMENT;
+    }
+
+    if (s3_op_refused_arg(op, args)) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "s3 subresource \"%V\" is not implemented",
-                      &ctx->query);
+                      "s3 subresource of %s in \"%V\" is not implemented",
+                      op->action, &ctx->query);
         return NGX_HTTP_S3_NOT_IMPLEMENTED;
     }
 
-    if (bucket
+    if (ctx->bucket.len
         && !s3_bucket_name_valid((char *) ctx->bucket.data, ctx->bucket.len))
     {
         return NGX_HTTP_S3_INVALID_BUCKET_NAME;
@@ -315,150 +344,45 @@ ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return NGX_HTTP_S3_KEY_TOO_LONG;
     }
 
+    if (ctx->anonymous && !(op->flags & S3_OP_ANONYMOUS)) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 anonymous %s denied", op->action);
+        return NGX_HTTP_S3_ACCESS_DENIED;
+    }
+
+    hdr = s3_op_refused_header(op, ctx->header_bits);
+    if (hdr >= 0) {
+        return ngx_http_s3_refuse_header(r, ctx, (s3_hdr_e) hdr);
+    }
+
+    if ((op->flags & S3_OP_CHANGE) && ctx->store.journal == NULL) {
+        return NGX_HTTP_S3_SERVICE_UNAVAILABLE;
+    }
+
     return NGX_HTTP_S3_OK;
 }
 
 
-/*
- * A plain operation becomes the one its subresource names, and a PUT of
- * an object with x-amz-copy-source a CopyObject; subresources left over
- * are refused by the caller as not implemented.
- */
-
-static void
-ngx_http_s3_route(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
+static ngx_http_s3_err_e
+ngx_http_s3_part_number(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    ngx_str_t *value)
 {
-    ngx_uint_t            object;
-    ngx_http_s3_route_t  *rt;
+    ngx_int_t  n;
 
-    if (ctx->op >= NGX_HTTP_S3_OP_CREATE_UPLOAD || ctx->part_number) {
-        return;
+    n = (value->len > 0 && value->len <= 5)
+        ? ngx_atoi(value->data, value->len) : NGX_ERROR;
+
+    if (n < 1 || n > S3_PART_NUMBER_MAX) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 invalid partNumber \"%V\"", value);
+        ngx_str_set(&ctx->message, "Part number must be an integer between "
+                    "1 and 10000, inclusive");
+        return NGX_HTTP_S3_INVALID_ARGUMENT;
     }
 
-    object = (ctx->key.len != 0);
+    ctx->part_number = n;
 
-    for (rt = ngx_http_s3_routes; rt->subresource.len; rt++) {
-        if (rt->method == r->method && rt->object == object
-            && ngx_http_s3_query_arg(ctx, (char *) rt->subresource.data,
-                                     NULL))
-        {
-            ctx->op = rt->op;
-            return;
-        }
-    }
-
-    if (ctx->op == NGX_HTTP_S3_OP_PUT_OBJECT
-        && ngx_http_s3_find_header(r, (u_char *) "x-amz-copy-source",
-                                   sizeof("x-amz-copy-source") - 1)
-           != NULL)
-    {
-        ctx->op = NGX_HTTP_S3_OP_COPY_OBJECT;
-    }
-}
-
-
-static ngx_int_t
-ngx_http_s3_run(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
-{
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "s3 operation: %d", (int) ctx->op);
-
-    switch (ctx->op) {
-
-    case NGX_HTTP_S3_OP_LIST_BUCKETS:
-        return ngx_http_s3_list_buckets(r);
-
-    case NGX_HTTP_S3_OP_CREATE_BUCKET:
-        return ngx_http_s3_create_bucket(r);
-
-    case NGX_HTTP_S3_OP_HEAD_BUCKET:
-        return ngx_http_s3_head_bucket(r);
-
-    case NGX_HTTP_S3_OP_DELETE_BUCKET:
-        return ngx_http_s3_delete_bucket(r);
-
-    case NGX_HTTP_S3_OP_LIST_OBJECTS:
-        return ngx_http_s3_list_objects(r);
-
-    case NGX_HTTP_S3_OP_PUT_OBJECT:
-        return ngx_http_s3_put_object(r);
-
-    case NGX_HTTP_S3_OP_GET_OBJECT:
-    case NGX_HTTP_S3_OP_HEAD_OBJECT:
-        return ngx_http_s3_get_object(r);
-
-    case NGX_HTTP_S3_OP_DELETE_OBJECT:
-        return ngx_http_s3_delete_object(r);
-
-    case NGX_HTTP_S3_OP_CREATE_UPLOAD:
-        return ngx_http_s3_create_upload(r);
-
-    case NGX_HTTP_S3_OP_UPLOAD_PART:
-        return ngx_http_s3_put_object(r);
-
-    case NGX_HTTP_S3_OP_UPLOAD_PART_COPY:
-        return ngx_http_s3_upload_part_copy(r);
-
-    case NGX_HTTP_S3_OP_COMPLETE_UPLOAD:
-        return ngx_http_s3_complete_upload(r);
-
-    case NGX_HTTP_S3_OP_ABORT_UPLOAD:
-        return ngx_http_s3_abort_upload(r);
-
-    case NGX_HTTP_S3_OP_LIST_PARTS:
-        return ngx_http_s3_list_parts(r);
-
-    case NGX_HTTP_S3_OP_LIST_UPLOADS:
-        return ngx_http_s3_list_objects(r);    /* repld reads ?uploads */
-
-    case NGX_HTTP_S3_OP_COPY_OBJECT:
-        return ngx_http_s3_copy_object(r);
-
-    case NGX_HTTP_S3_OP_GET_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_GET_BUCKET_TAGGING:
-        return ngx_http_s3_get_tagging(r);
-
-    case NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING:
-        return ngx_http_s3_put_tagging(r);
-
-    case NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING:
-    case NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING:
-        return ngx_http_s3_delete_tagging(r);
-
-    case NGX_HTTP_S3_OP_GET_BUCKET_LOCATION:
-        return ngx_http_s3_get_bucket_location(r);
-
-    case NGX_HTTP_S3_OP_GET_BUCKET_ACL:
-        return ngx_http_s3_get_bucket_acl(r);
-
-    case NGX_HTTP_S3_OP_GET_OBJECT_ACL:
-        return ngx_http_s3_get_object_acl(r);
-
-    case NGX_HTTP_S3_OP_PUT_BUCKET_ACL:
-    case NGX_HTTP_S3_OP_PUT_OBJECT_ACL:
-        return ngx_http_s3_put_acl(r);
-
-    case NGX_HTTP_S3_OP_PUT_BUCKET_CORS:
-        return ngx_http_s3_put_bucket_cors(r);
-
-    case NGX_HTTP_S3_OP_GET_BUCKET_CORS:
-        return ngx_http_s3_get_bucket_cors(r);
-
-    case NGX_HTTP_S3_OP_DELETE_BUCKET_CORS:
-        return ngx_http_s3_delete_bucket_cors(r);
-
-    case NGX_HTTP_S3_OP_PREFLIGHT:
-        return ngx_http_s3_preflight(r);
-
-    case NGX_HTTP_S3_OP_DELETE_OBJECTS:
-        return ngx_http_s3_delete_objects(r);
-
-    default:
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "s3 operation %d has no handler", (int) ctx->op);
-        return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
-    }
+    return NGX_HTTP_S3_OK;
 }
 
 

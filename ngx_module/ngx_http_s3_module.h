@@ -22,6 +22,7 @@
 #include "s3_hlc.h"
 #include "s3_journal.h"
 #include "s3_listproto.h"
+#include "s3_op.h"
 #include "s3_place.h"
 #include "s3_record.h"
 #include "s3_sigv4.h"
@@ -42,7 +43,6 @@
 
 /* ngx_http_s3_start_op() flags */
 #define NGX_HTTP_S3_DISCARD_BODY     0x01     /* the body is not ours */
-#define NGX_HTTP_S3_CHANGE           0x02     /* a change: needs a journal */
 #define NGX_HTTP_S3_ETAG_LEN         (2 * S3_MD5_LEN + 3 + NGX_SIZE_T_LEN)
 #define NGX_HTTP_S3_ISO8601_LEN      (sizeof("2009-10-12T17:50:30.000Z") - 1)
 
@@ -104,44 +104,6 @@ typedef enum {
     NGX_HTTP_S3_USER_KEY_MUST_BE_SPECIFIED,
     NGX_HTTP_S3_ERR_LAST
 } ngx_http_s3_err_e;
-
-
-typedef enum {
-    NGX_HTTP_S3_OP_NONE = 0,
-    NGX_HTTP_S3_OP_LIST_BUCKETS,
-    NGX_HTTP_S3_OP_CREATE_BUCKET,
-    NGX_HTTP_S3_OP_HEAD_BUCKET,
-    NGX_HTTP_S3_OP_DELETE_BUCKET,
-    NGX_HTTP_S3_OP_LIST_OBJECTS,
-    NGX_HTTP_S3_OP_PUT_OBJECT,
-    NGX_HTTP_S3_OP_GET_OBJECT,
-    NGX_HTTP_S3_OP_HEAD_OBJECT,
-    NGX_HTTP_S3_OP_DELETE_OBJECT,
-    NGX_HTTP_S3_OP_CREATE_UPLOAD,
-    NGX_HTTP_S3_OP_UPLOAD_PART,
-    NGX_HTTP_S3_OP_UPLOAD_PART_COPY,
-    NGX_HTTP_S3_OP_COMPLETE_UPLOAD,
-    NGX_HTTP_S3_OP_ABORT_UPLOAD,
-    NGX_HTTP_S3_OP_LIST_PARTS,
-    NGX_HTTP_S3_OP_LIST_UPLOADS,
-    NGX_HTTP_S3_OP_COPY_OBJECT,
-    NGX_HTTP_S3_OP_DELETE_OBJECTS,
-    NGX_HTTP_S3_OP_GET_OBJECT_TAGGING,
-    NGX_HTTP_S3_OP_PUT_OBJECT_TAGGING,
-    NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING,
-    NGX_HTTP_S3_OP_GET_OBJECT_ACL,
-    NGX_HTTP_S3_OP_PUT_OBJECT_ACL,
-    NGX_HTTP_S3_OP_GET_BUCKET_LOCATION,
-    NGX_HTTP_S3_OP_GET_BUCKET_TAGGING,
-    NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING,
-    NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING,
-    NGX_HTTP_S3_OP_GET_BUCKET_ACL,
-    NGX_HTTP_S3_OP_PUT_BUCKET_ACL,
-    NGX_HTTP_S3_OP_GET_BUCKET_CORS,
-    NGX_HTTP_S3_OP_PUT_BUCKET_CORS,
-    NGX_HTTP_S3_OP_DELETE_BUCKET_CORS,
-    NGX_HTTP_S3_OP_PREFLIGHT                  /* OPTIONS: CORS */
-} ngx_http_s3_op_e;
 
 
 /* one per distinct s3_store path; journal is per worker */
@@ -236,7 +198,7 @@ typedef ngx_int_t (*ngx_http_s3_xml_body_pt)(ngx_http_request_t *r,
 
 
 typedef struct {
-    ngx_http_s3_op_e           op;
+    s3_op_e                    op;            /* its row: s3_ops[op] */
     ngx_str_t                  bucket;        /* decoded */
     ngx_str_t                  key;           /* decoded, may hold NULs */
     ngx_str_t                  path;          /* raw path, no query */
@@ -262,7 +224,6 @@ typedef struct {
 
     /* ngx_http_s3_read_xml_body() */
     ngx_http_s3_xml_body_pt    xml_handler;
-    size_t                     xml_max;
 
     /* ListObjects: ngx_http_s3_list_ctx_t */
     void                      *list;
@@ -272,6 +233,13 @@ typedef struct {
     void                      *parts;         /* GET: ngx_http_s3_parts_t */
     ngx_str_t                  upload_id;     /* ?uploadId */
     ngx_uint_t                 part_number;   /* ?partNumber, 0: none */
+
+    /* the headers the operations read, filed in one walk: the first of
+       each s3_hdr_e, and which are present (of S3_HDR_NOT_IMPLEMENTED,
+       only those whose value asks for what is not done) */
+    ngx_table_elt_t           *headers[S3_HDR_LAST];
+    uint64_t                   header_bits;
+    ngx_uint_t                 checksums;     /* x-amz-checksum-<algo> */
 
     /* PutObject */
     s3_record_t                rec;
@@ -356,23 +324,24 @@ void ngx_http_s3_root_init_module(ngx_cycle_t *cycle,
 /* ngx_http_s3_request.c */
 ngx_http_s3_err_e ngx_http_s3_parse_request(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
-ngx_table_elt_t *ngx_http_s3_find_header(ngx_http_request_t *r,
-    u_char *name, size_t len);
-ngx_uint_t ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx);
 ngx_uint_t ngx_http_s3_query_arg(ngx_http_s3_ctx_t *ctx, char *name,
     ngx_str_t *value);
 ngx_http_s3_err_e ngx_http_s3_start_op(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, ngx_uint_t flags, s3_record_t *brec);
 ngx_http_s3_err_e ngx_http_s3_check_bucket(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
+    ngx_http_s3_ctx_t *ctx, s3_record_t *rec, ngx_table_elt_t *owner);
+
+/* ngx_http_s3_headers.c */
+void ngx_http_s3_read_headers(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_http_s3_err_e ngx_http_s3_refuse_header(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, s3_hdr_e hdr);
 
 /* ngx_http_s3_auth.c */
 ngx_http_s3_err_e ngx_http_s3_authenticate(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 ngx_int_t ngx_http_s3_auth_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
-ngx_http_s3_err_e ngx_http_s3_auth_anonymous(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx);
 ngx_uint_t ngx_http_s3_owns(ngx_http_s3_ctx_t *ctx, s3_record_t *brec);
 ngx_http_s3_err_e ngx_http_s3_auth_bucket(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
@@ -450,9 +419,15 @@ ngx_http_s3_err_e ngx_http_s3_body_finish(ngx_http_request_t *r,
 void ngx_http_s3_body_keep(ngx_http_request_t *r, ngx_http_s3_body_t *body);
 void ngx_http_s3_body_remove(ngx_http_request_t *r,
     ngx_http_s3_body_t *body);
-ngx_int_t ngx_http_s3_set_checksum(ngx_http_request_t *r, s3_record_t *rec);
 ngx_http_s3_err_e ngx_http_s3_payload_hash_check(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, u_char *sha256);
+
+/* ngx_http_s3_checksum.c */
+ngx_http_s3_err_e ngx_http_s3_checksum_start(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
+ngx_http_s3_err_e ngx_http_s3_checksum_finish(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, ngx_http_s3_body_t *body);
+ngx_int_t ngx_http_s3_set_checksum(ngx_http_request_t *r, s3_record_t *rec);
 ngx_http_s3_err_e ngx_http_s3_cksum_header(ngx_http_request_t *r,
     ngx_table_elt_t **found);
 ngx_http_s3_err_e ngx_http_s3_cksum_invalid(ngx_http_request_t *r,
@@ -462,8 +437,6 @@ ngx_http_s3_err_e ngx_http_s3_cksum_mismatch(ngx_http_request_t *r,
 ngx_int_t ngx_http_s3_checksum_out(ngx_http_request_t *r, s3_record_t *rec);
 
 /* ngx_http_s3_multipart.c */
-ngx_http_s3_err_e ngx_http_s3_mpu_dispatch(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx);
 ngx_int_t ngx_http_s3_create_upload(ngx_http_request_t *r);
 ngx_http_s3_err_e ngx_http_s3_part_check(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
@@ -530,9 +503,9 @@ u_char *ngx_http_s3_xml_time(u_char *p, uint64_t ms);
 ngx_int_t ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
 ngx_int_t ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status);
-ngx_int_t ngx_http_s3_read_xml_body(ngx_http_request_t *r, size_t max,
+ngx_int_t ngx_http_s3_read_xml_body(ngx_http_request_t *r,
     ngx_http_s3_xml_body_pt handler);
-ngx_int_t ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r, size_t max,
+ngx_int_t ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r,
     ngx_http_s3_xml_body_pt handler);
 
 /* ngx_http_s3_task.c */

@@ -2,7 +2,7 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * The multipart upload family's dispatch, CreateMultipartUpload,
+ * The multipart upload family: CreateMultipartUpload,
  * UploadPart's upload check (its body takes PutObject's path,
  * ngx_http_s3_put.c), AbortMultipartUpload and ListParts.  Completion is
  * in ngx_http_s3_complete.c, UploadPartCopy in ngx_http_s3_copy.c, GET and
@@ -23,8 +23,6 @@
 #define NGX_HTTP_S3_MAX_PARTS_LIST   1000
 
 
-static ngx_http_s3_err_e ngx_http_s3_part_number(ngx_http_request_t *r,
-    ngx_http_s3_ctx_t *ctx, ngx_str_t *value);
 static ngx_http_s3_err_e ngx_http_s3_create_headers(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx, s3_record_t *rec);
 static ngx_http_s3_err_e ngx_http_s3_create_checksum_type(
@@ -54,112 +52,6 @@ static ngx_str_t  ngx_http_s3_checksums[] = {
     ngx_string("SHA256"),
     ngx_null_string
 };
-
-
-/* dispatch */
-
-
-/*
- * Turns (method, ?uploads, ?uploadId, ?partNumber) on a key into a
- * multipart operation, or sets ctx->part_number for GET and HEAD; a GET
- * of a bucket with ?uploads is ListMultipartUploads, which repld answers.
- */
-
-ngx_http_s3_err_e
-ngx_http_s3_mpu_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
-{
-    ngx_str_t   number;
-    ngx_uint_t  uploads, id, part;
-
-    uploads = ngx_http_s3_query_arg(ctx, "uploads", NULL);
-
-    if (ctx->key.len == 0) {
-        if (uploads && ctx->op == NGX_HTTP_S3_OP_LIST_OBJECTS) {
-            ctx->op = NGX_HTTP_S3_OP_LIST_UPLOADS;
-        }
-
-        return NGX_HTTP_S3_OK;
-    }
-
-    id = ngx_http_s3_query_arg(ctx, "uploadId", &ctx->upload_id);
-    part = ngx_http_s3_query_arg(ctx, "partNumber", &number);
-
-    if (part && (r->method != NGX_HTTP_PUT || id)) {
-        if (ngx_http_s3_part_number(r, ctx, &number) != NGX_HTTP_S3_OK) {
-            return NGX_HTTP_S3_INVALID_ARGUMENT;
-        }
-    }
-
-    switch (r->method) {
-
-    case NGX_HTTP_POST:
-        if (id) {
-            ctx->op = NGX_HTTP_S3_OP_COMPLETE_UPLOAD;
-
-        } else if (uploads) {
-            ctx->op = NGX_HTTP_S3_OP_CREATE_UPLOAD;
-        }
-
-        break;
-
-    case NGX_HTTP_PUT:
-        if (!id) {
-            break;
-        }
-
-        if (!part) {
-            ngx_str_set(&ctx->message, "This operation needs a partNumber.");
-            return NGX_HTTP_S3_INVALID_ARGUMENT;
-        }
-
-        ctx->op = (ngx_http_s3_find_header(r, (u_char *) "x-amz-copy-source",
-                                           sizeof("x-amz-copy-source") - 1)
-                   != NULL)
-                  ? NGX_HTTP_S3_OP_UPLOAD_PART_COPY
-                  : NGX_HTTP_S3_OP_UPLOAD_PART;
-        break;
-
-    case NGX_HTTP_DELETE:
-        if (id) {
-            ctx->op = NGX_HTTP_S3_OP_ABORT_UPLOAD;
-        }
-
-        break;
-
-    case NGX_HTTP_GET:
-        if (id) {
-            ctx->op = NGX_HTTP_S3_OP_LIST_PARTS;
-            ctx->part_number = 0;
-        }
-
-        break;
-    }
-
-    return NGX_HTTP_S3_OK;
-}
-
-
-static ngx_http_s3_err_e
-ngx_http_s3_part_number(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    ngx_str_t *value)
-{
-    ngx_int_t  n;
-
-    n = (value->len > 0 && value->len <= 5)
-        ? ngx_atoi(value->data, value->len) : NGX_ERROR;
-
-    if (n < 1 || n > S3_PART_NUMBER_MAX) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "s3 invalid partNumber \"%V\"", value);
-        ngx_str_set(&ctx->message, "Part number must be an integer between "
-                    "1 and 10000, inclusive");
-        return NGX_HTTP_S3_INVALID_ARGUMENT;
-    }
-
-    ctx->part_number = n;
-
-    return NGX_HTTP_S3_OK;
-}
 
 
 /*
@@ -216,8 +108,7 @@ ngx_http_s3_create_upload(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY
-                                   |NGX_HTTP_S3_CHANGE, &m);
+    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY, &m);
 
     if (err == NGX_HTTP_S3_OK) {
         err = ngx_http_s3_create_headers(r, ctx, &m->rec);
@@ -257,8 +148,7 @@ ngx_http_s3_create_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
 
     rec->acl = ctx->rec.acl;
 
-    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-checksum-algorithm",
-                                sizeof("x-amz-checksum-algorithm") - 1);
+    h = ctx->headers[S3_HDR_CHECKSUM_ALGORITHM];
     if (h != NULL) {
         for (s = ngx_http_s3_checksums; s->len; s++) {
             if (s->len == h->value.len
@@ -298,8 +188,7 @@ ngx_http_s3_create_checksum_type(ngx_http_request_t *r,
 
     algo = s3_cksum_algo(rec->checksum.data, rec->checksum.len);
 
-    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-checksum-type",
-                                sizeof("x-amz-checksum-type") - 1);
+    h = ctx->headers[S3_HDR_CHECKSUM_TYPE];
 
     if (h == NULL) {
         full = (algo == S3_CKSUM_CRC64NVME);
@@ -500,8 +389,7 @@ ngx_http_s3_abort_upload(ngx_http_request_t *r)
     ngx_http_s3_err_e       err;
     ngx_http_s3_mpu_ctx_t  *m;
 
-    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY
-                                   |NGX_HTTP_S3_CHANGE, &m);
+    err = ngx_http_s3_mpu_start(r, NGX_HTTP_S3_DISCARD_BODY, &m);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

@@ -19,10 +19,6 @@
 #include "s3_xml.h"
 
 
-/* 10,000 parts with a checksum each, written with room to spare */
-#define NGX_HTTP_S3_COMPLETE_MAX_BODY  (4 * 1024 * 1024)
-
-
 typedef struct {
     s3_store_t                *store;         /* the request's */
     s3_xml_complete_t          xml;           /* complete: as sent */

@@ -781,8 +781,7 @@ ngx_http_s3_delete_object(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY
-                                       |NGX_HTTP_S3_CHANGE, &brec);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &brec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }

@@ -21,7 +21,8 @@ static ngx_http_s3_err_e ngx_http_s3_put_check(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
 static ngx_http_s3_err_e ngx_http_s3_put_cond(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
-static ngx_http_s3_err_e ngx_http_s3_storage_class(ngx_http_request_t *r);
+static ngx_http_s3_err_e ngx_http_s3_storage_class(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
 static ngx_int_t ngx_http_s3_put_keep_header(ngx_http_request_t *r,
     ngx_table_elt_t *h, ngx_str_t *value);
 static ngx_int_t ngx_http_s3_put_encoding(ngx_http_request_t *r,
@@ -102,10 +103,6 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     s3_record_t        brec;
     ngx_http_s3_err_e  err;
 
-    if (ctx->store.journal == NULL) {
-        return NGX_HTTP_S3_SERVICE_UNAVAILABLE;
-    }
-
     if (r->headers_in.content_length_n < 0 && !r->headers_in.chunked) {
         return NGX_HTTP_S3_MISSING_CONTENT_LENGTH;
     }
@@ -121,12 +118,13 @@ ngx_http_s3_put_check(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return err;
     }
 
-    err = ngx_http_s3_check_bucket(r, ctx, &brec);
+    err = ngx_http_s3_check_bucket(r, ctx, &brec,
+                                   ctx->headers[S3_HDR_EXPECTED_BUCKET_OWNER]);
     if (err != NGX_HTTP_S3_OK) {
         return err;
     }
 
-    if (ctx->op == NGX_HTTP_S3_OP_UPLOAD_PART) {
+    if (ctx->op == S3_OP_UPLOAD_PART) {
         return ngx_http_s3_part_check(r, ctx);
     }
 
@@ -224,7 +222,7 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     ngx_table_elt_t    *h;
     ngx_http_s3_err_e   err;
 
-    if (ngx_http_s3_storage_class(r) != NGX_HTTP_S3_OK) {
+    if (ngx_http_s3_storage_class(r, ctx) != NGX_HTTP_S3_OK) {
         return NGX_HTTP_S3_INVALID_STORAGE_CLASS;
     }
 
@@ -291,12 +289,11 @@ ngx_http_s3_put_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
  */
 
 static ngx_http_s3_err_e
-ngx_http_s3_storage_class(ngx_http_request_t *r)
+ngx_http_s3_storage_class(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
     ngx_table_elt_t  *h;
 
-    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-storage-class",
-                                sizeof("x-amz-storage-class") - 1);
+    h = ctx->headers[S3_HDR_STORAGE_CLASS];
 
     if (h == NULL
         || (h->value.len == sizeof("STANDARD") - 1
@@ -428,13 +425,14 @@ ngx_http_s3_err_e
 ngx_http_s3_content_md5(ngx_http_request_t *r, u_char *md5, ngx_uint_t *sent)
 {
     ngx_str_t         dst;
-    ngx_table_elt_t  *h;
+    ngx_table_elt_t    *h;
+    ngx_http_s3_ctx_t  *ctx;
 
     /* 24 characters without padding decode to 18 bytes */
-    u_char            decoded[S3_MD5_LEN + 2];
+    u_char              decoded[S3_MD5_LEN + 2];
 
-    h = ngx_http_s3_find_header(r, (u_char *) "content-md5",
-                                sizeof("content-md5") - 1);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+    h = ctx->headers[S3_HDR_CONTENT_MD5];
 
     *sent = (h != NULL);
 
@@ -491,7 +489,7 @@ ngx_http_s3_put_commit(ngx_http_request_t *r)
 
     ctx->rec.kind = S3_RECORD_OBJECT;
 
-    if (ctx->op == NGX_HTTP_S3_OP_UPLOAD_PART) {
+    if (ctx->op == S3_OP_UPLOAD_PART) {
         ctx->rec.kind = S3_RECORD_PART;
         ctx->rec.upload_id.data = (char *) ctx->upload_id.data;
         ctx->rec.upload_id.len = ctx->upload_id.len;

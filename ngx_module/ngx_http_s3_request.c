@@ -16,58 +16,10 @@
 
 static ngx_http_s3_err_e ngx_http_s3_parse_args(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
-static ngx_uint_t ngx_http_s3_subresource(ngx_str_t *name);
 static ngx_uint_t ngx_http_s3_virtual_host(ngx_http_request_t *r,
     ngx_str_t *bucket);
 static ngx_int_t ngx_http_s3_decode(ngx_http_request_t *r, u_char *src,
     size_t len, ngx_str_t *dst);
-
-
-/* in byte order: ngx_http_s3_subresource() searches it by halves */
-
-static ngx_str_t  ngx_http_s3_subresources[] = {
-    ngx_string("abac"),
-    ngx_string("accelerate"),
-    ngx_string("acl"),
-    ngx_string("analytics"),
-    ngx_string("attributes"),
-    ngx_string("cors"),
-    ngx_string("delete"),
-    ngx_string("encryption"),
-    ngx_string("intelligent-tiering"),
-    ngx_string("inventory"),
-    ngx_string("legal-hold"),
-    ngx_string("lifecycle"),
-    ngx_string("location"),
-    ngx_string("logging"),
-    ngx_string("metadataConfiguration"),
-    ngx_string("metadataInventoryTable"),
-    ngx_string("metadataJournalTable"),
-    ngx_string("metadataTable"),
-    ngx_string("metrics"),
-    ngx_string("notification"),
-    ngx_string("object-lock"),
-    ngx_string("ownershipControls"),
-    ngx_string("partNumber"),
-    ngx_string("policy"),
-    ngx_string("policyStatus"),
-    ngx_string("publicAccessBlock"),
-    ngx_string("renameObject"),
-    ngx_string("replication"),
-    ngx_string("requestPayment"),
-    ngx_string("restore"),
-    ngx_string("retention"),
-    ngx_string("select"),
-    ngx_string("session"),
-    ngx_string("tagging"),
-    ngx_string("torrent"),
-    ngx_string("uploadId"),
-    ngx_string("uploads"),
-    ngx_string("versionId"),
-    ngx_string("versioning"),
-    ngx_string("versions"),
-    ngx_string("website")
-};
 
 
 ngx_http_s3_err_e
@@ -259,100 +211,6 @@ ngx_http_s3_decode(ngx_http_request_t *r, u_char *src, size_t len,
 }
 
 
-ngx_table_elt_t *
-ngx_http_s3_find_header(ngx_http_request_t *r, u_char *name, size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncmp(h[i].lowcase_key, name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
-}
-
-
-ngx_uint_t
-ngx_http_s3_has_subresource(ngx_http_s3_ctx_t *ctx)
-{
-    ngx_uint_t          i;
-    ngx_http_s3_arg_t  *arg;
-
-    arg = ctx->args.elts;
-
-    for (i = 0; i < ctx->args.nelts; i++) {
-        if (ngx_http_s3_subresource(&arg[i].name)) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/*
- * A binary search of the sorted table; the first bytes decide most
- * comparisons, and a presigned URL's X-Amz-* names end them all there.
- */
-
-static ngx_uint_t
-ngx_http_s3_subresource(ngx_str_t *name)
-{
-    ngx_int_t   rc;
-    ngx_str_t  *s;
-    ngx_uint_t  lo, hi, mid;
-
-    if (name->len == 0) {
-        return 0;
-    }
-
-    lo = 0;
-    hi = sizeof(ngx_http_s3_subresources) / sizeof(ngx_str_t);
-
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        s = &ngx_http_s3_subresources[mid];
-
-        rc = (ngx_int_t) name->data[0] - s->data[0];
-
-        if (rc == 0) {
-            rc = ngx_memn2cmp(name->data, s->data, name->len, s->len);
-        }
-
-        if (rc == 0) {
-            return 1;
-        }
-
-        if (rc < 0) {
-            hi = mid;
-
-        } else {
-            lo = mid + 1;
-        }
-    }
-
-    return 0;
-}
-
-
 /*
  * Finds the first argument named name, as sent (not decoded); its value
  * goes to value when not NULL.
@@ -386,11 +244,9 @@ ngx_http_s3_query_arg(ngx_http_s3_ctx_t *ctx, char *name, ngx_str_t *value)
 
 /*
  * The start every operation on a bucket or its objects shares: a body the
- * operation does not read is discarded (NGX_HTTP_S3_DISCARD_BODY), a
- * change is refused by a worker without a journal (NGX_HTTP_S3_CHANGE),
- * and the bucket must exist and belong to the requester, or its ACL let
- * the requester read (ngx_http_s3_auth_bucket()); its record goes to
- * brec.
+ * operation does not read is discarded (NGX_HTTP_S3_DISCARD_BODY), and
+ * the bucket must exist and belong to the requester, or its ACL let the
+ * requester read (ngx_http_s3_auth_bucket()); its record goes to brec.
  */
 
 ngx_http_s3_err_e
@@ -403,17 +259,21 @@ ngx_http_s3_start_op(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         r->keepalive = 0;
     }
 
-    if ((flags & NGX_HTTP_S3_CHANGE) && ctx->store.journal == NULL) {
-        return NGX_HTTP_S3_SERVICE_UNAVAILABLE;
-    }
-
-    return ngx_http_s3_check_bucket(r, ctx, brec);
+    return ngx_http_s3_check_bucket(r, ctx, brec,
+                                    ctx->headers[S3_HDR_EXPECTED_BUCKET_OWNER]);
 }
 
 
+/*
+ * The bucket ctx->bucket into rec, and whether the requester may go on:
+ * owner is the request's x-amz-expected-bucket-owner (or its source
+ * twin), NULL when it sent none; a bucket owned by another is 403, as S3
+ * answers.
+ */
+
 ngx_http_s3_err_e
 ngx_http_s3_check_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
-    s3_record_t *rec)
+    s3_record_t *rec, ngx_table_elt_t *owner)
 {
     int        rc;
     ngx_err_t  err;
@@ -430,6 +290,17 @@ ngx_http_s3_check_bucket(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return ngx_http_s3_errno(r->connection->log, err,
                                  "ngx_http_s3_read_bucket()",
                                  (char *) ctx->bucket.data);
+    }
+
+    if (owner != NULL
+        && (owner->value.len != rec->owner.len
+            || ngx_strncmp(owner->value.data, rec->owner.data,
+                           rec->owner.len) != 0))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3 bucket \"%V\" is not owned by \"%V\"",
+                      &ctx->bucket, &owner->value);
+        return NGX_HTTP_S3_ACCESS_DENIED;
     }
 
     if (ngx_http_s3_owns(ctx, rec)) {

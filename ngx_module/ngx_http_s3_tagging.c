@@ -26,15 +26,6 @@
     (NGX_HTTP_S3_BUCKET_TAGS                                                 \
      * (4 * (NGX_HTTP_S3_TAG_KEY_MAX + NGX_HTTP_S3_TAG_VALUE_MAX) + 2))
 
-/*
- * The longest Tagging body worth reading: the most tags there can be,
- * every character of them written as a reference ("&#x1F600;"), with
- * room for the markup around each.
- */
-#define NGX_HTTP_S3_TAGGING_MAX_BODY                                         \
-    (NGX_HTTP_S3_BUCKET_TAGS                                                 \
-     * (9 * (NGX_HTTP_S3_TAG_KEY_MAX + NGX_HTTP_S3_TAG_VALUE_MAX) + 1024))
-
 
 /* a tag set being built: "key\0value\0" pairs in buf */
 typedef struct {
@@ -77,8 +68,7 @@ ngx_http_s3_tagging_header(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
     ngx_memzero(&ctx->rec.tags, sizeof(s3_str_t));
 
-    h = ngx_http_s3_find_header(r, (u_char *) "x-amz-tagging",
-                                sizeof("x-amz-tagging") - 1);
+    h = ctx->headers[S3_HDR_TAGGING];
     if (h == NULL || h->value.len == 0) {
         return NGX_HTTP_S3_OK;
     }
@@ -297,7 +287,7 @@ ngx_http_s3_get_tagging(ngx_http_request_t *r)
         return ngx_http_s3_send_error(r, err);
     }
 
-    if (ctx->op == NGX_HTTP_S3_OP_GET_BUCKET_TAGGING) {
+    if (ctx->op == S3_OP_GET_BUCKET_TAGGING) {
         if (brec.tags.len == 0) {
             return ngx_http_s3_send_error(r, NGX_HTTP_S3_NO_SUCH_TAG_SET);
         }
@@ -380,20 +370,18 @@ ngx_http_s3_put_tagging(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_CHANGE, &brec);
+    err = ngx_http_s3_start_op(r, ctx, 0, &brec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
     /* S3 wants an integrity check on a bucket's tags, not on an object's */
 
-    if (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING) {
-        return ngx_http_s3_read_xml_body_md5(r, NGX_HTTP_S3_TAGGING_MAX_BODY,
-                                             ngx_http_s3_tagging_parse);
+    if (ctx->op == S3_OP_PUT_BUCKET_TAGGING) {
+        return ngx_http_s3_read_xml_body_md5(r, ngx_http_s3_tagging_parse);
     }
 
-    return ngx_http_s3_read_xml_body(r, NGX_HTTP_S3_TAGGING_MAX_BODY,
-                                     ngx_http_s3_tagging_parse);
+    return ngx_http_s3_read_xml_body(r, ngx_http_s3_tagging_parse);
 }
 
 
@@ -409,7 +397,7 @@ ngx_http_s3_tagging_parse(ngx_http_request_t *r, u_char *buf, size_t len)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    max = (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING)
+    max = (ctx->op == S3_OP_PUT_BUCKET_TAGGING)
           ? NGX_HTTP_S3_BUCKET_TAGS : NGX_HTTP_S3_OBJECT_TAGS;
 
     if (ngx_http_s3_tags_init(r, &tags, max) != NGX_OK) {
@@ -444,7 +432,7 @@ ngx_http_s3_tagging_parse(ngx_http_request_t *r, u_char *buf, size_t len)
     ctx->rec.tags.data = tags.buf;
     ctx->rec.tags.len = tags.len;
 
-    if (ctx->op == NGX_HTTP_S3_OP_PUT_BUCKET_TAGGING) {
+    if (ctx->op == S3_OP_PUT_BUCKET_TAGGING) {
         return ngx_http_s3_set_bucket_attrs(r, ctx);
     }
 
@@ -463,15 +451,14 @@ ngx_http_s3_delete_tagging(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY
-                                       |NGX_HTTP_S3_CHANGE, &brec);
+    err = ngx_http_s3_start_op(r, ctx, NGX_HTTP_S3_DISCARD_BODY, &brec);
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
     }
 
     ngx_memzero(&ctx->rec.tags, sizeof(s3_str_t));
 
-    if (ctx->op == NGX_HTTP_S3_OP_DELETE_BUCKET_TAGGING) {
+    if (ctx->op == S3_OP_DELETE_BUCKET_TAGGING) {
         return ngx_http_s3_set_bucket_attrs(r, ctx);
     }
 
@@ -504,7 +491,7 @@ ngx_http_s3_tagging_run(ngx_http_s3_task_t *t)
 
     unsigned  which;
 
-    which = (ctx->op == NGX_HTTP_S3_OP_PUT_OBJECT_ACL) ? S3_STORE_ATTR_ACL
+    which = (ctx->op == S3_OP_PUT_OBJECT_ACL) ? S3_STORE_ATTR_ACL
                                                       : S3_STORE_ATTR_TAGS;
 
     t->rc = s3_store_set_object_attrs(&ctx->store, &ctx->rec, which);
@@ -527,7 +514,7 @@ ngx_http_s3_tagging_done(ngx_http_request_t *r, ngx_http_s3_task_t *t)
 
     ngx_http_s3_notify(r);
 
-    if (ctx->op == NGX_HTTP_S3_OP_DELETE_OBJECT_TAGGING) {
+    if (ctx->op == S3_OP_DELETE_OBJECT_TAGGING) {
         return ngx_http_s3_send_empty(r, NGX_HTTP_NO_CONTENT);
     }
 

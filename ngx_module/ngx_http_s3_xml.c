@@ -102,7 +102,8 @@ ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status)
 
 
 /*
- * Reads the request body whole, up to max bytes, into one buffer of the
+ * Reads the request body whole, up to the operation's body_max bytes
+ * (s3_op_list.h), into one buffer of the
  * request pool, checks it against x-amz-content-sha256, Content-MD5 and
  * an x-amz-checksum-<algorithm> header, then finalizes the request with
  * what handler returns for it.  A larger body is MalformedXML, as S3
@@ -110,13 +111,15 @@ ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status)
  */
 
 ngx_int_t
-ngx_http_s3_read_xml_body(ngx_http_request_t *r, size_t max,
+ngx_http_s3_read_xml_body(ngx_http_request_t *r,
     ngx_http_s3_xml_body_pt handler)
 {
+    size_t              max;
     ngx_int_t           rc;
     ngx_http_s3_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+    max = s3_ops[ctx->op].body_max;
 
     if (r->headers_in.content_length_n > (off_t) max) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -126,7 +129,6 @@ ngx_http_s3_read_xml_body(ngx_http_request_t *r, size_t max,
     }
 
     ctx->xml_handler = handler;
-    ctx->xml_max = max;
 
     r->request_body_file_log_level = 0;
 
@@ -148,7 +150,7 @@ ngx_http_s3_read_xml_body(ngx_http_request_t *r, size_t max,
  */
 
 ngx_int_t
-ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r, size_t max,
+ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r,
     ngx_http_s3_xml_body_pt handler)
 {
     ngx_table_elt_t    *h;
@@ -162,17 +164,13 @@ ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r, size_t max,
         return ngx_http_s3_send_error(r, err);
     }
 
-    if (h == NULL
-        && ngx_http_s3_find_header(r, (u_char *) "content-md5",
-                                   sizeof("content-md5") - 1)
-           == NULL)
-    {
+    if (h == NULL && ctx->headers[S3_HDR_CONTENT_MD5] == NULL) {
         ngx_str_set(&ctx->message,
                     "Missing required header for this request: Content-MD5");
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INVALID_REQUEST);
     }
 
-    return ngx_http_s3_read_xml_body(r, max, handler);
+    return ngx_http_s3_read_xml_body(r, handler);
 }
 
 
@@ -186,7 +184,8 @@ ngx_http_s3_xml_body_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    err = ngx_http_s3_xml_body_gather(r, ctx->xml_max, &buf, &len);
+    err = ngx_http_s3_xml_body_gather(r, s3_ops[ctx->op].body_max, &buf,
+                                      &len);
 
     if (err == NGX_HTTP_S3_OK) {
         err = ngx_http_s3_xml_body_verify(r, ctx, buf, len);
@@ -289,10 +288,7 @@ ngx_http_s3_xml_body_verify(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         }
     }
 
-    h = ngx_http_s3_find_header(r, (u_char *) "content-md5",
-                                sizeof("content-md5") - 1);
-
-    if (h != NULL) {
+    if (ctx->headers[S3_HDR_CONTENT_MD5] != NULL) {
         err = ngx_http_s3_xml_body_md5(r, buf, len);
         if (err != NGX_HTTP_S3_OK) {
             return err;
