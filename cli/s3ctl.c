@@ -204,14 +204,22 @@ s3ctl_usage(FILE *out, int rc)
 int
 s3ctl_fail(const char *fmt, ...)
 {
+    int      rc;
     va_list  args;
 
-    fputs("s3ctl: ", stderr);
-
     va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
+    rc = s3ctl_vfail(fmt, args);
     va_end(args);
 
+    return rc;
+}
+
+
+int
+s3ctl_vfail(const char *fmt, va_list args)
+{
+    fputs("s3ctl: ", stderr);
+    vfprintf(stderr, fmt, args);
     fputc('\n', stderr);
 
     return S3CTL_FAIL;

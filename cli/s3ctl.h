@@ -13,6 +13,7 @@
 
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "s3_store.h"
@@ -37,6 +38,9 @@ int s3ctl_usage(FILE *out, int rc);
 
 /* Prints "s3ctl: " and the message to stderr; returns S3CTL_FAIL. */
 int s3ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* s3ctl_fail() of a va_list */
+int s3ctl_vfail(const char *fmt, va_list args);
 
 /*
  * Opens the store in data (created if missing) into ctl; with writer set

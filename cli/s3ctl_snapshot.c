@@ -135,6 +135,7 @@ s3ctl_snapshot_create(s3ctl_t *ctl, const char *data, const char *dir)
     if (strncmp(snap, ctl->root, len) == 0
         && (snap[len] == '/' || snap[len] == '\0'))
     {
+        (void) rmdir(snap);
         return s3ctl_fail("\"%s\" is inside the data directory", snap);
     }
 
@@ -359,22 +360,18 @@ static int
 s3ctl_snapshot_write(s3ctl_snap_t *s, const char *kind, const char *n1,
     const s3_str_t *v1, const char *n2, const s3_str_t *v2)
 {
-    size_t  len;
+    ssize_t      len;
+    s3_str_t     v[2];
+    const char  *names[2];
 
-    len = strlen(kind);
-    memcpy(s->line, kind, len);
+    names[0] = n1;
+    names[1] = n2;
+    v[0] = *v1;
+    v[1] = *v2;
 
-    if (s3_line_token(s->line, &len, sizeof(s->line) - 1, n1, v1->data,
-                      v1->len) != S3_OK
-        || s3_line_token(s->line, &len, sizeof(s->line) - 1, n2, v2->data,
-                         v2->len) != S3_OK)
-    {
-        return s3ctl_fail("cannot write the manifest: %s", strerror(errno));
-    }
+    len = s3_line_format(s->line, sizeof(s->line), kind, names, v, 2);
 
-    s->line[len++] = '\n';
-
-    if (fwrite(s->line, 1, len, s->out) != len) {
+    if (len == -1 || fwrite(s->line, 1, len, s->out) != (size_t) len) {
         return s3ctl_fail("cannot write the manifest: %s", strerror(errno));
     }
 
@@ -794,13 +791,9 @@ s3ctl_snapshot_problem(s3ctl_snap_t *s, const char *fmt, ...)
     va_list  args;
 
     if (s->problems++ < S3CTL_SNAP_PROBLEMS) {
-        fputs("s3ctl: snapshot: ", stderr);
-
         va_start(args, fmt);
-        vfprintf(stderr, fmt, args);
+        s3ctl_vfail(fmt, args);
         va_end(args);
-
-        fputc('\n', stderr);
     }
 
     return S3CTL_OK;

@@ -60,7 +60,8 @@ typedef struct {
 static int s3ctl_state_export(s3ctl_state_t *s, const char *file);
 static int s3ctl_state_export_user(const s3_record_t *rec, void *data);
 static int s3ctl_state_export_bucket(const s3_record_t *rec, void *data);
-static int s3ctl_state_put(s3ctl_state_t *s, size_t len);
+static int s3ctl_state_put(s3ctl_state_t *s, const char *kind,
+    const char *const *names, const s3_str_t *v, size_t n);
 static int s3ctl_state_import(s3ctl_state_t *s, const char *file);
 static int s3ctl_state_line(s3ctl_state_t *s, char *line, size_t len);
 static int s3ctl_state_header(s3ctl_state_t *s, char *pos, char *end);
@@ -172,72 +173,63 @@ s3ctl_state_export(s3ctl_state_t *s, const char *file)
 static int
 s3ctl_state_export_user(const s3_record_t *rec, void *data)
 {
-    size_t          len;
+    s3_str_t        v[3];
     s3ctl_state_t  *s;
+
+    static const char *const  names[] = {
+        "name", "access_key", "secret_key"
+    };
 
     s = data;
 
-    len = sizeof("user") - 1;
-    memcpy(s->line, "user", len);
-
-    if (s3_line_token(s->line, &len, S3CTL_STATE_LINE, "name",
-                      rec->user.data, rec->user.len) != S3_OK
-        || s3_line_token(s->line, &len, S3CTL_STATE_LINE, "access_key",
-                         rec->access_key.data, rec->access_key.len) != S3_OK
-        || s3_line_token(s->line, &len, S3CTL_STATE_LINE, "secret_key",
-                         rec->secret_key.data, rec->secret_key.len) != S3_OK)
-    {
-        return S3_ERR;
-    }
+    v[0] = rec->user;
+    v[1] = rec->access_key;
+    v[2] = rec->secret_key;
 
     s->users++;
 
-    return s3ctl_state_put(s, len);
+    return s3ctl_state_put(s, "user", names, v, 3);
 }
 
 
 static int
 s3ctl_state_export_bucket(const s3_record_t *rec, void *data)
 {
-    size_t          len;
+    s3_str_t        v[5];
     s3ctl_state_t  *s;
+
+    static const char *const  names[] = {
+        "name", "owner", "acl", "tags", "cors"
+    };
 
     s = data;
 
-    len = sizeof("bucket") - 1;
-    memcpy(s->line, "bucket", len);
-
-    if (s3_line_token(s->line, &len, S3CTL_STATE_LINE, "name",
-                      rec->bucket.data, rec->bucket.len) != S3_OK
-        || s3_line_token(s->line, &len, S3CTL_STATE_LINE, "owner",
-                         rec->owner.data, rec->owner.len) != S3_OK
-        || s3_line_token(s->line, &len, S3CTL_STATE_LINE, "acl",
-                         rec->acl.data, rec->acl.len) != S3_OK
-        || s3_line_token(s->line, &len, S3CTL_STATE_LINE, "tags",
-                         rec->tags.data, rec->tags.len) != S3_OK
-        || s3_line_token(s->line, &len, S3CTL_STATE_LINE, "cors",
-                         rec->cors.data, rec->cors.len) != S3_OK)
-    {
-        return S3_ERR;
-    }
+    v[0] = rec->bucket;
+    v[1] = rec->owner;
+    v[2] = rec->acl;
+    v[3] = rec->tags;
+    v[4] = rec->cors;
 
     s->buckets++;
 
-    return s3ctl_state_put(s, len);
+    return s3ctl_state_put(s, "bucket", names, v, 5);
 }
 
 
 static int
-s3ctl_state_put(s3ctl_state_t *s, size_t len)
+s3ctl_state_put(s3ctl_state_t *s, const char *kind, const char *const *names,
+    const s3_str_t *v, size_t n)
 {
-    if (len + 1 > S3CTL_STATE_LINE) {
-        errno = ENOSPC;
+    ssize_t  len;
+
+    len = s3_line_format(s->line, S3CTL_STATE_LINE, kind, names, v, n);
+
+    if (len == -1) {
         return S3_ERR;
     }
 
-    s->line[len++] = '\n';
-
-    return (fwrite(s->line, 1, len, s->out) == len) ? S3_OK : S3_ERR;
+    return (fwrite(s->line, 1, len, s->out) == (size_t) len) ? S3_OK
+                                                              : S3_ERR;
 }
 
 

@@ -41,6 +41,36 @@ s3_line_token(char *buf, size_t *len, size_t size, const char *name,
 }
 
 
+ssize_t
+s3_line_format(char *buf, size_t size, const char *kind,
+    const char *const *names, const s3_str_t *values, size_t n)
+{
+    size_t  i, len;
+
+    len = strlen(kind);
+
+    if (len >= size) {
+        errno = ENOSPC;
+        return -1;
+    }
+
+    memcpy(buf, kind, len);
+
+    for (i = 0; i < n; i++) {
+        if (s3_line_token(buf, &len, size - 1, names[i], values[i].data,
+                          values[i].len)
+            != S3_OK)
+        {
+            return -1;
+        }
+    }
+
+    buf[len++] = '\n';
+
+    return len;
+}
+
+
 int
 s3_line_number(char *buf, size_t *len, size_t size, const char *name,
     uint64_t n)

@@ -29,6 +29,13 @@
 int s3_line_token(char *buf, size_t *len, size_t size, const char *name,
     const char *value, size_t value_len);
 
+/*
+ * Writes a whole line into buf: kind, then " names[i]=values[i]" for the
+ * n values, then a newline.  Returns its length, or -1 with errno ENOSPC.
+ */
+ssize_t s3_line_format(char *buf, size_t size, const char *kind,
+    const char *const *names, const s3_str_t *values, size_t n);
+
 /* s3_line_token() of a decimal number. */
 int s3_line_number(char *buf, size_t *len, size_t size, const char *name,
     uint64_t n);

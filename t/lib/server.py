@@ -328,7 +328,8 @@ class Server:
         if not S3CTL.exists():
             raise RuntimeError(f'{S3CTL} not built (make repld)')
         self.run_dir.mkdir(parents=True)
-        self.data.mkdir(parents=True)
+        # a data directory may be laid out already (s3ctl snapshot restore)
+        self.data.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.render()
         with open(self.stderr_log, 'wb') as err:

@@ -2,9 +2,9 @@
 /*
  * Copyright (C) ngx_s3 developers
  *
- * s3_line: tokens written and read back with any bytes (spaces, '=',
- * newlines, NUL, UTF-8), empty values, unknown names skipped, malformed
- * tokens refused, numbers bounded.
+ * s3_line: tokens and whole lines written and read back with any bytes
+ * (spaces, '=', newlines, NUL, UTF-8), empty values, unknown names
+ * skipped, malformed tokens refused, numbers bounded.
  */
 
 
@@ -15,6 +15,7 @@
 
 
 static void test_round_trip(void);
+static void test_format(void);
 static void test_fields(void);
 static void test_bad(void);
 static void test_numbers(void);
@@ -24,6 +25,7 @@ int
 main(void)
 {
     test_round_trip();
+    test_format();
     test_fields();
     test_bad();
     test_numbers();
@@ -75,6 +77,24 @@ test_round_trip(void)
     len = 0;
     test_cond("no room", s3_line_token(buf, &len, 8, "key", "abcdef", 6)
                          == S3_ERR && errno == ENOSPC && len == 0);
+}
+
+
+static void
+test_format(void)
+{
+    char      buf[64];
+    ssize_t   n;
+    s3_str_t  v[2] = { s3_string("a b"), s3_null_string };
+
+    static const char *const  names[] = { "x", "y" };
+
+    test_section("whole lines");
+
+    n = s3_line_format(buf, sizeof(buf), "rec", names, v, 2);
+    test_mem("a whole line", buf, n, "rec x=a%20b y=\n");
+    test_cond("no room", s3_line_format(buf, 10, "rec", names, v, 2) == -1
+                         && errno == ENOSPC);
 }
 
 
