@@ -25,14 +25,12 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include "s3_store.h"
-#include "s3_journal.h"
 #include "s3_place.h"
-
 #include "s3ctl.h"
 
 
 #define S3CTL_VERSION         "0.1.0"
+
 #define S3CTL_AK_LEN          20
 #define S3CTL_SK_LEN          40
 #define S3CTL_NAME_MAX        64
@@ -41,14 +39,6 @@
 #define S3CTL_POLL_MS         200
 #define S3CTL_TORN_POLLS      5      /* polls a partial frame must stay */
 #define S3CTL_READ_LEN        65536
-
-
-typedef struct {
-    char                root[PATH_MAX];
-    s3_hlc_t            clock;
-    s3_store_t          store;
-    s3_journal_t        journal;
-} s3ctl_t;
 
 
 typedef struct {
@@ -84,10 +74,6 @@ typedef struct {
 } s3ctl_journal_t;
 
 
-static int s3ctl_usage(FILE *out, int rc);
-static int s3ctl_open(s3ctl_t *ctl, const char *data, int writer);
-static int s3ctl_close(s3ctl_t *ctl, int rc);
-static int s3ctl_mkdir_p(const char *path);
 static int s3ctl_become_owner(const char *root);
 static int s3ctl_node(s3ctl_t *ctl, const char *data, int argc,
     char **argv);
@@ -96,8 +82,6 @@ static int s3ctl_user(s3ctl_t *ctl, const char *data, int argc,
 static int s3ctl_user_add(s3ctl_t *ctl, int argc, char **argv);
 static int s3ctl_user_list(s3ctl_t *ctl);
 static int s3ctl_user_remove(s3ctl_t *ctl, const char *name);
-static int s3ctl_name_valid(const char *name);
-static int s3ctl_secret_valid(const char *sk);
 static int s3ctl_random(char *buf, size_t len, const char *alphabet,
     size_t n);
 static int s3ctl_users_load(s3ctl_t *ctl, s3ctl_users_t *users);
@@ -181,6 +165,14 @@ main(int argc, char **argv)
         return s3ctl_journal(&ctl, data, n - 1, args + 1);
     }
 
+    if (n >= 1 && strcmp(args[0], "snapshot") == 0) {
+        return s3ctl_snapshot(&ctl, data, n - 1, args + 1);
+    }
+
+    if (n >= 1 && strcmp(args[0], "state") == 0) {
+        return s3ctl_close(&ctl, s3ctl_state(&ctl, data, n - 1, args + 1));
+    }
+
     if (n >= 1) {
         fprintf(stderr, "s3ctl: unknown command \"%s\"\n", args[0]);
     }
@@ -189,7 +181,7 @@ main(int argc, char **argv)
 }
 
 
-static int
+int
 s3ctl_usage(FILE *out, int rc)
 {
     fprintf(out,
@@ -204,6 +196,14 @@ s3ctl_usage(FILE *out, int rc)
         "  cluster status [--json]\n"
         "                        every node of the cluster, as the local\n"
         "                        repld sees it\n"
+        "  snapshot create DIR   copy the data directory into DIR (new or\n"
+        "                        empty), by hard links where it can\n"
+        "  snapshot restore SNAPDIR DATADIR\n"
+        "                        check the snapshot SNAPDIR, then lay it\n"
+        "                        out in DATADIR (new or empty)\n"
+        "  state export FILE     write buckets and users to FILE (0600)\n"
+        "  state import FILE     create or update the buckets and users\n"
+        "                        of FILE; never deletes\n"
         "\n"
         "  -d, --data DIR        data directory (default: $S3_DATA_DIR,\n"
         "                        else ./var/data)\n"
@@ -219,14 +219,22 @@ s3ctl_usage(FILE *out, int rc)
 int
 s3ctl_fail(const char *fmt, ...)
 {
+    int      rc;
     va_list  args;
 
-    fputs("s3ctl: ", stderr);
-
     va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
+    rc = s3ctl_vfail(fmt, args);
     va_end(args);
 
+    return rc;
+}
+
+
+int
+s3ctl_vfail(const char *fmt, va_list args)
+{
+    fputs("s3ctl: ", stderr);
+    vfprintf(stderr, fmt, args);
     fputc('\n', stderr);
 
     return S3CTL_FAIL;
@@ -239,7 +247,7 @@ s3ctl_fail(const char *fmt, ...)
  * is journaled like any other.
  */
 
-static int
+int
 s3ctl_open(s3ctl_t *ctl, const char *data, int writer)
 {
     if (s3ctl_mkdir_p(data) != 0) {
@@ -285,7 +293,7 @@ s3ctl_open(s3ctl_t *ctl, const char *data, int writer)
 
 /* Seals our journal file, so that repld may remove it once applied. */
 
-static int
+int
 s3ctl_close(s3ctl_t *ctl, int rc)
 {
     if (ctl->store.journal == NULL) {
@@ -336,7 +344,7 @@ s3ctl_become_owner(const char *root)
 }
 
 
-static int
+int
 s3ctl_mkdir_p(const char *path)
 {
     char    buf[PATH_MAX], *p;
@@ -476,7 +484,7 @@ s3ctl_user_add(s3ctl_t *ctl, int argc, char **argv)
         }
     }
 
-    if (name == NULL || !s3ctl_name_valid(name)) {
+    if (name == NULL || !s3ctl_name_valid(name, strlen(name))) {
         fprintf(stderr, "s3ctl: invalid user name \"%s\" (1 to %d of "
                 "A-Z a-z 0-9 + = , . @ _ -)\n", name ? name : "",
                 S3CTL_NAME_MAX);
@@ -490,7 +498,7 @@ s3ctl_user_add(s3ctl_t *ctl, int argc, char **argv)
         return S3CTL_USAGE;
     }
 
-    if (sk != NULL && !s3ctl_secret_valid(sk)) {
+    if (sk != NULL && !s3ctl_secret_valid(sk, strlen(sk))) {
         fprintf(stderr, "s3ctl: invalid secret key (1 to %d printable "
                 "characters, no spaces)\n", S3CTL_SK_MAX);
         return S3CTL_USAGE;
@@ -607,26 +615,32 @@ s3ctl_user_remove(s3ctl_t *ctl, const char *name)
 }
 
 
-static int
-s3ctl_name_valid(const char *name)
+int
+s3ctl_name_valid(const char *name, size_t len)
 {
-    size_t  len;
+    size_t  i;
 
-    len = strlen(name);
+    if (len < 1 || len > S3CTL_NAME_MAX) {
+        return 0;
+    }
 
-    return len >= 1 && len <= S3CTL_NAME_MAX
-           && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                           "abcdefghijklmnopqrstuvwxyz0123456789+=,.@_-")
-              == len;
+    for (i = 0; i < len; i++) {
+        if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789+=,.@_-", name[i]) == NULL
+            || name[i] == '\0')
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
-static int
-s3ctl_secret_valid(const char *sk)
+int
+s3ctl_secret_valid(const char *sk, size_t len)
 {
-    size_t  i, len;
-
-    len = strlen(sk);
+    size_t  i;
 
     if (len == 0 || len > S3CTL_SK_MAX) {
         return 0;

@@ -32,6 +32,7 @@
 
 
 #define S3_STORE_FORMAT          "ngx_s3 store 1"
+#define S3_STORE_FORMAT_FILE     "FORMAT"  /* under root: format, node id */
 
 #define S3_STORE_NOT_FOUND       10    /* no such object or user */
 #define S3_STORE_NO_BUCKET       11

@@ -22,7 +22,6 @@
 #include "s3_store_int.h"
 
 
-#define S3_STORE_FORMAT_FILE  "FORMAT"
 #define S3_STORE_FORMAT_LEN   (sizeof(S3_STORE_FORMAT "\nnode 01234567\n") - 1)
 
 

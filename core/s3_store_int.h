@@ -5,7 +5,7 @@
  * Helpers shared by the files of the store: s3_store.c, s3_store_init.c,
  * s3_store_bucket.c, s3_store_user.c and the multipart ones,
  * s3_store_mpu.c, s3_store_complete.c, s3_store_copy.c and
- * s3_store_sweep.c; s3_store_attrs.c.
+ * s3_store_sweep.c; s3_store_attrs.c; s3_store_snapshot.c.
  * Not part of the library's interface: nothing outside core/s3_store*.c
  * includes this file.  Paths are absolute, built in PATH_MAX buffers the
  * caller provides.  Every helper returns S3_OK or S3_ERR with errno set
