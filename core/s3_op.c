@@ -37,7 +37,8 @@ const s3_op_t  s3_ops[S3_OP_LAST] = {
 
 /*
  * Both tables are sorted by length, then bytes, so that a search mostly
- * compares lengths: a request's other headers rarely get to memcmp().
+ * compares lengths, then first bytes: a request's other headers rarely
+ * get to memcmp().
  */
 
 static const s3_op_name_t  s3_op_args[] = {
@@ -257,7 +258,12 @@ s3_op_find(const s3_op_name_t *table, size_t n, const char *name,
         e = &table[mid];
 
         rc = (len < e->name.len) ? -1
-             : (len > e->name.len) ? 1 : memcmp(name, e->name.data, len);
+             : (len > e->name.len) ? 1
+             : (unsigned char) name[0] - (unsigned char) e->name.data[0];
+
+        if (rc == 0) {
+            rc = memcmp(name, e->name.data, len);
+        }
 
         if (rc == 0) {
             return (int) mid;

@@ -16,10 +16,16 @@
 #include "ngx_http_s3_module.h"
 
 
+#define NGX_HTTP_S3_AC_REQUEST_LEN  (sizeof("access-control-request-") - 1)
+
+
 /*
  * Only names that can be ours are looked up: x-amz-*, content-md5,
  * origin and access-control-request-*; the table search compares
- * lengths first, so the others cost a byte test.
+ * lengths first, so the others cost a byte test.  Every request has an
+ * Authorization header and most an Accept-Encoding, and SDKs add
+ * amz-sdk-*: an a* name shorter than access-control-request-* is not
+ * looked up at all.
  */
 
 void
@@ -49,7 +55,9 @@ ngx_http_s3_read_headers(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 
         c = h[i].lowcase_key[0];
 
-        if (c != 'x' && c != 'c' && c != 'o' && c != 'a') {
+        if (c != 'x' && c != 'c' && c != 'o'
+            && (c != 'a' || h[i].key.len < NGX_HTTP_S3_AC_REQUEST_LEN))
+        {
             continue;
         }
 
