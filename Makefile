@@ -8,7 +8,8 @@ UBSAN_LIB = $(shell gcc -print-file-name=libubsan.so)
 SANITIZE = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=undefined
 
-.PHONY: all deps build module module-asan repld cli unit unit-asan lint \
+.PHONY: all deps build module module-asan repld cli repld-asan cli-asan \
+        unit unit-asan lint \
         test test-asan test-release fuzz fuzz-check run cluster \
         bench clean
 
@@ -30,6 +31,13 @@ repld: deps
 
 cli: deps
 	@$(MAKE) -s -C cli
+
+# repld and s3ctl with the same sanitizers, for test-asan
+repld-asan: deps
+	@$(MAKE) -s -C repld BUILD=../build/asan CFLAGS_EXTRA="$(SANITIZE)"
+
+cli-asan: deps
+	@$(MAKE) -s -C cli BUILD=../build/asan CFLAGS_EXTRA="$(SANITIZE)"
 
 unit: deps
 	@$(MAKE) -s -C t/unit
@@ -53,13 +61,15 @@ fuzz-check: deps
 	@$(MAKE) -s -C t/fuzz check
 
 # The suite runs twice: once against a module built with AddressSanitizer
-# and UndefinedBehaviorSanitizer (preloaded into Debian's nginx), then
-# against the release module, whose pytest summary ends the output.
+# and UndefinedBehaviorSanitizer (preloaded into Debian's nginx), with
+# repld and s3ctl built with them too, then against the release builds,
+# whose pytest summary ends the output.
 test: build lint unit unit-asan fuzz-check test-asan test-release
 
-test-asan: module-asan
+test-asan: module-asan repld-asan cli-asan
 	NGX_S3_MODULE=build/nginx-asan/objs/ngx_http_s3_module.so \
 	NGX_S3_LD_PRELOAD=$(ASAN_LIB):$(UBSAN_LIB) \
+	REPLD=build/asan/repld S3CTL=build/asan/s3ctl \
 	$(PYTEST) t
 
 test-release: build
