@@ -216,6 +216,29 @@ s3_upload_id_valid(const char *id, size_t len)
 }
 
 
+int
+s3_upload_id_node(const char *id, size_t len, uint32_t *node)
+{
+    size_t    i;
+    uint32_t  n;
+
+    if (!s3_upload_id_valid(id, len)) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    n = 0;
+
+    for (i = 0; i < S3_UPLOAD_ID_NODE_LEN; i++) {
+        n = n << 4 | (uint32_t) s3_hex_digit(id[i]);
+    }
+
+    *node = n;
+
+    return S3_OK;
+}
+
+
 ssize_t
 s3_place_upload(char *buf, size_t size, const char *bucket,
     size_t bucket_len, const char *id, size_t id_len, int completed,
