@@ -217,25 +217,31 @@ s3_upload_id_valid(const char *id, size_t len)
 
 
 int
+s3_node_id_parse(const char *s, size_t len, uint32_t *id)
+{
+    unsigned char  b[4];
+
+    if (len != 8 || s3_hex_decode(b, s, len) != S3_OK) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    *id = (uint32_t) b[0] << 24 | (uint32_t) b[1] << 16
+          | (uint32_t) b[2] << 8 | b[3];
+
+    return S3_OK;
+}
+
+
+int
 s3_upload_id_node(const char *id, size_t len, uint32_t *node)
 {
-    size_t    i;
-    uint32_t  n;
-
     if (!s3_upload_id_valid(id, len)) {
         errno = EINVAL;
         return S3_ERR;
     }
 
-    n = 0;
-
-    for (i = 0; i < S3_UPLOAD_ID_NODE_LEN; i++) {
-        n = n << 4 | (uint32_t) s3_hex_digit(id[i]);
-    }
-
-    *node = n;
-
-    return S3_OK;
+    return s3_node_id_parse(id, S3_UPLOAD_ID_NODE_LEN, node);
 }
 
 

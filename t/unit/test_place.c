@@ -161,6 +161,16 @@ test_upload_node(void)
                                 &node) == S3_OK
               && node == 0);
 
+    test_cond("a node id of either case",
+              s3_node_id_parse("5E1A2b3c", 8, &node) == S3_OK
+              && node == 0x5e1a2b3c);
+    test_cond("a node id of 7 digits is EINVAL",
+              s3_node_id_parse("5e1a2b3", 7, &node) == S3_ERR
+              && errno == EINVAL);
+    test_cond("a node id of 9 digits is EINVAL",
+              s3_node_id_parse("5e1a2b3c0", 9, &node) == S3_ERR
+              && errno == EINVAL);
+
     node = 7;
     test_cond("short id is EINVAL, node untouched",
               s3_upload_id_node("5e1a2b3c", 8, &node) == S3_ERR
