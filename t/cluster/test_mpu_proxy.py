@@ -13,6 +13,8 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from lib import awschunked, s3raw
+from lib.cksums import cksum
 from lib.clients import AWS, base_env, run
 from lib.cluster import ACCESS_KEY, SECRET_KEY
 from lib.server import NGINX, free_port
@@ -103,6 +105,52 @@ def test_parts_sprayed_over_nodes(cluster, tmp_path):
     for srv, tmp in zip(cluster.nodes[1:], before):
         assert not (srv.data / 'buckets' / bucket).exists()
         assert tmp_files(srv) == tmp
+
+
+def test_aws_chunked_parts(cluster):
+    """aws-chunked bodies (signed chunks; a trailer; sent with
+    Transfer-Encoding: chunked) go through the proxy as sent: the
+    upload's node decodes and checks them."""
+    a, _, _ = clients(cluster)
+    bucket = new_bucket(a)
+    up = a.create_multipart_upload(Bucket=bucket, Key='k')['UploadId']
+    path = s3raw.object_path(bucket, 'k')
+    parts = [os.urandom(5 * MIB), os.urandom(5 * MIB), os.urandom(3000)]
+    modes = [awschunked.SIGNED, awschunked.SIGNED_TRAILER,
+             awschunked.UNSIGNED_TRAILER]
+    etags = []
+    for n, (data, mode) in enumerate(zip(parts, modes), 1):
+        srv = cluster.nodes[1 + n % 2]
+        trailers = [] if mode == awschunked.SIGNED else \
+            [('x-amz-checksum-crc32', cksum('crc32', data))]
+        req = awschunked.Request(
+            srv, srv.admin, path, mode,
+            query=f'partNumber={n}&uploadId={up}', decoded_length=len(data),
+            trailer=trailers[0][0] if trailers else None)
+        body = req.body(awschunked.split(data, 64 * 1024), trailers)
+        r = req.send_chunked(body) if n == 2 else req.send(body)
+        assert r.status == 200, r
+        assert r.header('ETag') == '"%s"' % hashlib.md5(data).hexdigest()
+        if trailers:
+            assert r.header('x-amz-checksum-crc32') == trailers[0][1]
+        etags.append(r.header('ETag'))
+
+    # a chunk signature that does not match is refused by the upload's node
+    srv = cluster.nodes[1]
+    req = awschunked.Request(srv, srv.admin, path, awschunked.SIGNED,
+                             query=f'partNumber=4&uploadId={up}',
+                             decoded_length=100)
+    body = bytearray(req.body(awschunked.split(b'z' * 100, 64)))
+    at = body.index(b'chunk-signature=') + 16
+    body[at] = ord('1') if body[at] == ord('0') else ord('0')
+    assert req.send(bytes(body)).status == 403
+
+    a.complete_multipart_upload(
+        Bucket=bucket, Key='k', UploadId=up,
+        MultipartUpload={'Parts': [{'PartNumber': i + 1, 'ETag': e}
+                                   for i, e in enumerate(etags)]})
+    assert a.get_object(Bucket=bucket, Key='k')['Body'].read() == \
+        b''.join(parts)
 
 
 def test_upload_part_copy_sent_to_b(cluster):
