@@ -83,8 +83,8 @@ ngx_http_s3_proxy(ngx_http_request_t *r, ngx_http_s3_node_t *node)
     ngx_list_part_t            *part;
     ngx_table_elt_t            *h, *mark;
     ngx_http_s3_ctx_t          *ctx;
-    ngx_http_variable_value_t  *v;
     ngx_http_s3_main_conf_t    *smcf;
+    ngx_http_variable_value_t  *v;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
@@ -413,13 +413,13 @@ ngx_http_s3_peer_variable(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_s3_peer_unreachable_handler(ngx_http_request_t *r)
 {
-    ngx_http_s3_ctx_t          *ctx;
-    ngx_http_s3_node_t         *node;
-    ngx_http_variable_value_t  *v;
-    ngx_http_s3_main_conf_t    *smcf;
-    ngx_str_t                   addr;
     char                        name[sizeof("00000000 (") + NGX_SOCKADDRLEN
                                      + sizeof(")")];
+    ngx_str_t                   addr;
+    ngx_http_s3_ctx_t          *ctx;
+    ngx_http_s3_node_t         *node;
+    ngx_http_s3_main_conf_t    *smcf;
+    ngx_http_variable_value_t  *v;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
 

@@ -279,7 +279,8 @@ def test_s3_node_needs_peer_location(cluster, tmp_path):
         conf.write_text(conf_text)
         return subprocess.run([NGINX, '-t', '-p', str(srv.run_dir), '-c',
                                str(conf), '-e', str(tmp_path / 'error.log')],
-                              capture_output=True, text=True, timeout=30)
+                              capture_output=True, text=True, timeout=30,
+                              env=srv.nginx_env())
 
     p = nginx_t(text[:start] + text[end:])
     assert p.returncode != 0
