@@ -216,6 +216,35 @@ s3_upload_id_valid(const char *id, size_t len)
 }
 
 
+int
+s3_node_id_parse(const char *s, size_t len, uint32_t *id)
+{
+    unsigned char  b[4];
+
+    if (len != 8 || s3_hex_decode(b, s, len) != S3_OK) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    *id = (uint32_t) b[0] << 24 | (uint32_t) b[1] << 16
+          | (uint32_t) b[2] << 8 | b[3];
+
+    return S3_OK;
+}
+
+
+int
+s3_upload_id_node(const char *id, size_t len, uint32_t *node)
+{
+    if (!s3_upload_id_valid(id, len)) {
+        errno = EINVAL;
+        return S3_ERR;
+    }
+
+    return s3_node_id_parse(id, S3_UPLOAD_ID_NODE_LEN, node);
+}
+
+
 ssize_t
 s3_place_upload(char *buf, size_t size, const char *bucket,
     size_t bucket_len, const char *id, size_t id_len, int completed,

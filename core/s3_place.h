@@ -40,6 +40,7 @@
 #define S3_PLACE_UPLOAD_RECORD  "upload"
 
 #define S3_UPLOAD_ID_LEN    32          /* lowercase hex */
+#define S3_UPLOAD_ID_NODE_LEN  8       /* of them, the node's id */
 #define S3_PART_NUMBER_MAX  10000
 
 /*
@@ -71,6 +72,21 @@ int s3_access_key_valid(const char *ak, size_t len);
 
 /* Returns 1 when id is S3_UPLOAD_ID_LEN lowercase hex digits. */
 int s3_upload_id_valid(const char *id, size_t len);
+
+/*
+ * A node id as FORMAT and the configuration write it: 8 hex digits (either
+ * case).  Returns S3_OK with the id in *id, or S3_ERR (EINVAL).
+ */
+int s3_node_id_parse(const char *s, size_t len, uint32_t *id);
+
+/*
+ * The node an upload id names: its first S3_UPLOAD_ID_NODE_LEN hex digits
+ * are the creating node's id (s3_store_create_upload()).  Returns S3_OK
+ * with the id in *node, or S3_ERR (EINVAL) for an invalid upload id.  Ids
+ * made before ids named their node are all random: *node is then a random
+ * number, which callers take for this node unless it is a configured peer.
+ */
+int s3_upload_id_node(const char *id, size_t len, uint32_t *node);
 
 /*
  * The functions below write a NUL-terminated relative path into buf and

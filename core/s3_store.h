@@ -298,7 +298,8 @@ int s3_store_list_users(const char *root, s3_store_record_pt cb, void *data);
 /*
  * Creates an upload.  rec (kind UPLOAD) gives bucket, key, owner, headers,
  * checksum and acl; the call writes a new id (S3_UPLOAD_ID_LEN hex digits
- * and a NUL) into id, points rec->upload_id at it and sets rec->mtime_ms
+ * and a NUL: the node's id, s3_upload_id_node(), then random) into id,
+ * points rec->upload_id at it and sets rec->mtime_ms
  * (the initiation time), hlc and origin.  Returns S3_OK,
  * S3_STORE_NO_BUCKET, or S3_ERR with errno.
  */

@@ -105,9 +105,8 @@ static int
 s3_store_format_read(const char *path, uint32_t *node_id)
 {
     int            fd;
-    ssize_t        n;
-    unsigned char  id[4];
-    char           buf[S3_STORE_FORMAT_LEN + 1];
+    ssize_t   n;
+    char      buf[S3_STORE_FORMAT_LEN + 1];
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd == -1) {
@@ -126,14 +125,11 @@ s3_store_format_read(const char *path, uint32_t *node_id)
         || memcmp(buf, S3_STORE_FORMAT "\nnode ",
                   sizeof(S3_STORE_FORMAT "\nnode ") - 1) != 0
         || buf[n - 1] != '\n'
-        || s3_hex_decode(id, buf + n - 9, 8) != S3_OK)
+        || s3_node_id_parse(buf + n - 9, 8, node_id) != S3_OK)
     {
         errno = EPROTO;
         return S3_ERR;
     }
-
-    *node_id = (uint32_t) id[0] << 24 | (uint32_t) id[1] << 16
-               | (uint32_t) id[2] << 8 | id[3];
 
     return S3_OK;
 }

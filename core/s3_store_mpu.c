@@ -195,13 +195,17 @@ s3_store_create_upload(const s3_store_t *st, s3_record_t *rec, char *id)
 {
     int            rc;
     char           tmp[PATH_MAX], path[PATH_MAX];
-    unsigned char  rnd[S3_UPLOAD_ID_LEN / 2];
+    unsigned char  rnd[(S3_UPLOAD_ID_LEN - S3_UPLOAD_ID_NODE_LEN) / 2];
+
+    /* the node's id, then random (s3_upload_id_node()) */
 
     if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
         return S3_ERR;
     }
 
-    *s3_hex_encode(id, rnd, sizeof(rnd)) = '\0';
+    snprintf(id, S3_UPLOAD_ID_NODE_LEN + 1, "%08x",
+             (unsigned) st->node_id);
+    *s3_hex_encode(id + S3_UPLOAD_ID_NODE_LEN, rnd, sizeof(rnd)) = '\0';
 
     rec->kind = S3_RECORD_UPLOAD;
     rec->upload_id.data = id;

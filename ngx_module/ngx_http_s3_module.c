@@ -111,6 +111,20 @@ static ngx_command_t  ngx_http_s3_commands[] = {
       offsetof(ngx_http_s3_loc_conf_t, list_timeout),
       NULL },
 
+    { ngx_string("s3_node"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE2,
+      ngx_http_s3_node,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("s3_peer_unreachable"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_s3_peer_unreachable,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -161,6 +175,7 @@ static ngx_http_handler_pt  ngx_http_s3_handlers[S3_OP_LAST] = {
 static ngx_int_t
 ngx_http_s3_handler(ngx_http_request_t *r)
 {
+    ngx_int_t           rc;
     ngx_http_s3_ctx_t  *ctx;
     ngx_http_s3_err_e   err;
 
@@ -199,6 +214,11 @@ ngx_http_s3_handler(ngx_http_request_t *r)
 
     if (err != NGX_HTTP_S3_OK) {
         return ngx_http_s3_send_error(r, err);
+    }
+
+    rc = ngx_http_s3_proxy_upload(r, ctx);
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -443,6 +463,10 @@ ngx_http_s3_store(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_s3_handler;
 
+    if (ngx_http_s3_proxy_server(cf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return ngx_http_s3_root_temp_path(cf, slcf->root);
 }
 
@@ -469,7 +493,13 @@ ngx_http_s3_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&smcf->roots, cf->pool, 4,
                        sizeof(ngx_http_s3_root_t *))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_array_init(&smcf->nodes, cf->pool, 4,
+                          sizeof(ngx_http_s3_node_t))
+           != NGX_OK
+        || ngx_array_init(&smcf->servers, cf->pool, 4,
+                          sizeof(ngx_http_core_srv_conf_t *))
+           != NGX_OK)
     {
         return NULL;
     }
@@ -575,7 +605,9 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_s3_init(ngx_conf_t *cf)
 {
-    if (ngx_http_s3_cors_init(cf) != NGX_OK) {
+    if (ngx_http_s3_cors_init(cf) != NGX_OK
+        || ngx_http_s3_proxy_init(cf) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

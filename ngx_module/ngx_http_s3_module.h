@@ -41,6 +41,9 @@
 #define NGX_HTTP_S3_MAX_ARGS         (S3_SIGV4_MAX_PARAMS + 1)
                                               /* and X-Amz-Signature */
 
+/* the mark ngx_http_s3_proxy() puts on a request it sends to a node */
+#define NGX_HTTP_S3_PROXIED          "x-ngx-s3-proxied"
+
 /* ngx_http_s3_start_op() flags */
 #define NGX_HTTP_S3_DISCARD_BODY     0x01     /* the body is not ours */
 #define NGX_HTTP_S3_ETAG_LEN         (2 * S3_MD5_LEN + 3 + NGX_SIZE_T_LEN)
@@ -153,8 +156,20 @@ typedef struct {
 } ngx_http_s3_signing_t;
 
 
+/* s3_node: a node of the cluster */
+typedef struct {
+    uint32_t                   id;
+    u_char                     name[9];       /* the id in hex, for logs */
+    ngx_str_t                  addr;          /* HOST:PORT of its S3 */
+} ngx_http_s3_node_t;
+
+
 typedef struct {
     ngx_array_t                roots;         /* ngx_http_s3_root_t * */
+    ngx_array_t                nodes;         /* ngx_http_s3_node_t */
+    ngx_array_t                servers;       /* ngx_http_core_srv_conf_t *
+                                                 holding an s3_store */
+    ngx_int_t                  peer_index;    /* $s3_peer */
     size_t                     journal_size;
     time_t                     multipart_expire;
 
@@ -468,6 +483,16 @@ ngx_int_t ngx_http_s3_send_parts(ngx_http_request_t *r, s3_record_t *rec);
 /* ngx_http_s3_expire.c */
 ngx_int_t ngx_http_s3_mpu_init_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
+
+/* ngx_http_s3_proxy.c */
+char *ngx_http_s3_node(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_s3_peer_unreachable(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_s3_proxy_server(ngx_conf_t *cf);
+ngx_int_t ngx_http_s3_proxy_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_s3_proxy_upload(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+ngx_int_t ngx_http_s3_proxy(ngx_http_request_t *r, ngx_http_s3_node_t *node);
 
 /* ngx_http_s3_list.c */
 ngx_int_t ngx_http_s3_list_objects(ngx_http_request_t *r);

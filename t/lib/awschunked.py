@@ -109,7 +109,7 @@ class Request:
         self.path = path
         self.query = query
         self.mode = mode
-        self.host = f'127.0.0.1:{server.port}'
+        self.host = f'{server.host}:{server.port}'
         hdrs = {'Content-Encoding': 'aws-chunked'}
         if decoded_length is not None:
             hdrs['x-amz-decoded-content-length'] = str(decoded_length)
@@ -141,7 +141,7 @@ class Request:
         """Sends body with Transfer-Encoding: chunked, no Content-Length,
         in HTTP chunks of piece bytes."""
         target = self.path + (f'?{self.query}' if self.query else '')
-        conn = http.client.HTTPConnection('127.0.0.1', self.server.port,
+        conn = http.client.HTTPConnection(self.server.host, self.server.port,
                                           timeout=60)
         try:
             conn.putrequest('PUT', target, skip_host=True,

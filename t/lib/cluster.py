@@ -70,6 +70,7 @@ class Cluster:
                 self.nodes.append(srv)
             for i, srv in enumerate(self.nodes):
                 srv.repld.extra = self.repld_conf(i)
+                srv.http_extra = self.s3_nodes()
                 srv.start()
                 srv.admin = srv.add_user('admin', '--access-key', ACCESS_KEY,
                                          '--secret-key', SECRET_KEY)
@@ -104,6 +105,12 @@ class Cluster:
                   f'tcp://{self.addr(j)}:7000'
                   for j in range(len(self.names)) if j != i]
         return '\n'.join(lines) + '\n'
+
+    def s3_nodes(self):
+        """nginx's s3_node lines: every node, from the data repld.conf's
+        node and peer lines come from."""
+        return [f's3_node {self.ids[j]} {self.addr(j)}:9000;'
+                for j in range(len(self.names))]
 
     def start_redis(self):
         log = open(self.tmp / 'redis.log', 'ab')

@@ -94,13 +94,13 @@ def request(server, user, method, path, query='', body=b'', headers=None,
     """Sends one request to server and returns a Response.
 
     path is the URL path, already percent-encoded (see object_path()).
-    host defaults to 127.0.0.1:PORT (path style); pass vhost(server, b)
+    host defaults to the server's HOST:PORT (path style); pass vhost(server, b)
     for virtual-host style.  user None or sign False sends no
     Authorization.  after_sign(headers) may tamper with the signed
     headers before sending.  wire_path, when set, is sent instead of the
     path that was signed.
     """
-    host = host or f'127.0.0.1:{server.port}'
+    host = host or f'{server.host}:{server.port}'
     url = f'http://{host}{path}' + (f'?{query}' if query else '')
     hdrs = dict(headers or {})
 
@@ -118,7 +118,7 @@ def request(server, user, method, path, query='', body=b'', headers=None,
 
 
 def send(server, method, target, host, headers, body=b''):
-    conn = http.client.HTTPConnection('127.0.0.1', server.port, timeout=60)
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
     try:
         conn.putrequest(method, target, skip_host=True,
                         skip_accept_encoding=True)

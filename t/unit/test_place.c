@@ -14,6 +14,7 @@
 static void test_bucket_names(void);
 static void test_access_keys(void);
 static void test_paths(void);
+static void test_upload_node(void);
 
 
 int
@@ -22,6 +23,7 @@ main(void)
     test_bucket_names();
     test_access_keys();
     test_paths();
+    test_upload_node();
 
     return test_report("test_place");
 }
@@ -137,4 +139,46 @@ test_paths(void)
     test_cond("user with a bad key is EINVAL",
               s3_place_user(buf, sizeof(buf), "../../../../etc/x", 17) == -1
               && errno == EINVAL);
+}
+
+
+static void
+test_upload_node(void)
+{
+    uint32_t  node;
+
+    node = 0;
+    test_cond("the first 8 hex digits are the node",
+              s3_upload_id_node("5e1a2b3c0123456789abcdef01234567", 32,
+                                &node) == S3_OK
+              && node == 0x5e1a2b3c);
+    test_cond("all digits a-f",
+              s3_upload_id_node("ffffffff0123456789abcdef01234567", 32,
+                                &node) == S3_OK
+              && node == 0xffffffff);
+    test_cond("node 0",
+              s3_upload_id_node("000000000123456789abcdef01234567", 32,
+                                &node) == S3_OK
+              && node == 0);
+
+    test_cond("a node id of either case",
+              s3_node_id_parse("5E1A2b3c", 8, &node) == S3_OK
+              && node == 0x5e1a2b3c);
+    test_cond("a node id of 7 digits is EINVAL",
+              s3_node_id_parse("5e1a2b3", 7, &node) == S3_ERR
+              && errno == EINVAL);
+    test_cond("a node id of 9 digits is EINVAL",
+              s3_node_id_parse("5e1a2b3c0", 9, &node) == S3_ERR
+              && errno == EINVAL);
+
+    node = 7;
+    test_cond("short id is EINVAL, node untouched",
+              s3_upload_id_node("5e1a2b3c", 8, &node) == S3_ERR
+              && errno == EINVAL && node == 7);
+    test_cond("upper case is EINVAL",
+              s3_upload_id_node("5E1A2B3C0123456789abcdef01234567", 32,
+                                &node) == S3_ERR && errno == EINVAL);
+    test_cond("non-hex is EINVAL",
+              s3_upload_id_node("5e1a2b3g0123456789abcdef01234567", 32,
+                                &node) == S3_ERR && errno == EINVAL);
 }

@@ -260,6 +260,7 @@ test_parts(const s3_store_t *st)
     int                   truncated;
     char                  id[S3_UPLOAD_ID_LEN + 1];
     size_t                n;
+    uint32_t              node;
     s3_str_t              b, sid;
     s3_record_t           rec;
     unsigned char         buf[S3_STORE_UPLOAD_BUF];
@@ -269,6 +270,9 @@ test_parts(const s3_store_t *st)
 
     test_cond("create", test_create(st, "k", id) == S3_OK);
     test_cond("id is 32 hex digits", s3_upload_id_valid(id, strlen(id)));
+    test_cond("id names this node",
+              s3_upload_id_node(id, strlen(id), &node) == S3_OK
+              && node == st->node_id);
 
     test_cond("read upload",
               s3_store_read_upload(st->root, BUCKET, 3, id, 32, buf,
