@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "s3_place.h"
 #include "repld_cluster.h"
 
 
@@ -60,7 +61,7 @@ repld_cluster_conf_node(repld_cluster_conf_t *conf, int self,
 {
     int                 n;
     char                id[16], name[64], addr[256], extra[2];
-    unsigned long       v;
+    uint32_t            v;
     repld_node_conf_t  *node;
 
     n = sscanf(value, "%15s %63s %255s %1s", id, name, addr, extra);
@@ -70,12 +71,7 @@ repld_cluster_conf_node(repld_cluster_conf_t *conf, int self,
         return REPLD_ERR;
     }
 
-    errno = 0;
-    v = strtoul(id, NULL, 16);
-
-    if (strlen(id) != 8 || strspn(id, "0123456789abcdefABCDEF") != 8
-        || v == 0)
-    {
+    if (s3_node_id_parse(id, strlen(id), &v) != S3_OK || v == 0) {
         snprintf(err, size, "invalid node id \"%s\" (8 hex digits, not 0: "
                  "\"s3ctl node id\" prints the data directory's)", id);
         return REPLD_ERR;
@@ -112,7 +108,7 @@ repld_cluster_conf_node(repld_cluster_conf_t *conf, int self,
         conf->npeers++;
     }
 
-    node->id = (uint32_t) v;
+    node->id = v;
     strcpy(node->name, name);
     strcpy(node->addr, addr);
 
