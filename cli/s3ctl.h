@@ -18,6 +18,17 @@
 /* Prints "s3ctl: MESSAGE" on stderr; returns S3CTL_FAIL. */
 int s3ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The audit log's path: path, else $S3_AUDIT_LOG; none: no lines. */
+void s3ctl_audit_init(const char *path);
+
+/*
+ * Appends the line of an admin action (op, the user and bucket it is
+ * about, NULL: none; rc its exit code) to the audit log, if there is
+ * one.  Returns rc, or S3CTL_FAIL when the line could not be written.
+ */
+int s3ctl_audit(const char *op, const char *user, const char *bucket,
+    int rc);
+
 /* "cluster status [--json]": asks the repld of the data directory. */
 int s3ctl_cluster(const char *data, int argc, char **argv);
 

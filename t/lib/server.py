@@ -283,6 +283,7 @@ class Server:
         self.port = port
         self.proc = None
         self.users = {}
+        self.http_extra = []             # more directives at http level
         self.repld = (Repld(self.tmp, self.data, prefix=self.prefix)
                       if repld else None)
 
@@ -308,7 +309,7 @@ class Server:
             'S3_EXTRA': f's3_domain {DOMAIN};',
             'HTTP_EXTRA': '',
         }
-        http, loc = [], []
+        http, loc = list(self.http_extra), []
         if self.journal_size:
             http.append(f's3_journal_size {self.journal_size};')
         ctx = module_directive('s3_list_timeout')
