@@ -184,6 +184,10 @@ main(int argc, char **argv)
         return s3ctl_cluster(data, n - 1, args + 1);
     }
 
+    if (n >= 1 && strcmp(args[0], "log-level") == 0) {
+        return s3ctl_log_level(data, n - 1, args + 1);
+    }
+
     if (n >= 1 && strcmp(args[0], "node") == 0) {
         return s3ctl_node(&ctl, data, n - 1, args + 1);
     }
@@ -211,6 +215,8 @@ s3ctl_usage(FILE *out, int rc)
         "  user list             list users: name and access key\n"
         "  user remove NAME      remove a user\n"
         "  journal tail [-f]     print the change journals; -f follows\n"
+        "  log-level [LEVEL]     print or set repld's log level (error,\n"
+        "                        warn, notice, info, debug)\n"
         "  node id               print the store's node id (created if new)\n"
         "  cluster status [--json]\n"
         "                        every node of the cluster, as the local\n"

@@ -29,6 +29,16 @@ void s3ctl_audit_init(const char *path);
 int s3ctl_audit(const char *op, const char *user, const char *bucket,
     int rc);
 
+/*
+ * Sends the admin request cmd to the repld of the data directory and
+ * prints its answer: on stdout when repld says 200 (returns S3CTL_OK),
+ * else on stderr (returns S3CTL_FAIL).
+ */
+int s3ctl_admin(const char *data, const char *cmd);
+
+/* "log-level [LEVEL]": prints or sets repld's log level. */
+int s3ctl_log_level(const char *data, int argc, char **argv);
+
 /* "cluster status [--json]": asks the repld of the data directory. */
 int s3ctl_cluster(const char *data, int argc, char **argv);
 
