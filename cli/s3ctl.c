@@ -112,7 +112,9 @@ main(int argc, char **argv)
     int          i, n;
     char        *args[S3CTL_ARGS_MAX];
     s3ctl_t      ctl;
-    const char  *data;
+    const char  *data, *audit;
+
+    audit = NULL;
 
     data = getenv("S3_DATA_DIR");
     if (data == NULL || data[0] == '\0') {
@@ -129,6 +131,14 @@ main(int argc, char **argv)
             }
 
             data = argv[i];
+
+        } else if (strcmp(argv[i], "--audit-log") == 0) {
+            if (++i == argc) {
+                fprintf(stderr, "s3ctl: --audit-log needs a path\n");
+                return S3CTL_USAGE;
+            }
+
+            audit = argv[i];
 
         } else if (strcmp(argv[i], "-h") == 0
                    || strcmp(argv[i], "--help") == 0)
@@ -148,6 +158,7 @@ main(int argc, char **argv)
     }
 
     memset(&ctl, 0, sizeof(s3ctl_t));
+    s3ctl_audit_init(audit);
 
     if (n >= 1 && strcmp(args[0], "user") == 0) {
         return s3ctl_close(&ctl, s3ctl_user(&ctl, data, n - 1, args + 1));
@@ -155,6 +166,10 @@ main(int argc, char **argv)
 
     if (n >= 1 && strcmp(args[0], "cluster") == 0) {
         return s3ctl_cluster(data, n - 1, args + 1);
+    }
+
+    if (n >= 1 && strcmp(args[0], "log-level") == 0) {
+        return s3ctl_log_level(data, n - 1, args + 1);
     }
 
     if (n >= 1 && strcmp(args[0], "node") == 0) {
@@ -192,6 +207,8 @@ s3ctl_usage(FILE *out, int rc)
         "  user list             list users: name and access key\n"
         "  user remove NAME      remove a user\n"
         "  journal tail [-f]     print the change journals; -f follows\n"
+        "  log-level [LEVEL]     print or set repld's log level (error,\n"
+        "                        warn, notice, info, debug)\n"
         "  node id               print the store's node id (created if new)\n"
         "  cluster status [--json]\n"
         "                        every node of the cluster, as the local\n"
@@ -207,6 +224,8 @@ s3ctl_usage(FILE *out, int rc)
         "\n"
         "  -d, --data DIR        data directory (default: $S3_DATA_DIR,\n"
         "                        else ./var/data)\n"
+        "  --audit-log PATH      append a JSON line per admin action\n"
+        "                        (default: $S3_AUDIT_LOG, else none)\n"
         "  -h, --help            print this help\n"
         "  --version             print the version\n"
         "\n"
@@ -535,18 +554,20 @@ s3ctl_user_add(s3ctl_t *ctl, int argc, char **argv)
                            sk, strlen(sk));
 
     if (rc == S3_STORE_USER_EXISTS) {
-        return s3ctl_fail("user \"%s\" or access key \"%s\" already exists",
-                          name, ak);
+        rc = s3ctl_fail("user \"%s\" or access key \"%s\" already exists",
+                        name, ak);
+        return s3ctl_audit("user add", name, NULL, rc);
     }
 
     if (rc != S3_OK) {
-        return s3ctl_fail("cannot add user \"%s\": %s", name,
-                          strerror(errno));
+        rc = s3ctl_fail("cannot add user \"%s\": %s", name,
+                        strerror(errno));
+        return s3ctl_audit("user add", name, NULL, rc);
     }
 
     printf("access_key %s\nsecret_key %s\n", ak, sk);
 
-    return S3CTL_OK;
+    return s3ctl_audit("user add", name, NULL, S3CTL_OK);
 }
 
 
@@ -611,7 +632,7 @@ s3ctl_user_remove(s3ctl_t *ctl, const char *name)
 
     s3ctl_users_free(&users);
 
-    return rc;
+    return s3ctl_audit("user remove", name, NULL, rc);
 }
 
 

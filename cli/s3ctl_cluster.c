@@ -28,7 +28,6 @@
 #define S3CTL_CLUSTER_MAX       (1024 * 1024)
 
 
-static int s3ctl_cluster_ask(const char *data, const char *cmd);
 static int s3ctl_cluster_connect(const char *path);
 static int s3ctl_cluster_read(int fd, char *buf, size_t len);
 
@@ -54,13 +53,13 @@ s3ctl_cluster(const char *data, int argc, char **argv)
         json = 1;
     }
 
-    return s3ctl_cluster_ask(data, json ? "cluster status json"
-                                        : "cluster status");
+    return s3ctl_admin(data, json ? "cluster status json"
+                                  : "cluster status");
 }
 
 
-static int
-s3ctl_cluster_ask(const char *data, const char *cmd)
+int
+s3ctl_admin(const char *data, const char *cmd)
 {
     int       fd, rc;
     char      path[PATH_MAX], req[64], head[S3_LISTPROTO_HEADER_LEN], *body;

@@ -117,6 +117,9 @@ ngx_http_s3_authenticate(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
         return err;
     }
 
+    ctx->access_key.data = (u_char *) auth.access_key.data;
+    ctx->access_key.len = auth.access_key.len;
+
     err = ngx_http_s3_auth_scope(r, ctx, &auth, &amz_date, presigned);
     if (err != NGX_HTTP_S3_OK) {
         return err;

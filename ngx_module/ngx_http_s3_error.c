@@ -262,6 +262,7 @@ ngx_http_s3_send_error(ngx_http_request_t *r, ngx_http_s3_err_e err)
 
     e = &ngx_http_s3_errors[err];
     message = ctx->message.len ? &ctx->message : &e->message;
+    ctx->error = err;
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "s3 error %V: %V", &e->code, message);

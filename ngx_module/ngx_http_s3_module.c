@@ -17,6 +17,8 @@
 static ngx_int_t ngx_http_s3_handler(ngx_http_request_t *r);
 static ngx_http_s3_err_e ngx_http_s3_dispatch(ngx_http_request_t *r,
     ngx_http_s3_ctx_t *ctx);
+static const s3_op_t *ngx_http_s3_match(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx, unsigned *args, ngx_str_t *part);
 static unsigned ngx_http_s3_method(ngx_uint_t method);
 static unsigned ngx_http_s3_args(ngx_http_s3_ctx_t *ctx, ngx_str_t *part);
 static ngx_http_s3_err_e ngx_http_s3_check_op(ngx_http_request_t *r,
@@ -125,6 +127,13 @@ static ngx_command_t  ngx_http_s3_commands[] = {
       0,
       NULL },
 
+    { ngx_string("s3_audit_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_s3_audit_log,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -175,7 +184,9 @@ static ngx_http_handler_pt  ngx_http_s3_handlers[S3_OP_LAST] = {
 static ngx_int_t
 ngx_http_s3_handler(ngx_http_request_t *r)
 {
+    unsigned            args;
     ngx_int_t           rc;
+    ngx_str_t           part;
     ngx_http_s3_ctx_t  *ctx;
     ngx_http_s3_err_e   err;
 
@@ -213,6 +224,11 @@ ngx_http_s3_handler(ngx_http_request_t *r)
     }
 
     if (err != NGX_HTTP_S3_OK) {
+        if (ctx->op == S3_OP_NONE) {
+            /* for the audit log: the operation a refused request tried */
+            (void) ngx_http_s3_match(r, ctx, &args, &part);
+        }
+
         return ngx_http_s3_send_error(r, err);
     }
 
@@ -239,28 +255,45 @@ ngx_http_s3_handler(ngx_http_request_t *r)
 static ngx_http_s3_err_e
 ngx_http_s3_dispatch(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 {
-    unsigned         method, target, args;
+    unsigned         args;
     ngx_str_t        part;
     const s3_op_t   *op;
 
-    method = ngx_http_s3_method(r->method);
-
-    target = (ctx->bucket.len == 0) ? S3_TARGET_SERVICE
-             : (ctx->key.len == 0) ? S3_TARGET_BUCKET : S3_TARGET_OBJECT;
-
-    args = ngx_http_s3_args(ctx, &part);
-
-    op = s3_op_match(method, target, args, ctx->header_bits);
+    op = ngx_http_s3_match(r, ctx, &args, &part);
 
     if (op == NULL) {
-        return (target == S3_TARGET_SERVICE || !s3_op_method_known(method))
+        return (ctx->bucket.len == 0
+                || !s3_op_method_known(ngx_http_s3_method(r->method)))
                ? NGX_HTTP_S3_METHOD_NOT_ALLOWED
                : NGX_HTTP_S3_NOT_IMPLEMENTED;
     }
 
-    ctx->op = op->id;
-
     return ngx_http_s3_check_op(r, ctx, op, args, &part);
+}
+
+
+/* the request's row, into ctx->op; NULL: none */
+
+static const s3_op_t *
+ngx_http_s3_match(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
+    unsigned *args, ngx_str_t *part)
+{
+    unsigned        target;
+    const s3_op_t  *op;
+
+    target = (ctx->bucket.len == 0) ? S3_TARGET_SERVICE
+             : (ctx->key.len == 0) ? S3_TARGET_BUCKET : S3_TARGET_OBJECT;
+
+    *args = ngx_http_s3_args(ctx, part);
+
+    op = s3_op_match(ngx_http_s3_method(r->method), target, *args,
+                     ctx->header_bits);
+
+    if (op != NULL) {
+        ctx->op = op->id;
+    }
+
+    return op;
 }
 
 
@@ -552,6 +585,7 @@ ngx_http_s3_create_loc_conf(ngx_conf_t *cf)
     conf->fsync = NGX_CONF_UNSET;
     conf->clock_skew = NGX_CONF_UNSET;
     conf->list_timeout = NGX_CONF_UNSET_MSEC;
+    conf->audit_log = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -572,6 +606,7 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_msec_value(conf->list_timeout, prev->list_timeout, 5000);
     ngx_conf_merge_str_value(conf->thread_pool, prev->thread_pool,
                              "default");
+    ngx_conf_merge_ptr_value(conf->audit_log, prev->audit_log, NULL);
 
     ngx_strlow(conf->domain.data, conf->domain.data, conf->domain.len);
 
@@ -606,7 +641,8 @@ static ngx_int_t
 ngx_http_s3_init(ngx_conf_t *cf)
 {
     if (ngx_http_s3_cors_init(cf) != NGX_OK
-        || ngx_http_s3_proxy_init(cf) != NGX_OK)
+        || ngx_http_s3_proxy_init(cf) != NGX_OK
+        || ngx_http_s3_audit_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }

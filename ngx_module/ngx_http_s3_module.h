@@ -197,6 +197,7 @@ typedef struct {
     time_t                     clock_skew;
     ngx_str_t                  thread_pool;
     ngx_msec_t                 list_timeout;
+    ngx_open_file_t           *audit_log;     /* NULL: off */
 } ngx_http_s3_loc_conf_t;
 
 
@@ -222,11 +223,13 @@ typedef struct {
                                                  query split, in order */
     ngx_str_t                  user;          /* the authenticated requester,
                                                  empty when anonymous */
+    ngx_str_t                  access_key;    /* as sent, once parsed */
     ngx_str_t                  payload_hash;  /* x-amz-content-sha256 */
     ngx_str_t                  message;       /* overrides the table's */
     ngx_str_t                  error_extra;   /* XML elements an error
                                                  adds after its Message */
     u_char                     request_id[NGX_HTTP_S3_REQUEST_ID_LEN];
+    ngx_http_s3_err_e          error;         /* the error answered */
 
     s3_store_t                 store;
     ngx_http_s3_root_t        *root;          /* the store's directory */
@@ -532,6 +535,10 @@ ngx_int_t ngx_http_s3_read_xml_body(ngx_http_request_t *r,
     ngx_http_s3_xml_body_pt handler);
 ngx_int_t ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r,
     ngx_http_s3_xml_body_pt handler);
+
+/* ngx_http_s3_audit.c */
+char *ngx_http_s3_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_s3_audit_init(ngx_conf_t *cf);
 
 /* ngx_http_s3_task.c */
 ngx_int_t ngx_http_s3_task_post(ngx_http_request_t *r,

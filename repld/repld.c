@@ -104,6 +104,8 @@ static int repld_catalog_start(repld_t *rd);
 static int repld_fence(void *data);
 static int repld_catch_up(void *data);
 static void repld_wake(void *data);
+static int repld_admin_log_level(repld_t *rd, s3_str_t *cmd,
+    repld_buf_t *out, unsigned *status);
 static int repld_admin(void *data, const char *payload, size_t len,
     repld_buf_t *out);
 static int repld_listen(repld_t *rd);
@@ -734,7 +736,7 @@ repld_wake(void *data)
 }
 
 
-/* "cluster status [json]" from s3ctl */
+/* "cluster status [json]" and "log-level [LEVEL]" from s3ctl */
 
 static int
 repld_admin(void *data, const char *payload, size_t len, repld_buf_t *out)
@@ -743,6 +745,7 @@ repld_admin(void *data, const char *payload, size_t len, repld_buf_t *out)
     size_t     start;
     s3_str_t   cmd;
     repld_t   *rd;
+    unsigned   status;
 
     rd = data;
 
@@ -761,6 +764,13 @@ repld_admin(void *data, const char *payload, size_t len, repld_buf_t *out)
         rc = repld_cluster_status(rd->cluster, rd->node_id, json, out);
         repld_buf_frame_close(out, start, 200);
 
+    } else if (cmd.len >= sizeof("log-level") - 1
+               && memcmp(cmd.data, "log-level", sizeof("log-level") - 1)
+                  == 0)
+    {
+        rc = repld_admin_log_level(rd, &cmd, out, &status);
+        repld_buf_frame_close(out, start, status);
+
     } else {
         rc = repld_buf_printf(out, "unknown command \"%.*s\"\n",
                               (int) cmd.len, cmd.data);
@@ -768,6 +778,55 @@ repld_admin(void *data, const char *payload, size_t len, repld_buf_t *out)
     }
 
     return rc;
+}
+
+
+/*
+ * "log-level" prints the level; "log-level LEVEL" sets it until the next
+ * one (SIGHUP keeps it: the configuration's level is changed too).
+ */
+
+static int
+repld_admin_log_level(repld_t *rd, s3_str_t *cmd, repld_buf_t *out,
+    unsigned *status)
+{
+    int          level;
+    char         name[16];
+    size_t       len;
+    const char  *was;
+
+    *status = 200;
+
+    if (cmd->len == sizeof("log-level") - 1) {
+        return repld_buf_printf(out, "%s\n", repld_log_level_name());
+    }
+
+    len = cmd->len - sizeof("log-level");
+
+    level = -1;
+
+    if (cmd->data[sizeof("log-level") - 1] == ' ' && len < sizeof(name)) {
+        memcpy(name, cmd->data + sizeof("log-level"), len);
+        name[len] = '\0';
+        level = repld_log_level(name);
+    }
+
+    if (level == -1) {
+        *status = 400;
+        return repld_buf_printf(out, "invalid log level \"%.*s\" (error, "
+                                "warn, notice, info or debug)\n",
+                                (int) len, cmd->data + sizeof("log-level"));
+    }
+
+    was = repld_log_level_name();
+
+    repld_log_set_level(level);
+    rd->conf.log_level = level;
+
+    repld_log(REPLD_LOG_NOTICE, "log level %s (was %s), asked by s3ctl",
+              name, was);
+
+    return repld_buf_printf(out, "%s\n", name);
 }
 
 

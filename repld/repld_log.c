@@ -65,6 +65,20 @@ repld_log_open(const char *file, int level)
 }
 
 
+void
+repld_log_set_level(int level)
+{
+    repld_log_max = level;
+}
+
+
+const char *
+repld_log_level_name(void)
+{
+    return repld_log_names[repld_log_max];
+}
+
+
 int
 repld_log_enabled(int level)
 {

@@ -28,6 +28,12 @@ int repld_log_level(const char *name);
  */
 int repld_log_open(const char *file, int level);
 
+/* Sets the level messages are written up to, keeping the destination. */
+void repld_log_set_level(int level);
+
+/* Returns the name of the level messages are written up to. */
+const char *repld_log_level_name(void);
+
 /* Returns 1 when messages of level are written. */
 int repld_log_enabled(int level);
 

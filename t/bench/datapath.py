@@ -31,6 +31,9 @@ each figure is the median of the rounds:
     GET 4 KiB (1,000 keys), HEAD 4 KiB (same keys), GET 1 MiB (100 keys),
     GET 64 MiB (1 key), PUT 4 KiB (1,000 keys), PUT 1 MiB (100 keys)
 
+BENCH_S3_EXTRA adds directives to ngx_s3's locations (s3_audit_log's cost
+was measured with it: docs/PERFORMANCE.md).
+
 Before the timed runs, a few requests of every workload are sent with
 http.client and their status and bodies checked; a wrk run with a
 non-2xx answer fails the bench.  Peak RSS: VmHWM of each worker at the
@@ -78,6 +81,10 @@ WORKLOADS = [
     ('PUT 4 KiB', 'PUT', 'p4k', 1000, 4 * KIB, 0.80),
     ('PUT 1 MiB', 'PUT', 'p1m', 100, MIB, 0.90),
 ]
+
+# BENCH_S3_EXTRA: more directives in ngx_s3's locations, to measure what
+# one costs (e.g. "s3_audit_log /tmp/audit.log;")
+EXTRA = os.environ.get('BENCH_S3_EXTRA', '')
 
 # BENCH_WORKLOADS: a comma-separated subset of the names above, to explore
 ONLY = [w for w in os.environ.get('BENCH_WORKLOADS', '').split(',') if w]
@@ -141,6 +148,7 @@ S3_SERVER = """
         location / {{
             s3_store {data};
             s3_fsync {fsync};
+            {extra}
         }}
     }}
 """
@@ -317,9 +325,9 @@ class Bench:
         self.port_a, self.port_b, self.port_c = (free_port(), free_port(),
                                                  free_port())
         s3_servers = (S3_SERVER.format(port=self.port_a, data=self.data,
-                                       fsync='off')
+                                       fsync='off', extra=EXTRA)
                       + S3_SERVER.format(port=self.port_c, data=self.data,
-                                         fsync='on'))
+                                         fsync='on', extra=EXTRA))
         self.s3 = Nginx('ngx_s3', self.work, s3_servers, module=True)
         self.plain = Nginx('nginx', self.work,
                            PLAIN_SERVER.format(port=self.port_b,
