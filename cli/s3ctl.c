@@ -173,6 +173,10 @@ main(int argc, char **argv)
         return s3ctl_cluster(data, n - 1, args + 1);
     }
 
+    if (n >= 1 && strcmp(args[0], "maintenance") == 0) {
+        return s3ctl_maintenance(data, n - 1, args + 1);
+    }
+
     if (n >= 1 && strcmp(args[0], "node") == 0) {
         return s3ctl_node(&ctl, data, n - 1, args + 1);
     }
@@ -204,6 +208,8 @@ s3ctl_usage(FILE *out, int rc)
         "  cluster status [--json]\n"
         "                        every node of the cluster, as the local\n"
         "                        repld sees it\n"
+        "  maintenance on|off|status [--message TEXT]\n"
+        "                        this node refuses writes (503) while on\n"
         "\n"
         "  -d, --data DIR        data directory (default: $S3_DATA_DIR,\n"
         "                        else ./var/data)\n"

@@ -20,6 +20,7 @@ int s3ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "cluster status [--json]": asks the repld of the data directory. */
 int s3ctl_cluster(const char *data, int argc, char **argv);
+int s3ctl_maintenance(const char *data, int argc, char **argv);
 
 
 #endif /* _S3CTL_H_INCLUDED_ */

@@ -281,6 +281,7 @@ class Server:
         self.conf = self.run_dir / 'nginx.conf'
         self.journal_size = journal_size
         self.port = port
+        self.admin_port = None
         self.proc = None
         self.users = {}
         self.repld = (Repld(self.tmp, self.data, prefix=self.prefix)
@@ -291,6 +292,11 @@ class Server:
     @property
     def endpoint(self):
         return f'http://{self.host}:{self.port}'
+
+    @property
+    def admin(self):
+        """The admin listener: /metrics and /health/*."""
+        return f'http://{self.host}:{self.admin_port}'
 
     def render(self):
         if os.geteuid() == 0:
@@ -304,6 +310,8 @@ class Server:
             'ERROR_LOG': f'{self.error_log} info',
             'LISTEN': self.host,
             'PORT': str(self.port),
+            'ADMIN_LISTEN': self.host,
+            'ADMIN_PORT': str(self.admin_port),
             'DATA': str(self.data),
             'S3_EXTRA': f's3_domain {DOMAIN};',
             'HTTP_EXTRA': '',
@@ -339,6 +347,7 @@ class Server:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.data.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
+        self.admin_port = self.admin_port or free_port()
         self.render()
         with open(self.stderr_log, 'wb') as err:
             self.proc = subprocess.Popen(
