@@ -70,8 +70,11 @@ s3ctl_cluster_ask(const char *data, const char *cmd)
                      S3CTL_CLUSTER_TIMEOUT * 1000, &status);
 
     if (n == -1) {
-        rc = s3ctl_fail("repld at %s/%s did not answer: %s", data,
-                        S3_LISTPROTO_LIST_SOCK, strerror(errno));
+        rc = s3ctl_fail("%s repld at %s/%s: %s",
+                        (errno == EAGAIN || errno == EPROTO
+                         || errno == EMSGSIZE)
+                        ? "no answer from" : "cannot reach",
+                        data, S3_LISTPROTO_LIST_SOCK, strerror(errno));
 
     } else {
         fwrite(body, 1, n, status == 200 ? stdout : stderr);

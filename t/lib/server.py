@@ -294,11 +294,12 @@ class Server:
         return f'http://{self.host}:{self.port}'
 
     @property
-    def admin(self):
+    def admin_url(self):
         """The admin listener: /metrics and /health/*."""
         return f'http://{self.host}:{self.admin_port}'
 
     def render(self):
+        self.admin_port = self.admin_port or free_port()
         if os.geteuid() == 0:
             user = 'root root'
         else:
@@ -347,7 +348,6 @@ class Server:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.data.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
-        self.admin_port = self.admin_port or free_port()
         self.render()
         with open(self.stderr_log, 'wb') as err:
             self.proc = subprocess.Popen(

@@ -34,7 +34,7 @@ def get(url, timeout=5):
 
 def scrape(srv):
     """{(name, labels): value} of one scrape of /metrics."""
-    status, body = get(srv.admin + '/metrics')
+    status, body = get(srv.admin_url + '/metrics')
     assert status == 200, body
     out = {}
     for line in body.splitlines():
@@ -51,7 +51,7 @@ def value(sample, name, labels=''):
 
 
 def ready(srv):
-    status, body = get(srv.admin + '/health/ready')
+    status, body = get(srv.admin_url + '/health/ready')
     return status, json.loads(body)
 
 
@@ -158,7 +158,7 @@ def test_counters_survive_reload(srv, client):
 
 
 def test_live_and_ready(srv):
-    status, body = get(srv.admin + '/health/live')
+    status, body = get(srv.admin_url + '/health/live')
     assert status == 200
     live = json.loads(body)
     assert live['status'] == 'live'
@@ -178,7 +178,7 @@ def test_ready_flips_on_repld_down(srv):
     assert status == 503
     assert 'repld unreachable' in doc['reasons']
     assert value(scrape(srv), 's3_repld_up') == 0
-    assert get(srv.admin + '/health/live')[0] == 200
+    assert get(srv.admin_url + '/health/live')[0] == 200
     srv.repld.start()
     assert ready(srv)[0] == 200
 
