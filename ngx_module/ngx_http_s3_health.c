@@ -18,7 +18,9 @@
 
 #define NGX_HTTP_S3_DISK_CRITICAL  0.90
 #define NGX_HTTP_S3_VERSION        "0.2.0"
-#define NGX_HTTP_S3_HEALTH_MAX     (2048 + 6 * S3_MAINTENANCE_MAX)
+#define NGX_HTTP_S3_REASONS_MAX    (256 + 6 * S3_MAINTENANCE_MAX)
+                                   /* each byte escaped as \uXXXX at most */
+#define NGX_HTTP_S3_HEALTH_MAX     (1024 + NGX_HTTP_S3_REASONS_MAX)
 
 
 static ngx_int_t ngx_http_s3_health_handler(ngx_http_request_t *r);
@@ -65,8 +67,12 @@ ngx_http_s3_health_send(ngx_http_request_t *r, ngx_http_s3_task_t *t)
                            "/live", sizeof("/live") - 1) == 0);
 
     b = ngx_create_temp_buf(r->pool, NGX_HTTP_S3_HEALTH_MAX);
-    reasons = ngx_pnalloc(r->pool, NGX_HTTP_S3_HEALTH_MAX / 2);
-    if (b == NULL || reasons == NULL) {
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    reasons = ngx_pnalloc(r->pool, NGX_HTTP_S3_REASONS_MAX);
+    if (reasons == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

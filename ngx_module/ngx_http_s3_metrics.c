@@ -268,9 +268,9 @@ ngx_http_s3_metrics_ops(u_char *p, ngx_http_s3_metrics_t *m)
 static u_char *
 ngx_http_s3_metrics_op(u_char *p, ngx_http_s3_metrics_t *m, ngx_uint_t op)
 {
-    char        *name;
-    ngx_uint_t   i;
-    ngx_atomic_uint_t  n, count;
+    char               *name;
+    ngx_uint_t          i;
+    ngx_atomic_uint_t   n, count;
 
     count = 0;
 

@@ -78,8 +78,12 @@ ngx_http_s3_probe(ngx_http_request_t *r, ngx_http_s3_task_done_pt done)
     /* ngx_http_s3_task_post() answers its own failures as S3 errors */
 
     ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_s3_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     p = ngx_pcalloc(r->pool, sizeof(ngx_http_s3_probe_t));
-    if (ctx == NULL || p == NULL) {
+    if (p == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
