@@ -172,6 +172,10 @@ main(int argc, char **argv)
         return s3ctl_log_level(data, n - 1, args + 1);
     }
 
+    if (n >= 1 && strcmp(args[0], "maintenance") == 0) {
+        return s3ctl_maintenance(data, n - 1, args + 1);
+    }
+
     if (n >= 1 && strcmp(args[0], "node") == 0) {
         return s3ctl_node(&ctl, data, n - 1, args + 1);
     }
@@ -221,6 +225,8 @@ s3ctl_usage(FILE *out, int rc)
         "  state export FILE     write buckets and users to FILE (0600)\n"
         "  state import FILE     create or update the buckets and users\n"
         "                        of FILE; never deletes\n"
+        "  maintenance on|off|status [--message TEXT]\n"
+        "                        this node refuses writes (503) while on\n"
         "\n"
         "  -d, --data DIR        data directory (default: $S3_DATA_DIR,\n"
         "                        else ./var/data)\n"

@@ -90,6 +90,7 @@ int s3ctl_log_level(const char *data, int argc, char **argv);
 
 /* "cluster status [--json]": asks the repld of the data directory. */
 int s3ctl_cluster(const char *data, int argc, char **argv);
+int s3ctl_maintenance(const char *data, int argc, char **argv);
 
 
 #endif /* _S3CTL_H_INCLUDED_ */

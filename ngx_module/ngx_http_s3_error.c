@@ -267,6 +267,8 @@ ngx_http_s3_send_error(ngx_http_request_t *r, ngx_http_s3_err_e err)
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "s3 error %V: %V", &e->code, message);
 
+    ngx_http_s3_metrics_error(r, err);
+
     if (r->request_body == NULL && r->headers_in.expect != NULL) {
 
         /* no "100 Continue" for a body we refuse; close after the answer */

@@ -127,9 +127,23 @@ static ngx_command_t  ngx_http_s3_commands[] = {
       0,
       NULL },
 
+    { ngx_string("s3_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_s3_metrics,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("s3_audit_log"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
       ngx_http_s3_audit_log,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("s3_health"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_s3_health,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -408,7 +422,9 @@ ngx_http_s3_check_op(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return ngx_http_s3_refuse_header(r, ctx, (s3_hdr_e) hdr);
     }
 
-    if ((op->flags & S3_OP_CHANGE) && ctx->store.journal == NULL) {
+    if ((op->flags & S3_OP_CHANGE)
+        && (ctx->store.journal == NULL || ngx_http_s3_maintenance(r, ctx)))
+    {
         return NGX_HTTP_S3_SERVICE_UNAVAILABLE;
     }
 
@@ -580,6 +596,7 @@ ngx_http_s3_create_loc_conf(ngx_conf_t *cf)
      *     conf->region = { 0, NULL };
      *     conf->domain = { 0, NULL };
      *     conf->thread_pool = { 0, NULL };
+     *     conf->probe = 0;
      */
 
     conf->fsync = NGX_CONF_UNSET;
@@ -610,12 +627,16 @@ ngx_http_s3_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_strlow(conf->domain.data, conf->domain.data, conf->domain.len);
 
-    if (conf->root == NULL) {
+    if (conf->root == NULL && !conf->probe) {
         return NGX_CONF_OK;
     }
 
     if (ngx_thread_pool_add(cf, &conf->thread_pool) == NULL) {
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->root == NULL) {
+        return NGX_CONF_OK;
     }
 
     if (conf->root->thread_pool == NULL) {
@@ -642,7 +663,8 @@ ngx_http_s3_init(ngx_conf_t *cf)
 {
     if (ngx_http_s3_cors_init(cf) != NGX_OK
         || ngx_http_s3_proxy_init(cf) != NGX_OK
-        || ngx_http_s3_audit_init(cf) != NGX_OK)
+        || ngx_http_s3_audit_init(cf) != NGX_OK
+        || ngx_http_s3_metrics_init(cf) != NGX_OK)
     {
         return NGX_ERROR;
     }

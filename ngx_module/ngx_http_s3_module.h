@@ -22,6 +22,7 @@
 #include "s3_hlc.h"
 #include "s3_journal.h"
 #include "s3_listproto.h"
+#include "s3_maintenance.h"
 #include "s3_op.h"
 #include "s3_place.h"
 #include "s3_record.h"
@@ -127,6 +128,12 @@ typedef struct {
     ngx_event_t                expire;        /* multipart expiry timer */
     ngx_thread_task_t         *expire_task;
     ngx_uint_t                 expiring;      /* a sweep task in flight */
+
+    /* maintenance mode as this worker last read it (once per msec) */
+    ngx_msec_t                 maint_checked;
+    ngx_uint_t                 maint_on;
+    size_t                     maint_len;
+    u_char                     maint_msg[S3_MAINTENANCE_MAX];
 } ngx_http_s3_root_t;
 
 
@@ -140,6 +147,43 @@ typedef struct {
     size_t                     region_len;
     u_char                     key[S3_SIGV4_KEY_LEN];
 } ngx_http_s3_signing_key_t;
+
+
+/* the latency histogram's upper bounds, in ms; one more slot: +Inf */
+#define NGX_HTTP_S3_LATENCY_BOUNDS                                           \
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+#define NGX_HTTP_S3_LATENCY_SLOTS    12
+#define NGX_HTTP_S3_STATUS_CLASSES   5        /* 1xx to 5xx */
+
+
+/* the counters of the shared zone: per node, kept across reloads */
+typedef struct {
+    ngx_atomic_t               requests[S3_OP_LAST]
+                                       [NGX_HTTP_S3_STATUS_CLASSES];
+    ngx_atomic_t               latency[S3_OP_LAST]
+                                      [NGX_HTTP_S3_LATENCY_SLOTS];
+    ngx_atomic_t               latency_ms[S3_OP_LAST];
+    ngx_atomic_t               errors[NGX_HTTP_S3_ERR_LAST];
+    ngx_atomic_t               received;
+    ngx_atomic_t               sent;
+    time_t                     started;       /* the first start */
+} ngx_http_s3_metrics_t;
+
+
+/* what the health and metrics endpoints learn in a thread of the pool */
+typedef struct {
+    ngx_http_s3_root_t        *root;
+    u_char                    *repld;         /* its "metrics" answer */
+    ssize_t                    repld_len;     /* -1: unreachable */
+    off_t                      disk_size;
+    off_t                      disk_used;
+    off_t                      disk_avail;    /* to unprivileged users */
+    ngx_uint_t                 disk_ok;       /* statvfs() succeeded */
+    ngx_uint_t                 writable;
+    ngx_uint_t                 maintenance;
+    size_t                     message_len;
+    u_char                     message[S3_MAINTENANCE_MAX];
+} ngx_http_s3_probe_t;
 
 
 typedef struct ngx_http_s3_cache_s  ngx_http_s3_cache_t;
@@ -182,6 +226,10 @@ typedef struct {
     ngx_uint_t                 cache_generation; /* tasks finished */
     ngx_http_s3_ocache_t      *ocache;        /* open object files */
 
+    ngx_shm_zone_t            *metrics_zone;  /* its data:
+                                                 ngx_http_s3_metrics_t */
+    ngx_uint_t                 probes;        /* s3_metrics, s3_health */
+
     /* s3_object_cache */
     ngx_uint_t                 ocache_max;    /* 0: off */
     off_t                      ocache_size;
@@ -198,6 +246,7 @@ typedef struct {
     ngx_str_t                  thread_pool;
     ngx_msec_t                 list_timeout;
     ngx_open_file_t           *audit_log;     /* NULL: off */
+    ngx_uint_t                 probe;         /* s3_metrics, s3_health */
 } ngx_http_s3_loc_conf_t;
 
 
@@ -507,6 +556,27 @@ void ngx_http_s3_notify_exit_process(ngx_cycle_t *cycle,
     ngx_http_s3_main_conf_t *smcf);
 void ngx_http_s3_notify(ngx_http_request_t *r);
 
+/* ngx_http_s3_metrics.c */
+char *ngx_http_s3_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_s3_metrics_init(ngx_conf_t *cf);
+void ngx_http_s3_metrics_error(ngx_http_request_t *r, ngx_http_s3_err_e err);
+
+/* ngx_http_s3_probe.c */
+char *ngx_http_s3_probe_location(ngx_conf_t *cf, void *conf,
+    ngx_http_handler_pt handler);
+ngx_int_t ngx_http_s3_probe(ngx_http_request_t *r,
+    ngx_http_s3_task_done_pt done);
+ngx_uint_t ngx_http_s3_probe_value(ngx_http_s3_probe_t *p, char *name,
+    off_t *value);
+double ngx_http_s3_disk_ratio(ngx_http_s3_probe_t *p);
+
+/* ngx_http_s3_health.c */
+char *ngx_http_s3_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+
+/* ngx_http_s3_maintenance.c */
+ngx_uint_t ngx_http_s3_maintenance(ngx_http_request_t *r,
+    ngx_http_s3_ctx_t *ctx);
+
 /* ngx_http_s3_error.c */
 ngx_int_t ngx_http_s3_send_error(ngx_http_request_t *r,
     ngx_http_s3_err_e err);
@@ -530,6 +600,8 @@ u_char *ngx_http_s3_xml_element(u_char *p, char *name, u_char *data,
 u_char *ngx_http_s3_xml_time(u_char *p, uint64_t ms);
 ngx_int_t ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status,
     ngx_buf_t *b);
+ngx_int_t ngx_http_s3_send_body(ngx_http_request_t *r, ngx_uint_t status,
+    char *type, ngx_buf_t *b);
 ngx_int_t ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status);
 ngx_int_t ngx_http_s3_read_xml_body(ngx_http_request_t *r,
     ngx_http_s3_xml_body_pt handler);

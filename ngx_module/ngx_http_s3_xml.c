@@ -64,13 +64,24 @@ ngx_http_s3_xml_time(u_char *p, uint64_t ms)
 ngx_int_t
 ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status, ngx_buf_t *b)
 {
+    return ngx_http_s3_send_body(r, status, "application/xml", b);
+}
+
+
+/* b whole as the answer; type: a literal */
+
+ngx_int_t
+ngx_http_s3_send_body(ngx_http_request_t *r, ngx_uint_t status, char *type,
+    ngx_buf_t *b)
+{
     ngx_int_t    rc;
     ngx_chain_t  out;
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = b->last - b->pos;
 
-    ngx_str_set(&r->headers_out.content_type, "application/xml");
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type.len = ngx_strlen(type);
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = NULL;
 

@@ -31,6 +31,7 @@
 #include "s3_store.h"
 #include "repld_catalog.h"
 #include "repld_cluster.h"
+#include "repld_metrics.h"
 #include "repld_event.h"
 #include "repld_journal.h"
 #include "repld_log.h"
@@ -736,7 +737,10 @@ repld_wake(void *data)
 }
 
 
-/* "cluster status [json]" and "log-level [LEVEL]" from s3ctl */
+/*
+ * "cluster status [json]" and "log-level [LEVEL]" from s3ctl, "metrics"
+ * from the module
+ */
 
 static int
 repld_admin(void *data, const char *payload, size_t len, repld_buf_t *out)
@@ -770,6 +774,12 @@ repld_admin(void *data, const char *payload, size_t len, repld_buf_t *out)
     {
         rc = repld_admin_log_level(rd, &cmd, out, &status);
         repld_buf_frame_close(out, start, status);
+
+    } else if (cmd.len == sizeof("metrics") - 1
+               && memcmp(cmd.data, "metrics", cmd.len) == 0)
+    {
+        rc = repld_metrics(rd->catalog, rd->journal, rd->reconcile, out);
+        repld_buf_frame_close(out, start, 200);
 
     } else {
         rc = repld_buf_printf(out, "unknown command \"%.*s\"\n",

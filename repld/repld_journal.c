@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "s3_hlc.h"
 #include "s3_lock.h"
@@ -247,8 +248,20 @@ repld_journal_commit(repld_journal_t *j)
 void
 repld_journal_stats(const repld_journal_t *j, repld_journal_stats_t *stats)
 {
+    size_t        i;
+    struct stat   st;
+
     *stats = j->stats;
     stats->files = j->nfiles;
+    stats->backlog = 0;
+
+    for (i = 0; i < j->nfiles; i++) {
+        if (j->files[i].fd != -1 && fstat(j->files[i].fd, &st) == 0
+            && (uint64_t) st.st_size > j->files[i].offset)
+        {
+            stats->backlog += st.st_size - j->files[i].offset;
+        }
+    }
 }
 
 

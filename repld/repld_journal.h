@@ -28,6 +28,7 @@ typedef struct {
     uint64_t          files;         /* files being tailed now */
     uint64_t          trimmed;       /* files removed */
     uint64_t          bytes;         /* journal bytes applied */
+    uint64_t          backlog;       /* bytes written, not yet applied */
 } repld_journal_stats_t;
 
 

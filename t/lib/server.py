@@ -281,6 +281,7 @@ class Server:
         self.conf = self.run_dir / 'nginx.conf'
         self.journal_size = journal_size
         self.port = port
+        self.admin_port = None
         self.proc = None
         self.users = {}
         self.http_extra = []     # more http-level directives
@@ -293,7 +294,13 @@ class Server:
     def endpoint(self):
         return f'http://{self.host}:{self.port}'
 
+    @property
+    def admin_url(self):
+        """The admin listener: /metrics and /health/*."""
+        return f'http://{self.host}:{self.admin_port}'
+
     def render(self):
+        self.admin_port = self.admin_port or free_port()
         if os.geteuid() == 0:
             user = 'root root'
         else:
@@ -305,6 +312,8 @@ class Server:
             'ERROR_LOG': f'{self.error_log} info',
             'LISTEN': self.host,
             'PORT': str(self.port),
+            'ADMIN_LISTEN': self.host,
+            'ADMIN_PORT': str(self.admin_port),
             'DATA': str(self.data),
             'S3_EXTRA': f's3_domain {DOMAIN};',
             'HTTP_EXTRA': '',
