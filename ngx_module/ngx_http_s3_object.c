@@ -136,6 +136,13 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
         return ngx_http_s3_range_error(r, &rec);
     }
 
+    if (rc == NGX_OK && rec.holders.len != 0
+        && r->method != NGX_HTTP_HEAD)
+    {
+        return ngx_http_s3_send_error(r, ngx_http_s3_bytes_elsewhere(r,
+                                                                     &rec));
+    }
+
     if (ngx_http_s3_object_headers(r, &rec) != NGX_OK) {
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
