@@ -36,6 +36,7 @@
 #include "repld_log.h"
 #include "repld_reconcile.h"
 #include "repld_server.h"
+#include "repld_stream.h"
 
 
 #define REPLD_VERSION        "0.2.0"
@@ -48,6 +49,7 @@
 #define REPLD_CATALOG        "catalog"
 #define REPLD_REDIS_TIMEOUT  1
 #define REPLD_CONF_DECLINED  1
+#define REPLD_NN_RCVMAX      (4 * 1024 * 1024)  /* a batch of changes */
 
 
 typedef struct {
@@ -72,6 +74,7 @@ typedef struct {
     repld_reconcile_t  *reconcile;
     repld_server_t     *server;
     repld_cluster_t    *cluster;                /* NULL: no cluster */
+    repld_stream_t     *stream;                 /* NULL: no peers */
     int                 nn_sock;
     int                 sig_fd;
     int                 wake;                   /* a hint: ingest */
@@ -586,6 +589,15 @@ repld_start(repld_t *rd)
         return REPLD_ERR;
     }
 
+    if (rd->cluster != NULL && rd->conf.cluster.npeers > 0) {
+        rd->stream = repld_stream_create(&rd->conf.cluster, rd->node_id,
+                                         rd->conf.data_dir, rd->catalog,
+                                         rd->journal);
+        if (rd->stream == NULL) {
+            return REPLD_ERR;
+        }
+    }
+
     rd->server = repld_server_open(rd->loop, rd->conf.data_dir, rd->catalog,
                                    repld_fence, repld_wake, repld_admin, rd);
     if (rd->server == NULL || repld_listen(rd) != REPLD_OK) {
@@ -619,6 +631,10 @@ repld_stop(repld_t *rd)
 
     if (rd->nn_sock != -1) {
         nn_close(rd->nn_sock);
+    }
+
+    if (rd->stream != NULL) {
+        repld_stream_free(rd->stream);
     }
 
     if (rd->journal != NULL) {
@@ -673,6 +689,12 @@ repld_catalog_start(repld_t *rd)
     if (rd->journal == NULL || rd->reconcile == NULL) {
         repld_log(REPLD_LOG_ERR, "out of memory");
         return REPLD_ERR;
+    }
+
+    /* from the first frame on: those applied at start-up are shipped too */
+
+    if (rd->cluster != NULL && rd->conf.cluster.npeers > 0) {
+        repld_journal_ship(rd->journal);
     }
 
     if (repld_fence(rd) != REPLD_OK) {
@@ -774,12 +796,22 @@ repld_admin(void *data, const char *payload, size_t len, repld_buf_t *out)
 static int
 repld_listen(repld_t *rd)
 {
-    int     fd;
+    int     fd, max;
     size_t  len;
 
     rd->nn_sock = nn_socket(AF_SP, NN_PULL);
     if (rd->nn_sock == -1) {
         repld_log(REPLD_LOG_ERR, "nn_socket() failed: %s",
+                  nn_strerror(nn_errno()));
+        return REPLD_ERR;
+    }
+
+    max = REPLD_NN_RCVMAX;
+
+    if (nn_setsockopt(rd->nn_sock, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max,
+                      sizeof(max)) < 0)
+    {
+        repld_log(REPLD_LOG_ERR, "nn_setsockopt(NN_RCVMAXSIZE) failed: %s",
                   nn_strerror(nn_errno()));
         return REPLD_ERR;
     }
@@ -811,8 +843,10 @@ repld_listen(repld_t *rd)
 
 
 /*
- * A hint only says "a journal grew": drain every queued message.  The
- * journal itself is the source of truth, so nothing here can be lost.
+ * Every message is a hint that a journal grew, and in a cluster it may
+ * be a peer's changes or acknowledgement (repld_stream.c): drain them
+ * all.  The journal and the peers' cursors are the truth, so a message
+ * lost here is only sent again.
  */
 
 static void
@@ -842,7 +876,11 @@ repld_hint_handler(repld_loop_t *loop, int fd, void *data, int mask)
 
         rd->hints++;
         rd->wake = 1;
-        repld_log(REPLD_LOG_DEBUG, "hint: %d bytes", n);
+
+        if (rd->stream != NULL) {
+            repld_stream_recv(rd->stream, msg, n);
+        }
+
         nn_freemsg(msg);
     }
 }
@@ -983,6 +1021,12 @@ repld_before_sleep(repld_loop_t *loop, void *data)
     repld_server_answer(rd->server);
 
     (void) repld_journal_commit(rd->journal);
+
+    /* acknowledgements only of what the batch above made durable */
+
+    if (rd->stream != NULL) {
+        repld_stream_flushed(rd->stream);
+    }
 }
 
 
