@@ -95,11 +95,19 @@ s3_replproto_encode_change(const s3_replproto_change_t *c,
     p += 12;
 
     s3_replproto_w16(p, (uint16_t) c->name.len);
-    memcpy(p + 2, c->name.data, c->name.len);
+
+    if (c->name.len != 0) {
+        memcpy(p + 2, c->name.data, c->name.len);
+    }
+
     p += 2 + c->name.len;
 
     s3_replproto_w16(p, (uint16_t) c->key.len);
-    memcpy(p + 2, c->key.data, c->key.len);
+
+    if (c->key.len != 0) {
+        memcpy(p + 2, c->key.data, c->key.len);
+    }
+
     p += 2 + c->key.len;
 
     s3_replproto_w32(p, (uint32_t) c->record.len);
