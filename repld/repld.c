@@ -1037,6 +1037,7 @@ repld_stats(repld_t *rd, int level)
     repld_catalog_stats_t    cs;
     repld_server_stats_t     ss;
     repld_reconcile_stats_t  rs;
+    repld_stream_stats_t     st;
 
     repld_journal_stats(rd->journal, &js);
     repld_catalog_stats(rd->catalog, &cs);
@@ -1067,6 +1068,18 @@ repld_stats(repld_t *rd, int level)
               (unsigned long long) ss.requests,
               (unsigned long long) ss.refused, (unsigned long long) ss.open,
               (unsigned long long) (ss.hints + rd->hints));
+
+    if (rd->stream == NULL) {
+        return;
+    }
+
+    repld_stream_stats(rd->stream, &st);
+
+    repld_log(level, "stats: stream %llu batches sent, %llu times sent "
+              "again; %llu changes applied, %llu of them stale; %llu "
+              "messages refused", (unsigned long long) st.batches,
+              (unsigned long long) st.resent, (unsigned long long) st.applied,
+              (unsigned long long) st.stale, (unsigned long long) st.refused);
 }
 
 

@@ -88,7 +88,6 @@ static int repld_stream_record(repld_stream_t *st, const repld_logged_t *c,
     s3_replproto_change_t *out);
 static int repld_stream_encode(repld_stream_t *st, const s3_record_t *rec,
     s3_replproto_change_t *out);
-static int repld_stream_oldest(const repld_logged_t *c, void *data);
 static int repld_stream_read(repld_stream_t *st, const repld_logged_t *c,
     s3_record_t *rec, int locked);
 
@@ -741,50 +740,6 @@ repld_stream_read(repld_stream_t *st, const repld_logged_t *c,
     }
 
     return rc;
-}
-
-
-void
-repld_stream_lag(repld_stream_t *st, int i, uint64_t *changes, uint64_t *ms,
-    uint64_t *queue)
-{
-    uint64_t       last, hlc, wall;
-    repld_peer_t  *p;
-
-    *changes = 0;
-    *ms = 0;
-    *queue = 0;
-
-    if (i >= st->npeers || repld_catalog_log_last(st->cat, &last) != 0) {
-        return;
-    }
-
-    p = &st->peers[i];
-    *queue = last - st->trimmed;
-
-    if (last <= p->acked) {
-        return;
-    }
-
-    *changes = last - p->acked;
-
-    hlc = 0;
-
-    if (repld_catalog_log_scan(st->cat, p->acked, repld_stream_oldest, &hlc)
-        > 0 && hlc != 0)
-    {
-        wall = s3_hlc_wall_ms();
-        *ms = (wall > s3_hlc_ms(hlc)) ? wall - s3_hlc_ms(hlc) : 0;
-    }
-}
-
-
-static int
-repld_stream_oldest(const repld_logged_t *c, void *data)
-{
-    *(uint64_t *) data = c->hlc;
-
-    return 1;
 }
 
 

@@ -57,14 +57,6 @@ void repld_stream_recv(repld_stream_t *st, const unsigned char *msg,
  */
 void repld_stream_flushed(repld_stream_t *st);
 
-/*
- * The figures of peer i (0 .. npeers - 1, in configuration order):
- * changes it has not acknowledged, the age in ms of the oldest, and the
- * length of the outbound log.
- */
-void repld_stream_lag(repld_stream_t *st, int i, uint64_t *changes,
-    uint64_t *ms, uint64_t *queue);
-
 void repld_stream_stats(const repld_stream_t *st, repld_stream_stats_t *s);
 
 
