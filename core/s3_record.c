@@ -32,6 +32,7 @@
 #define S3_RECORD_TAG_CKSUM_TYPE  19
 #define S3_RECORD_TAG_TAGS        20
 #define S3_RECORD_TAG_CORS        21
+#define S3_RECORD_TAG_HOLDERS     22
 
 #define S3_RECORD_FIELD_HEADER    6   /* u16 tag | u32 length */
 #define S3_RECORD_BODY_HEADER     4   /* u16 format | u16 kind */
@@ -160,7 +161,9 @@ s3_record_put_attrs(s3_record_buf_t *b, const s3_record_t *rec)
         }
     }
 
-    if (rec->parts.len % S3_RECORD_PART_LEN != 0) {
+    if (rec->parts.len % S3_RECORD_PART_LEN != 0
+        || rec->holders.len % S3_RECORD_HOLDER_LEN != 0)
+    {
         errno = EINVAL;
         return S3_ERR;
     }
@@ -176,7 +179,9 @@ s3_record_put_attrs(s3_record_buf_t *b, const s3_record_t *rec)
         || s3_record_put_str(b, S3_RECORD_TAG_CKSUM_TYPE,
                              &rec->checksum_type) != S3_OK
         || s3_record_put_str(b, S3_RECORD_TAG_TAGS, &rec->tags) != S3_OK
-        || s3_record_put_str(b, S3_RECORD_TAG_CORS, &rec->cors) != S3_OK)
+        || s3_record_put_str(b, S3_RECORD_TAG_CORS, &rec->cors) != S3_OK
+        || s3_record_put_str(b, S3_RECORD_TAG_HOLDERS, &rec->holders)
+           != S3_OK)
     {
         return S3_ERR;
     }
@@ -445,6 +450,14 @@ s3_record_field(s3_record_t *rec, uint16_t tag, const unsigned char *p,
         s = &rec->cors;
         break;
 
+    case S3_RECORD_TAG_HOLDERS:
+        if (len % S3_RECORD_HOLDER_LEN != 0) {
+            return S3_ERR;
+        }
+
+        s = &rec->holders;
+        break;
+
     default:
         /* a field of a later version */
         return S3_OK;
@@ -467,6 +480,21 @@ s3_record_part(const s3_record_t *rec, size_t i, uint32_t *number,
 
     *number = s3_record_r32(p);
     *size = s3_record_r64(p + 4);
+}
+
+
+uint32_t
+s3_record_holder(const s3_record_t *rec, size_t i)
+{
+    return s3_record_r32((const unsigned char *) rec->holders.data
+                         + i * S3_RECORD_HOLDER_LEN);
+}
+
+
+void
+s3_record_set_holder(unsigned char *p, uint32_t node)
+{
+    s3_record_w32(p, node);
 }
 
 

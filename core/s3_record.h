@@ -36,6 +36,7 @@
 #define S3_RECORD_READ_LEN      4096   /* a first read of a file's tail
                                           holds the whole record mostly */
 #define S3_RECORD_PART_LEN      12     /* parts entry: u32 number, u64 size */
+#define S3_RECORD_HOLDER_LEN    4      /* holders entry: u32 node id */
 
 
 typedef enum {
@@ -86,6 +87,10 @@ typedef struct {
                                          x-amz-acl; empty: private */
     s3_str_t          tags;           /* object, bucket: "key\0value\0" */
     s3_str_t          cors;           /* bucket: rules (s3_cors.h) */
+    s3_str_t          holders;        /* object replicated without its
+                                         bytes: u32 node ids of the
+                                         nodes holding them; the file
+                                         holds no data (a record only) */
 } s3_record_t;
 
 
@@ -127,6 +132,13 @@ int s3_record_next_header(const s3_record_t *rec, size_t *pos,
 /* Reads entry i (< s3_record_nparts(rec)) of rec->parts. */
 void s3_record_part(const s3_record_t *rec, size_t i, uint32_t *number,
     uint64_t *size);
+
+/* Number of entries of rec->holders, and entry i of them. */
+#define s3_record_nholders(rec)  ((rec)->holders.len / S3_RECORD_HOLDER_LEN)
+uint32_t s3_record_holder(const s3_record_t *rec, size_t i);
+
+/* Writes one holders entry at p (S3_RECORD_HOLDER_LEN bytes). */
+void s3_record_set_holder(unsigned char *p, uint32_t node);
 
 /* Writes one parts entry at p (S3_RECORD_PART_LEN bytes). */
 void s3_record_set_part(unsigned char *p, uint32_t number, uint64_t size);

@@ -47,6 +47,8 @@
 #define S3_STORE_PRECONDITION    20    /* put: a condition does not hold */
 #define S3_STORE_NO_CHECKSUM     21    /* complete: a COMPOSITE upload's
                                           part listed without checksum */
+#define S3_STORE_STALE           22    /* apply: this node holds a newer
+                                          version than the change's */
 
 #define S3_STORE_PART_MIN_SIZE   (5 * 1024 * 1024)
 #define S3_STORE_UPLOAD_BUF      32768 /* holds any upload record */
@@ -396,6 +398,64 @@ int s3_store_open_part(const char *root, const s3_record_t *obj,
  * number of directories removed or moved, or -1 with errno.
  */
 int s3_store_sweep_uploads(const s3_store_t *st, uint64_t before_ms);
+
+
+/*
+ * Replication (s3_store_replica.c): the changes a peer shipped, applied
+ * under the same stripes as a local change, never journaled (st->journal
+ * must be NULL: repld writes its catalog itself).  Versions are ordered
+ * by (hlc, origin node id), last writer wins; a change that is not newer
+ * than what this node holds returns S3_STORE_STALE, one that is this
+ * very version S3_OK (applying it again is harmless).
+ */
+
+/*
+ * Publishes the object version rec (whose record came from a peer,
+ * rec->holders naming the nodes holding its bytes) as a record-only
+ * file.  When this node is one of the holders and its current version
+ * has the same bytes, the bytes stay and the record replaces only its
+ * attributes.  Returns S3_OK, S3_STORE_STALE, S3_STORE_NO_BUCKET, or
+ * S3_ERR with errno.
+ */
+int s3_store_apply_object(const s3_store_t *st, const s3_record_t *rec);
+
+/*
+ * Removes the object (bucket, key) if its version is older than the
+ * tombstone (hlc, node).  Returns S3_OK (removed, or nothing there),
+ * S3_STORE_STALE, S3_STORE_NO_BUCKET, or S3_ERR with errno.
+ */
+int s3_store_apply_delete(const s3_store_t *st, const s3_str_t *bucket,
+    const s3_str_t *key, uint64_t hlc, uint32_t node);
+
+/*
+ * Publishes the bucket record rec, creating the bucket when missing.
+ * Returns S3_OK, S3_STORE_STALE, or S3_ERR with errno.
+ */
+int s3_store_apply_bucket(const s3_store_t *st, const s3_record_t *rec);
+
+/*
+ * Deletes the bucket if its record is older than (hlc, node).  Returns
+ * S3_OK (deleted, or no bucket), S3_STORE_STALE, S3_STORE_BUCKET_NOT_EMPTY
+ * or S3_ERR with errno.
+ */
+int s3_store_apply_bucket_delete(const s3_store_t *st, const s3_str_t *b,
+    uint64_t hlc, uint32_t node);
+
+/* Publishes the user record rec: S3_OK, S3_STORE_STALE or S3_ERR. */
+int s3_store_apply_user(const s3_store_t *st, const s3_record_t *rec);
+
+/* Removes the user if older than (hlc, node): as _apply_bucket_delete(). */
+int s3_store_apply_user_delete(const s3_store_t *st, const s3_str_t *ak,
+    uint64_t hlc, uint32_t node);
+
+/*
+ * Reads the current version of (bucket, key) into buf
+ * (S3_RECORD_MAX_LEN + S3_RECORD_TRAILER_LEN bytes suffice).  Returns
+ * S3_OK, S3_STORE_NOT_FOUND (no file, a damaged one, or one of another
+ * key), or S3_ERR with errno.
+ */
+int s3_store_read_object(const char *root, const s3_str_t *bucket,
+    const s3_str_t *key, unsigned char *buf, size_t size, s3_record_t *rec);
 
 
 #endif /* _S3_STORE_H_INCLUDED_ */

@@ -113,9 +113,12 @@ s3_store_attrs_publish(const s3_store_t *st, int src, s3_record_t *rec,
     char      tmp[PATH_MAX];
     uint64_t  pos;
 
-    if (rec->parts.len != 0) {
+    if (rec->parts.len != 0 || rec->holders.len != 0) {
 
-        /* a multipart object's file holds only its record */
+        /*
+         * a multipart object's file holds only its record, and so does
+         * a replicated one whose bytes are still on other nodes
+         */
 
         return s3_store_publish_object(st, rec, path);
     }

@@ -20,12 +20,8 @@
 #include "s3_store_int.h"
 
 
-static int s3_store_lock_bucket(const s3_store_t *st, const char *bucket,
-    size_t len);
 static int s3_store_create_locked(const s3_store_t *st,
     const s3_record_t *tpl);
-static int s3_store_make_bucket_dirs(const s3_store_t *st, const char *dir);
-static int s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b);
 static int s3_store_set_attrs_locked(const s3_store_t *st,
     const s3_record_t *rec, unsigned which);
 static int s3_store_write_bucket(const s3_store_t *st,
@@ -70,7 +66,7 @@ s3_store_create_bucket_rec(const s3_store_t *st, const s3_record_t *rec)
 
 /* Validates the name and holds its bucket stripe exclusive. */
 
-static int
+int
 s3_store_lock_bucket(const s3_store_t *st, const char *bucket, size_t len)
 {
     int  fd;
@@ -184,7 +180,7 @@ s3_store_write_bucket(const s3_store_t *st, const s3_record_t *rec)
  * creation that crashed before its record was published).
  */
 
-static int
+int
 s3_store_make_bucket_dirs(const s3_store_t *st, const char *dir)
 {
     char  obj[PATH_MAX];
@@ -215,7 +211,7 @@ s3_store_delete_bucket(const s3_store_t *st, const char *bucket,
         return S3_ERR;
     }
 
-    rc = s3_store_delete_locked(st, &b);
+    rc = s3_store_delete_bucket_locked(st, &b);
 
     s3_store_close(lfd);
 
@@ -223,8 +219,8 @@ s3_store_delete_bucket(const s3_store_t *st, const char *bucket,
 }
 
 
-static int
-s3_store_delete_locked(const s3_store_t *st, const s3_str_t *b)
+int
+s3_store_delete_bucket_locked(const s3_store_t *st, const s3_str_t *b)
 {
     int                 rc, fd;
     char                rel[S3_PLACE_MAX_LEN];

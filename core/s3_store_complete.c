@@ -452,13 +452,8 @@ int
 s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
     const char *path)
 {
-    int                 rc;
-    char                tmp[PATH_MAX], dir[PATH_MAX], *slash;
-    char                old[S3_UPLOAD_ID_LEN + 1];
-    ssize_t             n;
-    uint64_t            floor;
-    s3_journal_entry_t  e;
-    unsigned char       buf[S3_STORE_OBJECT_BUF];
+    char      old[S3_UPLOAD_ID_LEN + 1];
+    uint64_t  floor;
 
     if (s3_store_object_hlc(path, &floor, old) == S3_ERR) {
         return S3_ERR;
@@ -466,6 +461,20 @@ s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
 
     rec->hlc = s3_hlc_next(st->clock, floor);
     rec->origin = st->node_id;
+
+    return s3_store_publish_record(st, rec, path, old);
+}
+
+
+int
+s3_store_publish_record(const s3_store_t *st, const s3_record_t *rec,
+    const char *path, const char *old)
+{
+    int                 rc;
+    char                tmp[PATH_MAX], dir[PATH_MAX], *slash;
+    ssize_t             n;
+    s3_journal_entry_t  e;
+    unsigned char       buf[S3_STORE_OBJECT_BUF];
 
     n = s3_record_encode(rec, buf, sizeof(buf));
 
@@ -476,8 +485,11 @@ s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
         return S3_ERR;
     }
 
+    /* a record-only single-part object (its bytes elsewhere) is a put */
+
     memset(&e, 0, sizeof(s3_journal_entry_t));
-    e.op = S3_JOURNAL_COMPLETE_UPLOAD;
+    e.op = (rec->parts.len != 0) ? S3_JOURNAL_COMPLETE_UPLOAD
+                                 : S3_JOURNAL_PUT_OBJECT;
     e.hlc = rec->hlc;
     e.size = rec->size;
     memcpy(e.md5, rec->md5, S3_MD5_LEN);

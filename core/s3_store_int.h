@@ -202,6 +202,38 @@ int s3_store_lock_key(const char *root, const s3_str_t *bucket,
     const s3_str_t *key);
 
 
+/* buckets: s3_store_bucket.c */
+
+/*
+ * Opens a lock descriptor holding the bucket's stripe exclusive.
+ * Returns it, or -1 with errno.
+ */
+int s3_store_lock_bucket(const s3_store_t *st, const char *bucket,
+    size_t len);
+
+/*
+ * Creates buckets/<b> and buckets/<b>/obj at dir (either may be left
+ * from a creation that crashed before its record was published).
+ */
+int s3_store_make_bucket_dirs(const s3_store_t *st, const char *dir);
+
+/* Deletes the empty bucket b; the caller holds its stripe. */
+int s3_store_delete_bucket_locked(const s3_store_t *st, const s3_str_t *b);
+
+
+/* users: s3_store_user.c */
+
+/* Opens a lock descriptor holding the users' byte exclusive, or -1. */
+int s3_store_lock_users(const s3_store_t *st);
+
+/*
+ * Removes the user file at path, of access key ak; the caller holds the
+ * users' byte.  S3_OK, S3_STORE_NOT_FOUND or S3_ERR.
+ */
+int s3_store_remove_user_locked(const s3_store_t *st, const s3_str_t *ak,
+    const char *path);
+
+
 /* multipart uploads: s3_store_mpu.c */
 
 /*
@@ -253,6 +285,16 @@ int s3_store_move_upload(const s3_store_t *st, const s3_str_t *bucket,
  */
 int s3_store_publish_object(const s3_store_t *st, s3_record_t *rec,
     const char *path);
+
+/*
+ * s3_store_complete.c: publishes rec, a record with no data, at path as
+ * it is (hlc and origin kept), the caller holding the key stripe; old is
+ * the upload id of the version it replaces ("" for none), whose parts
+ * go.  Journaled as a completion, or as a put when rec has no parts (an
+ * object whose bytes are on other nodes).
+ */
+int s3_store_publish_record(const s3_store_t *st, const s3_record_t *rec,
+    const char *path, const char *old);
 
 
 #endif /* _S3_STORE_INT_H_INCLUDED_ */

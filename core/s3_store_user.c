@@ -19,12 +19,9 @@
 #include "s3_store_int.h"
 
 
-static int s3_store_lock_users(const s3_store_t *st);
 static int s3_store_add_locked(const s3_store_t *st, const s3_record_t *rec,
     const char *path);
 static int s3_store_same_name(const s3_record_t *rec, void *data);
-static int s3_store_remove_locked(const s3_store_t *st, const s3_str_t *ak,
-    const char *path);
 
 
 int
@@ -68,7 +65,7 @@ s3_store_add_user(const s3_store_t *st, const char *name, size_t name_len,
 }
 
 
-static int
+int
 s3_store_lock_users(const s3_store_t *st)
 {
     int  fd;
@@ -170,7 +167,7 @@ s3_store_remove_user(const s3_store_t *st, const char *ak, size_t len)
         return S3_ERR;
     }
 
-    rc = s3_store_remove_locked(st, &key, path);
+    rc = s3_store_remove_user_locked(st, &key, path);
 
     s3_store_close(lfd);
 
@@ -178,8 +175,8 @@ s3_store_remove_user(const s3_store_t *st, const char *ak, size_t len)
 }
 
 
-static int
-s3_store_remove_locked(const s3_store_t *st, const s3_str_t *ak,
+int
+s3_store_remove_user_locked(const s3_store_t *st, const s3_str_t *ak,
     const char *path)
 {
     s3_record_t         rec;

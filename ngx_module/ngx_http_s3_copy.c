@@ -159,6 +159,10 @@ ngx_http_s3_copy_open(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx,
         return err;
     }
 
+    if (src->holders.len != 0) {
+        return ngx_http_s3_bytes_elsewhere(r, src);
+    }
+
     c->src_fd = file->fd;
     c->src = src;
 

@@ -235,6 +235,10 @@ static ngx_http_s3_error_t  ngx_http_s3_errors[] = {
         "The provided 'x-amz-content-sha256' header does not match what "
         "was computed."),
 
+    ngx_http_s3_error(NGX_HTTP_S3_SLOW_DOWN,
+        "SlowDown", 503,
+        "Please reduce your request rate."),
+
     ngx_http_s3_error(NGX_HTTP_S3_USER_KEY_MUST_BE_SPECIFIED,
         "UserKeyMustBeSpecified", 400,
         "The bucket POST must contain the specified field name. If it is "
@@ -294,6 +298,40 @@ ngx_http_s3_send_error(ngx_http_request_t *r, ngx_http_s3_err_e err)
     }
 
     return ngx_http_s3_send_xml(r, e->status, b);
+}
+
+
+/*
+ * A replicated version whose bytes are still on other nodes (rec->holders):
+ * never served from here.  Until this node has them (or proxies to a
+ * holder, a later step), the client is told to come back.
+ */
+
+ngx_http_s3_err_e
+ngx_http_s3_bytes_elsewhere(ngx_http_request_t *r, s3_record_t *rec)
+{
+    ngx_table_elt_t    *h;
+    ngx_http_s3_ctx_t  *ctx;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "s3 object \"%*s\" is replicated, its bytes are not here "
+                  "yet", rec->key.len, rec->key.data);
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_S3_INTERNAL_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    ngx_str_set(&h->value, "1");
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
+
+    ngx_str_set(&ctx->message, "The object's bytes are being replicated to "
+                "this node; retry shortly.");
+
+    return NGX_HTTP_S3_SLOW_DOWN;
 }
 
 

@@ -105,6 +105,7 @@ typedef enum {
     NGX_HTTP_S3_SERVICE_UNAVAILABLE,
     NGX_HTTP_S3_SIGNATURE_DOES_NOT_MATCH,
     NGX_HTTP_S3_SHA256_MISMATCH,
+    NGX_HTTP_S3_SLOW_DOWN,
     NGX_HTTP_S3_USER_KEY_MUST_BE_SPECIFIED,
     NGX_HTTP_S3_ERR_LAST
 } ngx_http_s3_err_e;
@@ -603,6 +604,8 @@ ngx_int_t ngx_http_s3_send_xml(ngx_http_request_t *r, ngx_uint_t status,
 ngx_int_t ngx_http_s3_send_body(ngx_http_request_t *r, ngx_uint_t status,
     char *type, ngx_buf_t *b);
 ngx_int_t ngx_http_s3_send_empty(ngx_http_request_t *r, ngx_uint_t status);
+ngx_http_s3_err_e ngx_http_s3_bytes_elsewhere(ngx_http_request_t *r,
+    s3_record_t *rec);
 ngx_int_t ngx_http_s3_read_xml_body(ngx_http_request_t *r,
     ngx_http_s3_xml_body_pt handler);
 ngx_int_t ngx_http_s3_read_xml_body_md5(ngx_http_request_t *r,

@@ -136,6 +136,15 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
         return ngx_http_s3_range_error(r, &rec);
     }
 
+    /* HEAD answers from the record, unless it asks about a part's bytes */
+
+    if (rc == NGX_OK && rec.holders.len != 0
+        && (r->method != NGX_HTTP_HEAD || ctx->part_number != 0))
+    {
+        return ngx_http_s3_send_error(r, ngx_http_s3_bytes_elsewhere(r,
+                                                                     &rec));
+    }
+
     if (ngx_http_s3_object_headers(r, &rec) != NGX_OK) {
         return ngx_http_s3_send_error(r, NGX_HTTP_S3_INTERNAL_ERROR);
     }
@@ -149,7 +158,7 @@ ngx_http_s3_get_object(ngx_http_request_t *r)
         return ngx_http_send_header(r);
     }
 
-    if (rec.parts.len != 0) {
+    if (rec.parts.len != 0 && rec.holders.len == 0) {
         return ngx_http_s3_send_parts(r, &rec);
     }
 

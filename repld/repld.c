@@ -37,6 +37,7 @@
 #include "repld_log.h"
 #include "repld_reconcile.h"
 #include "repld_server.h"
+#include "repld_stream.h"
 
 
 #define REPLD_VERSION        "0.2.0"
@@ -49,6 +50,7 @@
 #define REPLD_CATALOG        "catalog"
 #define REPLD_REDIS_TIMEOUT  1
 #define REPLD_CONF_DECLINED  1
+#define REPLD_NN_RCVMAX      (4 * 1024 * 1024)  /* a batch of changes */
 
 
 typedef struct {
@@ -73,6 +75,7 @@ typedef struct {
     repld_reconcile_t  *reconcile;
     repld_server_t     *server;
     repld_cluster_t    *cluster;                /* NULL: no cluster */
+    repld_stream_t     *stream;                 /* NULL: no peers */
     int                 nn_sock;
     int                 sig_fd;
     int                 wake;                   /* a hint: ingest */
@@ -589,6 +592,15 @@ repld_start(repld_t *rd)
         return REPLD_ERR;
     }
 
+    if (rd->cluster != NULL && rd->conf.cluster.npeers > 0) {
+        rd->stream = repld_stream_create(&rd->conf.cluster, rd->node_id,
+                                         rd->conf.data_dir, rd->catalog,
+                                         rd->journal);
+        if (rd->stream == NULL) {
+            return REPLD_ERR;
+        }
+    }
+
     rd->server = repld_server_open(rd->loop, rd->conf.data_dir, rd->catalog,
                                    repld_fence, repld_wake, repld_admin, rd);
     if (rd->server == NULL || repld_listen(rd) != REPLD_OK) {
@@ -622,6 +634,10 @@ repld_stop(repld_t *rd)
 
     if (rd->nn_sock != -1) {
         nn_close(rd->nn_sock);
+    }
+
+    if (rd->stream != NULL) {
+        repld_stream_free(rd->stream);
     }
 
     if (rd->journal != NULL) {
@@ -676,6 +692,12 @@ repld_catalog_start(repld_t *rd)
     if (rd->journal == NULL || rd->reconcile == NULL) {
         repld_log(REPLD_LOG_ERR, "out of memory");
         return REPLD_ERR;
+    }
+
+    /* from the first frame on: those applied at start-up are shipped too */
+
+    if (rd->cluster != NULL && rd->conf.cluster.npeers > 0) {
+        repld_journal_ship(rd->journal);
     }
 
     if (repld_fence(rd) != REPLD_OK) {
@@ -843,12 +865,22 @@ repld_admin_log_level(repld_t *rd, s3_str_t *cmd, repld_buf_t *out,
 static int
 repld_listen(repld_t *rd)
 {
-    int     fd;
+    int     fd, max;
     size_t  len;
 
     rd->nn_sock = nn_socket(AF_SP, NN_PULL);
     if (rd->nn_sock == -1) {
         repld_log(REPLD_LOG_ERR, "nn_socket() failed: %s",
+                  nn_strerror(nn_errno()));
+        return REPLD_ERR;
+    }
+
+    max = REPLD_NN_RCVMAX;
+
+    if (nn_setsockopt(rd->nn_sock, NN_SOL_SOCKET, NN_RCVMAXSIZE, &max,
+                      sizeof(max)) < 0)
+    {
+        repld_log(REPLD_LOG_ERR, "nn_setsockopt(NN_RCVMAXSIZE) failed: %s",
                   nn_strerror(nn_errno()));
         return REPLD_ERR;
     }
@@ -880,8 +912,10 @@ repld_listen(repld_t *rd)
 
 
 /*
- * A hint only says "a journal grew": drain every queued message.  The
- * journal itself is the source of truth, so nothing here can be lost.
+ * Every message is a hint that a journal grew, and in a cluster it may
+ * be a peer's changes or acknowledgement (repld_stream.c): drain them
+ * all.  The journal and the peers' cursors are the truth, so a message
+ * lost here is only sent again.
  */
 
 static void
@@ -911,7 +945,11 @@ repld_hint_handler(repld_loop_t *loop, int fd, void *data, int mask)
 
         rd->hints++;
         rd->wake = 1;
-        repld_log(REPLD_LOG_DEBUG, "hint: %d bytes", n);
+
+        if (rd->stream != NULL) {
+            repld_stream_recv(rd->stream, msg, n);
+        }
+
         nn_freemsg(msg);
     }
 }
@@ -1052,6 +1090,12 @@ repld_before_sleep(repld_loop_t *loop, void *data)
     repld_server_answer(rd->server);
 
     (void) repld_journal_commit(rd->journal);
+
+    /* acknowledgements only of what the batch above made durable */
+
+    if (rd->stream != NULL) {
+        repld_stream_flushed(rd->stream);
+    }
 }
 
 
@@ -1062,6 +1106,7 @@ repld_stats(repld_t *rd, int level)
     repld_catalog_stats_t    cs;
     repld_server_stats_t     ss;
     repld_reconcile_stats_t  rs;
+    repld_stream_stats_t     st;
 
     repld_journal_stats(rd->journal, &js);
     repld_catalog_stats(rd->catalog, &cs);
@@ -1092,6 +1137,18 @@ repld_stats(repld_t *rd, int level)
               (unsigned long long) ss.requests,
               (unsigned long long) ss.refused, (unsigned long long) ss.open,
               (unsigned long long) (ss.hints + rd->hints));
+
+    if (rd->stream == NULL) {
+        return;
+    }
+
+    repld_stream_stats(rd->stream, &st);
+
+    repld_log(level, "stats: stream %llu batches sent, %llu times sent "
+              "again; %llu changes applied, %llu of them stale; %llu "
+              "messages refused", (unsigned long long) st.batches,
+              (unsigned long long) st.resent, (unsigned long long) st.applied,
+              (unsigned long long) st.stale, (unsigned long long) st.refused);
 }
 
 

@@ -626,6 +626,15 @@ repld_catalog_set(repld_catalog_t *cat, const char *key, size_t key_len,
         return -1;
     }
 
+    return repld_catalog_set_unread(cat, key, key_len, value, value_len,
+                                    present);
+}
+
+
+int
+repld_catalog_set_unread(repld_catalog_t *cat, const char *key,
+    size_t key_len, const char *value, size_t value_len, int present)
+{
     if (present) {
         leveldb_writebatch_put(cat->batch, key, key_len, value, value_len);
 

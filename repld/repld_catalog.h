@@ -23,6 +23,20 @@
  *     "j" journal file name       cursor: u64 offset applied up to
  *     "m" "format"                "repld catalog 1"
  *
+ * and the change stream between nodes (docs/REPLICATION.md):
+ *
+ *     "n"                         u64 sequence of the last change logged
+ *     "q" u64 sequence            outbound log, a change this node made:
+ *                                 u8 op | u64 hlc | u16 name length
+ *                                 | name | key
+ *     "p" u32 peer id             u64 sequence the peer acknowledged
+ *     "r" u32 origin id           u64 sequence of the origin's changes
+ *                                 applied here
+ *
+ * Each is written in the batch of the effects it covers: a log entry and
+ * "n" with the journal cursor of its frame, "r" with the entries of the
+ * changes it counts, so a restart resumes exactly.
+ *
  * Every value starts with the hlc of the change that wrote it.  Within a
  * bucket, uploads sort by key, then by upload id, which is the order
  * ListMultipartUploads needs (upload ids hold no NUL, and S3 keys hold
@@ -255,6 +269,51 @@ int repld_catalog_split_key(const char *ckey, size_t len, s3_str_t *bucket,
 /* Decodes an "o" value.  Returns 0, or -1 for a damaged value. */
 int repld_catalog_decode_object(const char *value, size_t len,
     repld_object_t *obj);
+
+/*
+ * The change stream's keyspaces (repld_catalog_stream.c).  A logged
+ * change: op, hlc and names of a journal frame of this node.
+ */
+typedef struct {
+    uint64_t          seq;
+    int               op;            /* s3_journal_op_e */
+    uint64_t          hlc;
+    s3_str_t          name;          /* bucket, or a user's access key */
+    s3_str_t          key;
+} repld_logged_t;
+
+/* Called by repld_catalog_log_scan(); returns 0 to go on, 1 to stop. */
+typedef int (*repld_catalog_log_pt)(const repld_logged_t *c, void *data);
+
+/*
+ * Appends a change to the outbound log with the next sequence (into
+ * *seq).  Returns 0 or -1.
+ */
+int repld_catalog_log_append(repld_catalog_t *cat, int op, uint64_t hlc,
+    const s3_str_t *name, const s3_str_t *key, uint64_t *seq);
+
+/* The sequence of the last change logged (0: none yet): 0 or -1. */
+int repld_catalog_log_last(repld_catalog_t *cat, uint64_t *seq);
+
+/*
+ * Calls cb for the flushed log entries after sequence `after`, in order.
+ * Returns the number passed, or -1.
+ */
+int64_t repld_catalog_log_scan(repld_catalog_t *cat, uint64_t after,
+    repld_catalog_log_pt cb, void *data);
+
+/* Removes the entries from sequence from to sequence to, included. */
+int repld_catalog_log_trim(repld_catalog_t *cat, uint64_t from,
+    uint64_t to);
+
+/*
+ * A node's cursor: type 'p' (acknowledged by the peer) or 'r' (applied
+ * here of the origin's changes); 0 when none.  0 or -1.
+ */
+int repld_catalog_cursor_get(repld_catalog_t *cat, int type, uint32_t node,
+    uint64_t *seq);
+int repld_catalog_cursor_put(repld_catalog_t *cat, int type, uint32_t node,
+    uint64_t seq);
 
 /* The number of changes waiting for repld_catalog_flush(). */
 size_t repld_catalog_pending(const repld_catalog_t *cat);

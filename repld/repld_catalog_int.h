@@ -36,6 +36,14 @@ int repld_catalog_set(repld_catalog_t *cat, const char *key, size_t key_len,
     const char *value, size_t value_len, int present);
 
 /*
+ * As repld_catalog_set(), for keys that are never read before the batch
+ * is written (the outbound log): the batch only, no overlay, so a value
+ * may be of any length.  0.
+ */
+int repld_catalog_set_unread(repld_catalog_t *cat, const char *key,
+    size_t key_len, const char *value, size_t value_len, int present);
+
+/*
  * A value that is one u64 (a tombstone's hlc, a journal offset): get as
  * repld_catalog_get(), an entry of another length counting as absent;
  * put as repld_catalog_set().

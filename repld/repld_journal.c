@@ -17,6 +17,7 @@
 
 #include "s3_hlc.h"
 #include "s3_lock.h"
+#include "s3_replproto.h"
 #include "s3_store.h"
 
 #include "repld_event.h"
@@ -56,6 +57,7 @@ struct repld_journal_s {
     unsigned char          *buf;
     int                     dfd;           /* the journal directory */
     int                     scanned;       /* stale cursors dropped */
+    int                     ship;          /* log changes for peers */
     repld_journal_stats_t   stats;
     char                    dir[PATH_MAX];
 };
@@ -72,12 +74,11 @@ static int repld_journal_save(repld_journal_t *j, repld_jfile_t *f);
 static int repld_journal_trim(repld_journal_t *j, repld_jfile_t *f,
     const char *why);
 static void repld_journal_reset(repld_journal_t *j);
-static int repld_journal_apply(repld_journal_t *j,
-    const s3_journal_entry_t *e);
+static int repld_journal_log(repld_journal_t *j, const s3_journal_entry_t *e);
 static int repld_journal_put(repld_catalog_t *cat,
-    const s3_journal_entry_t *e);
+    const s3_journal_entry_t *e, int ties);
 static int repld_journal_delete(repld_catalog_t *cat,
-    const s3_journal_entry_t *e);
+    const s3_journal_entry_t *e, int ties);
 static int repld_journal_create_bucket(repld_journal_t *j,
     const s3_journal_entry_t *e);
 static int repld_journal_read_bucket(const char *root, const s3_str_t *b,
@@ -539,7 +540,9 @@ repld_journal_tail(repld_journal_t *j, repld_jfile_t *f)
                 return frames;
             }
 
-            if (repld_journal_apply(j, &e) != 0) {
+            if (repld_journal_apply(j, &e, 0) != 0
+                || repld_journal_log(j, &e) != 0)
+            {
                 return -1;
             }
 
@@ -608,16 +611,52 @@ repld_journal_reset(repld_journal_t *j)
 }
 
 
+void
+repld_journal_ship(repld_journal_t *j)
+{
+    j->ship = 1;
+}
+
+
+/*
+ * The frame's change goes to the outbound log, in the batch that applies
+ * it.  A completion travels as the object it published; uploads in
+ * progress stay on their node.
+ */
+
 static int
-repld_journal_apply(repld_journal_t *j, const s3_journal_entry_t *e)
+repld_journal_log(repld_journal_t *j, const s3_journal_entry_t *e)
+{
+    int       op;
+    uint64_t  seq;
+
+    if (!j->ship) {
+        return 0;
+    }
+
+    op = (e->op == S3_JOURNAL_COMPLETE_UPLOAD) ? S3_JOURNAL_PUT_OBJECT
+                                               : (int) e->op;
+
+    if (!s3_replproto_op(op)) {
+        return 0;
+    }
+
+    return repld_catalog_log_append(j->cat, op, e->hlc, &e->bucket, &e->key,
+                                    &seq);
+}
+
+
+int
+repld_journal_apply(repld_journal_t *j, const s3_journal_entry_t *e,
+    int ties)
 {
     switch (e->op) {
 
     case S3_JOURNAL_PUT_OBJECT:
-        return repld_journal_put(j->cat, e);
+        return repld_journal_put(j->cat, e, ties);
 
     case S3_JOURNAL_DELETE_OBJECT:
-        return repld_journal_delete(j->cat, e);
+        return repld_journal_delete(j->cat, e, ties);
 
     case S3_JOURNAL_CREATE_BUCKET:
         return repld_journal_create_bucket(j, e);
@@ -632,7 +671,7 @@ repld_journal_apply(repld_journal_t *j, const s3_journal_entry_t *e)
         return repld_upload_end(j->cat, e);
 
     case S3_JOURNAL_COMPLETE_UPLOAD:
-        return (repld_journal_put(j->cat, e) == 0)
+        return (repld_journal_put(j->cat, e, ties) == 0)
                ? repld_upload_end(j->cat, e) : -1;
 
     default:
@@ -643,7 +682,8 @@ repld_journal_apply(repld_journal_t *j, const s3_journal_entry_t *e)
 
 
 static int
-repld_journal_put(repld_catalog_t *cat, const s3_journal_entry_t *e)
+repld_journal_put(repld_catalog_t *cat, const s3_journal_entry_t *e,
+    int ties)
 {
     int             rc;
     uint64_t        hlc;
@@ -655,7 +695,7 @@ repld_journal_put(repld_catalog_t *cat, const s3_journal_entry_t *e)
         return -1;
     }
 
-    if (rc == 1 && obj.hlc >= e->hlc) {
+    if (rc == 1 && (obj.hlc > e->hlc || (obj.hlc == e->hlc && !ties))) {
         return 0;
     }
 
@@ -665,7 +705,7 @@ repld_journal_put(repld_catalog_t *cat, const s3_journal_entry_t *e)
         return -1;
     }
 
-    if (rc == 1 && hlc >= e->hlc) {
+    if (rc == 1 && (hlc > e->hlc || (hlc == e->hlc && !ties))) {
         return 0;
     }
 
@@ -694,7 +734,8 @@ repld_journal_put(repld_catalog_t *cat, const s3_journal_entry_t *e)
 
 
 static int
-repld_journal_delete(repld_catalog_t *cat, const s3_journal_entry_t *e)
+repld_journal_delete(repld_catalog_t *cat, const s3_journal_entry_t *e,
+    int ties)
 {
     int             rc;
     uint64_t        hlc;
@@ -707,7 +748,7 @@ repld_journal_delete(repld_catalog_t *cat, const s3_journal_entry_t *e)
     }
 
     if (rc == 1) {
-        if (obj.hlc >= e->hlc) {
+        if (obj.hlc > e->hlc || (obj.hlc == e->hlc && !ties)) {
             return 0;
         }
 

@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "s3_journal.h"
+
 #include "repld_catalog.h"
 
 
@@ -55,6 +57,21 @@ int64_t repld_journal_ingest(repld_journal_t *j);
  * the next pass.  Returns 0 or -1.
  */
 int repld_journal_commit(repld_journal_t *j);
+
+/*
+ * From now on every frame applied is also logged for the peers
+ * (repld_catalog_log_append()), in the same batch.
+ */
+void repld_journal_ship(repld_journal_t *j);
+
+/*
+ * Applies e to the catalog's pending batch as a frame of the journal
+ * would be.  With ties set, a change whose hlc equals the entry's
+ * replaces it: the store already chose it on (hlc, node id), which the
+ * catalog does not hold.  Returns 0 or -1.
+ */
+int repld_journal_apply(repld_journal_t *j, const s3_journal_entry_t *e,
+    int ties);
 
 void repld_journal_stats(const repld_journal_t *j,
     repld_journal_stats_t *stats);

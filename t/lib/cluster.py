@@ -72,8 +72,17 @@ class Cluster:
                 srv.repld.extra = self.repld_conf(i)
                 srv.http_extra = self.s3_nodes()
                 srv.start()
-                srv.admin = srv.add_user('admin', '--access-key', ACCESS_KEY,
-                                         '--secret-key', SECRET_KEY)
+            # added on one node, the user reaches the others by the stream
+            admin = self.nodes[0].add_user('admin', '--access-key',
+                                           ACCESS_KEY, '--secret-key',
+                                           SECRET_KEY)
+            deadline = time.monotonic() + 10
+            for srv in self.nodes:
+                while not (srv.data / 'users' / ACCESS_KEY).exists():
+                    assert time.monotonic() < deadline, \
+                        f'the admin user did not reach {srv.data}'
+                    time.sleep(0.05)
+                srv.admin = admin
         except BaseException:
             self.stop()
             raise

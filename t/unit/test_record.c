@@ -15,6 +15,7 @@ static void test_short_tail(void);
 static void test_damage(void);
 static void test_unknown_tag(void);
 static void test_headers(void);
+static void test_holders(void);
 static size_t test_build(unsigned char *buf, uint16_t kind,
     const unsigned char *fields, size_t len);
 static ssize_t test_object_file(unsigned char *file, size_t size,
@@ -36,6 +37,7 @@ main(void)
     test_damage();
     test_unknown_tag();
     test_headers();
+    test_holders();
 
     return test_report("test_record");
 }
@@ -384,4 +386,57 @@ test_headers(void)
     pos = 0;
     test_cond("unterminated pair ends the walk",
               s3_record_next_header(&rec, &pos, &name, &value) == 0);
+}
+
+
+static void
+test_holders(void)
+{
+    size_t          need;
+    ssize_t         n;
+    s3_record_t     rec, out;
+    unsigned char   ids[8], buf[256], f[16];
+
+    test_section("holders");
+
+    s3_record_set_holder(ids, 0x5e1a2b3c);
+    s3_record_set_holder(ids + 4, 7);
+
+    memset(&rec, 0, sizeof(rec));
+    rec.kind = S3_RECORD_OBJECT;
+    rec.size = 1 << 20;
+    rec.hlc = 42;
+    rec.origin = 0x5e1a2b3c;
+    rec.holders.data = (const char *) ids;
+    rec.holders.len = 8;
+
+    n = s3_record_encode(&rec, buf, sizeof(buf));
+
+    /* a record-only file: the size names bytes the file does not hold */
+
+    test_cond("round trip of a record-only object",
+              n > 0 && s3_record_decode(buf, n, n, &out, &need) == S3_OK
+              && out.size == 1 << 20 && s3_record_nholders(&out) == 2
+              && s3_record_holder(&out, 0) == 0x5e1a2b3c
+              && s3_record_holder(&out, 1) == 7);
+    test_cond("little-endian on the wire",
+              memcmp(ids, "\x3c\x2b\x1a\x5e\x07\0\0\0", 8) == 0);
+
+    rec.holders.len = 0;
+    n = s3_record_encode(&rec, buf, sizeof(buf));
+    test_cond("no holders: no field, a local object",
+              n > 0 && s3_record_decode(buf, n, n, &out, &need) == S3_OK
+              && out.holders.len == 0 && s3_record_nholders(&out) == 0);
+
+    rec.holders.data = (const char *) ids;
+    rec.holders.len = 6;
+    test_cond("holders of a partial entry are not encoded",
+              s3_record_encode(&rec, buf, sizeof(buf)) == -1
+              && errno == EINVAL);
+
+    n = test_field(f, 22, "abcde", 5);
+    n = test_build(buf, S3_RECORD_OBJECT, f, n);
+    test_cond("holders of a partial entry are EINVAL",
+              s3_record_decode(buf, n, n, &out, &need) == S3_ERR
+              && errno == EINVAL);
 }
