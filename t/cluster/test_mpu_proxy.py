@@ -1,8 +1,8 @@
 """A multipart upload lives on the node that created it: its requests sent
 to another node are proxied there by nginx (ngx_http_s3_proxy.c,
-docs/REPLICATION.md step 4).  Buckets are created on node a only: they do
-not replicate yet, so a request that another node served itself would
-fail with NoSuchBucket."""
+docs/REPLICATION.md step 4).  Buckets replicate (step 2), but an upload
+does not: a part that another node stored itself would be left in its
+mpu/ or parts/ directories, which the tests check stay empty there."""
 
 import hashlib
 import json
@@ -35,6 +35,13 @@ def new_bucket(s3a):
 def upload_dirs(srv, bucket):
     mpu = srv.data / 'buckets' / bucket / 'mpu'
     return sorted(os.listdir(mpu)) if mpu.exists() else []
+
+
+def upload_state(srv, bucket):
+    """What a node holds of the bucket's uploads: mpu/ and parts/."""
+    top = srv.data / 'buckets' / bucket
+    return [(d, sorted(os.listdir(top / d))) for d in ('mpu', 'parts')
+            if (top / d).exists() and os.listdir(top / d)]
 
 
 def tmp_files(srv):
@@ -103,7 +110,7 @@ def test_parts_sprayed_over_nodes(cluster, tmp_path):
 
     # nodes b and c only passed the bytes on
     for srv, tmp in zip(cluster.nodes[1:], before):
-        assert not (srv.data / 'buckets' / bucket).exists()
+        assert upload_state(srv, bucket) == []
         assert tmp_files(srv) == tmp
 
 
@@ -192,7 +199,9 @@ def test_abort_sent_to_c(cluster):
 def test_create_stays_where_it_is_sent(cluster):
     a, b, _ = clients(cluster)
     bucket = new_bucket(a)
-    b.create_bucket(Bucket=bucket)
+    cluster.wait(lambda: bucket in [x['Name'] for x in
+                                    b.list_buckets()['Buckets']],
+                 f'bucket {bucket} on b', 10)
     up = b.create_multipart_upload(Bucket=bucket, Key='k')['UploadId']
     assert up[:8] == cluster.ids[1]
     assert upload_dirs(cluster.nodes[1], bucket) == [up]
@@ -228,7 +237,7 @@ def test_upload_node_down(cluster):
         status, code, message = error(e)
         assert (status, code) == (503, 'ServiceUnavailable')
         assert cluster.ids[0] in message and 'upload lives' in message
-        assert not (cluster.nodes[1].data / 'buckets' / bucket).exists()
+        assert upload_state(cluster.nodes[1], bucket) == []
         assert tmp_files(cluster.nodes[1]) == before
     finally:
         srv_a.start(start_repld=False)
@@ -270,7 +279,9 @@ def test_s3_node_needs_peer_location(cluster, tmp_path):
     srv = cluster.nodes[0]
     # on the host, not the node's address
     text = srv.conf.read_text().replace(
-        f'listen {srv.host}:{srv.port};', f'listen 127.0.0.1:{free_port()};')
+        f'listen {srv.host}:{srv.port};', f'listen 127.0.0.1:{free_port()};'
+    ).replace(f'listen {srv.host}:{srv.admin_port};',
+              f'listen 127.0.0.1:{free_port()};')
     start = text.index('location @s3_peer {')
     end = text.index('}', start) + 1
 
