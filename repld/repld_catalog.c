@@ -55,6 +55,7 @@ struct repld_catalog_s {
     size_t                    size;          /* table slots, power of 2 */
     size_t                    count;         /* keys in the overlay */
     size_t                    ops;           /* changes in the batch */
+    repld_counts_t           *counts;
     repld_catalog_stats_t     stats;
 };
 
@@ -142,6 +143,12 @@ repld_catalog_open(const char *path, int *created)
         return NULL;
     }
 
+    cat->counts = repld_counts_load(cat);
+    if (cat->counts == NULL) {
+        repld_catalog_close(cat);
+        return NULL;
+    }
+
     return cat;
 }
 
@@ -205,6 +212,7 @@ repld_catalog_close(repld_catalog_t *cat)
 {
     repld_over_clear(cat);
     free(cat->table);
+    repld_counts_free(cat->counts);
 
     if (cat->db != NULL) {
         leveldb_close(cat->db);
@@ -549,6 +557,10 @@ repld_catalog_flush(repld_catalog_t *cat)
     leveldb_writebatch_clear(cat->batch);
     repld_over_clear(cat);
 
+    if (cat->counts != NULL) {
+        repld_counts_flushed(cat->counts, err == NULL);
+    }
+
     if (err != NULL) {
         cat->stats.failures++;
         cat->ops = 0;
@@ -618,13 +630,39 @@ repld_catalog_get(repld_catalog_t *cat, const char *key, size_t key_len,
 }
 
 
+/* The counts see each change of an "o" or "u" key with its old value. */
+
 int
 repld_catalog_set(repld_catalog_t *cat, const char *key, size_t key_len,
     const char *value, size_t value_len, int present)
 {
+    int                   rc;
+    char                  old[REPLD_VALUE_MAX];
+    size_t                old_len;
+    repld_count_change_t  ch;
+
+    if (key_len != 0 && (key[0] == 'o' || key[0] == 'u')) {
+        rc = repld_catalog_get(cat, key, key_len, old, sizeof(old),
+                               &old_len);
+
+        if (rc == -1
+            || repld_counts_prepare(cat->counts, key, key_len,
+                                    (rc == 1) ? old : NULL, old_len,
+                                    present ? value : NULL, value_len, &ch)
+               != 0)
+        {
+            return -1;
+        }
+
+    } else {
+        memset(&ch, 0, sizeof(repld_count_change_t));
+    }
+
     if (repld_over_set(cat, key, key_len, value, value_len, present) != 0) {
         return -1;
     }
+
+    repld_counts_apply(cat->counts, &ch);
 
     return repld_catalog_set_unread(cat, key, key_len, value, value_len,
                                     present);
@@ -774,6 +812,13 @@ repld_over_clear(repld_catalog_t *cat)
     }
 
     cat->count = 0;
+}
+
+
+repld_counts_t *
+repld_catalog_counts_of(repld_catalog_t *cat)
+{
+    return cat->counts;
 }
 
 

@@ -315,6 +315,20 @@ int repld_catalog_cursor_get(repld_catalog_t *cat, int type, uint32_t node,
 int repld_catalog_cursor_put(repld_catalog_t *cat, int type, uint32_t node,
     uint64_t seq);
 
+/*
+ * Calls cb for each bucket with objects, in bucket order, with its
+ * object count and byte total as written (the pending batch is not
+ * seen); kept as the catalog changes, so no scan (repld_catalog_count.c).
+ */
+typedef void (*repld_catalog_count_pt)(const s3_str_t *bucket,
+    uint64_t objects, uint64_t bytes, void *data);
+
+void repld_catalog_counts(repld_catalog_t *cat, repld_catalog_count_pt cb,
+    void *data);
+
+/* The multipart uploads in progress ("u" entries), as written. */
+uint64_t repld_catalog_uploads(repld_catalog_t *cat);
+
 /* The number of changes waiting for repld_catalog_flush(). */
 size_t repld_catalog_pending(const repld_catalog_t *cat);
 

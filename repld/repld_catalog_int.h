@@ -64,6 +64,33 @@ size_t repld_catalog_key(char *buf, int type, const char *bucket,
 repld_cursor_t *repld_cursor_open_type(repld_catalog_t *cat, int type,
     const char *bucket, size_t bucket_len);
 
+/*
+ * The counts of the "o" and "u" entries (repld_catalog_count.c).
+ * repld_counts_load() counts what is written (one scan) and returns
+ * NULL after logging why.  A change of a key is counted in two steps
+ * around its entry into the batch: repld_counts_prepare() (0, or -1 when
+ * out of memory) and repld_counts_apply(); repld_counts_flushed() keeps
+ * (written 1) or drops (0) what the batch changed.
+ */
+typedef struct repld_counts_s  repld_counts_t;
+typedef struct repld_count_s   repld_count_t;
+
+typedef struct {
+    repld_count_t    *bucket;        /* NULL: no object count changes */
+    int64_t           objects;
+    int64_t           bytes;
+    int64_t           uploads;
+} repld_count_change_t;
+
+repld_counts_t *repld_counts_load(repld_catalog_t *cat);
+void repld_counts_free(repld_counts_t *c);
+int repld_counts_prepare(repld_counts_t *c, const char *key, size_t key_len,
+    const char *old, size_t old_len, const char *value, size_t value_len,
+    repld_count_change_t *ch);
+void repld_counts_apply(repld_counts_t *c, const repld_count_change_t *ch);
+void repld_counts_flushed(repld_counts_t *c, int written);
+repld_counts_t *repld_catalog_counts_of(repld_catalog_t *cat);
+
 /* Big-endian integers of the values. */
 void repld_put64(char *p, uint64_t v);
 uint64_t repld_get64(const char *p);
