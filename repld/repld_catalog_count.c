@@ -26,6 +26,9 @@
 #include "repld_log.h"
 
 
+#define REPLD_COUNTS_NOTICE    10000
+
+
 struct repld_count_s {
     uint64_t          objects;       /* written */
     uint64_t          bytes;
@@ -84,8 +87,12 @@ repld_counts_load(repld_catalog_t *cat)
         return NULL;
     }
 
-    repld_log(REPLD_LOG_NOTICE, "catalog: counted %lld objects of %zu "
-              "buckets in %lld ms", (long long) objects, c->n,
+    /* as a journal catch-up: a count that can take a while at notice */
+
+    repld_log((objects >= REPLD_COUNTS_NOTICE) ? REPLD_LOG_NOTICE
+                                               : REPLD_LOG_INFO,
+              "catalog: counted %lld objects of %zu buckets in %lld ms",
+              (long long) objects, c->n,
               (long long) (repld_time_us() - start) / 1000);
 
     return c;
