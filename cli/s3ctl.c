@@ -916,8 +916,10 @@ s3ctl_journal_scan(s3ctl_t *ctl, s3ctl_journal_t *j)
 
     closedir(dir);
 
-    qsort(j->files + old, j->n - old, sizeof(s3ctl_jfile_t),
-          s3ctl_jfile_cmp);
+    if (j->n - old > 1) {
+        qsort(j->files + old, j->n - old, sizeof(s3ctl_jfile_t),
+              s3ctl_jfile_cmp);
+    }
 
     return rc;
 }

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 
@@ -37,6 +38,12 @@ typedef struct {
 
 #define s3_string(s)       { sizeof(s) - 1, (const char *) s }
 #define s3_null_string     { 0, NULL }
+
+
+/* equal bytes; an empty string's data may be NULL, which memcmp() refuses */
+#define s3_str_eq(a, b)                                                      \
+    ((a)->len == (b)->len                                                    \
+     && ((a)->len == 0 || memcmp((a)->data, (b)->data, (a)->len) == 0))
 
 
 #endif /* _S3_CORE_H_INCLUDED_ */

@@ -154,9 +154,7 @@ s3_store_holds_bytes(const s3_store_t *st, const s3_record_t *cur,
 
     if (cur->holders.len != 0 || cur->size != rec->size
         || memcmp(cur->md5, rec->md5, S3_MD5_LEN) != 0
-        || cur->upload_id.len != rec->upload_id.len
-        || memcmp(cur->upload_id.data, rec->upload_id.data,
-                  rec->upload_id.len) != 0)
+        || !s3_str_eq(&cur->upload_id, &rec->upload_id))
     {
         return 0;
     }
@@ -468,10 +466,8 @@ s3_store_read_object(const char *root, const s3_str_t *bucket,
         return rc;
     }
 
-    if (rec->kind != S3_RECORD_OBJECT || rec->key.len != key->len
-        || memcmp(rec->key.data, key->data, key->len) != 0
-        || rec->bucket.len != bucket->len
-        || memcmp(rec->bucket.data, bucket->data, bucket->len) != 0)
+    if (rec->kind != S3_RECORD_OBJECT || !s3_str_eq(&rec->key, key)
+        || !s3_str_eq(&rec->bucket, bucket))
     {
         return S3_STORE_NOT_FOUND;
     }

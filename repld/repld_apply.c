@@ -137,10 +137,7 @@ repld_apply_decode(const s3_replproto_change_t *c, s3_record_kind_e kind,
     {
         name = (kind == S3_RECORD_USER) ? &rec->access_key : &rec->bucket;
 
-        if (name->len == c->name.len
-            && memcmp(name->data, c->name.data, c->name.len) == 0
-            && rec->key.len == c->key.len
-            && memcmp(rec->key.data, c->key.data, c->key.len) == 0
+        if (s3_str_eq(name, &c->name) && s3_str_eq(&rec->key, &c->key)
             && (kind != S3_RECORD_OBJECT || rec->holders.len != 0))
         {
             return 0;
