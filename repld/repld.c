@@ -120,6 +120,7 @@ static void repld_signal_handler(repld_loop_t *loop, int fd, void *data,
     int mask);
 static int64_t repld_tick(repld_loop_t *loop, void *data);
 static void repld_before_sleep(repld_loop_t *loop, void *data);
+static void repld_lag(repld_t *rd);
 static void repld_stats(repld_t *rd, int level);
 static void repld_redis_check(const repld_conf_t *conf);
 
@@ -1056,6 +1057,7 @@ repld_tick(repld_loop_t *loop, void *data)
     repld_server_expire(rd->server, REPLD_CONN_TIMEOUT);
 
     if (rd->cluster != NULL) {
+        repld_lag(rd);
         repld_cluster_tick(rd->cluster, now);
     }
 
@@ -1095,6 +1097,24 @@ repld_before_sleep(repld_loop_t *loop, void *data)
 
     if (rd->stream != NULL) {
         repld_stream_flushed(rd->stream);
+    }
+}
+
+
+/* the stream's figures, for the lease and "cluster status" */
+
+static void
+repld_lag(repld_t *rd)
+{
+    int          i;
+    repld_lag_t  lag;
+
+    if (rd->stream == NULL) {
+        return;
+    }
+
+    for (i = 0; repld_stream_lag(rd->stream, i, &lag) == 0; i++) {
+        repld_cluster_lag(rd->cluster, i, &lag);
     }
 }
 

@@ -28,7 +28,7 @@
 
 
 #define REPLD_CLUSTER_KEY_MAX     (REPLD_CLUSTER_NAME_MAX * 2 + 32)
-#define REPLD_CLUSTER_LEASE_MAX   512
+#define REPLD_CLUSTER_LEASE_MAX   1024
 #define REPLD_CLUSTER_LATE        3      /* heartbeats: lagging, behind */
 #define REPLD_CLUSTER_TIMEOUT     500    /* ms: Redis replies, at least */
 
@@ -42,6 +42,8 @@ typedef struct {
     uint64_t                  lag_ms;
     uint64_t                  queue;
     uint64_t                  fetch_bytes;
+    int                       nlag;
+    repld_lag_t               lag[REPLD_CLUSTER_NODES_MAX - 1];
 } repld_lease_t;
 
 
@@ -70,6 +72,7 @@ struct repld_cluster_s {
     int64_t                   beat_sent;
     unsigned                  in_flight;    /* replies of the beat */
     repld_peer_t              peers[REPLD_CLUSTER_NODES_MAX - 1];
+    repld_lag_t               lag[REPLD_CLUSTER_NODES_MAX - 1];
     char                      key[REPLD_CLUSTER_KEY_MAX];
 };
 
@@ -84,7 +87,13 @@ static void repld_cluster_on_set(redisReply *reply, void *data);
 static void repld_cluster_on_get(redisReply *reply, void *data);
 static void repld_cluster_on_pttl(redisReply *reply, void *data);
 static void repld_cluster_state(repld_cluster_t *cl, int64_t now);
+static int repld_cluster_lease_lag(repld_cluster_t *cl, char *buf,
+    size_t size);
+static void repld_cluster_count(repld_node_status_t *st, int n,
+    const repld_lag_t *lag, int nlag);
 static int repld_lease_parse(const char *s, repld_lease_t *lease);
+static int repld_lease_lag(const char *key, const char *val,
+    repld_lease_t *lease);
 static repld_node_state_e repld_peer_state(const repld_cluster_t *cl,
     const repld_peer_t *p, int64_t now, int64_t *age);
 
@@ -139,6 +148,7 @@ repld_cluster_start(repld_loop_t *loop, const repld_cluster_conf_t *conf,
     for (i = 0; i < conf->npeers; i++) {
         cl->peers[i].cl = cl;
         cl->peers[i].conf = &cl->conf.nodes[i + 1];
+        cl->lag[i].id = cl->peers[i].conf->id;
         repld_cluster_key(cl, cl->peers[i].conf->name, cl->peers[i].key);
     }
 
@@ -203,8 +213,6 @@ repld_cluster_nodes(const repld_cluster_t *cl, int64_t now,
     st[0].state = cl->state;
     st[0].age = (cl->renewed == -1) ? -1 : now - cl->renewed;
 
-    /* the replication figures: no change stream yet, nothing to count */
-
     for (i = 0; i < cl->conf.npeers; i++) {
         p = &cl->peers[i];
 
@@ -212,10 +220,52 @@ repld_cluster_nodes(const repld_cluster_t *cl, int64_t now,
         st[i + 1].state = repld_peer_state(cl, p, now, &st[i + 1].age);
 
         if (p->valid) {
-            st[i + 1].lag_changes = p->lease.lag_changes;
-            st[i + 1].lag_ms = p->lease.lag_ms;
-            st[i + 1].queue = p->lease.queue;
             st[i + 1].fetch_bytes = p->lease.fetch_bytes;
+        }
+    }
+
+    /* a node's lag: what every other node says it has not acknowledged */
+
+    repld_cluster_count(st, cl->conf.nnodes, cl->lag, cl->conf.npeers);
+
+    for (i = 0; i < cl->conf.npeers; i++) {
+        if (cl->peers[i].valid) {
+            repld_cluster_count(st, cl->conf.nnodes, cl->peers[i].lease.lag,
+                                cl->peers[i].lease.nlag);
+        }
+    }
+}
+
+
+void
+repld_cluster_lag(repld_cluster_t *cl, int i, const repld_lag_t *lag)
+{
+    if (i < cl->conf.npeers && lag->id == cl->lag[i].id) {
+        cl->lag[i] = *lag;
+    }
+}
+
+
+/* changes and queues from several origins add up; the oldest change wins */
+
+static void
+repld_cluster_count(repld_node_status_t *st, int n, const repld_lag_t *lag,
+    int nlag)
+{
+    int  i, j;
+
+    for (i = 0; i < nlag; i++) {
+        for (j = 0; j < n; j++) {
+            if (st[j].conf->id != lag[i].id) {
+                continue;
+            }
+
+            st[j].lag_changes += lag[i].changes;
+            st[j].queue += lag[i].queue;
+
+            if (lag[i].ms > st[j].lag_ms) {
+                st[j].lag_ms = lag[i].ms;
+            }
         }
     }
 }
@@ -323,17 +373,69 @@ repld_cluster_send(repld_cluster_t *cl, repld_redis_reply_pt h, void *data,
 static int
 repld_cluster_lease(repld_cluster_t *cl, char *buf, size_t size)
 {
+    int              n;
     struct timespec  ts;
 
     clock_gettime(CLOCK_REALTIME, &ts);
 
-    return snprintf(buf, size, "v1 id=%08x name=%s addr=%s state=%s "
-                    "heartbeat=%d ttl=%d time=%lld lag_changes=0 lag_ms=0 "
-                    "queue=0 fetch_bytes=0", cl->conf.nodes[0].id,
-                    cl->conf.nodes[0].name, cl->conf.nodes[0].addr,
-                    repld_node_states[cl->state], cl->conf.heartbeat,
-                    cl->conf.lease_ttl,
-                    (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    n = snprintf(buf, size, "v1 id=%08x name=%s addr=%s state=%s "
+                 "heartbeat=%d ttl=%d time=%lld", cl->conf.nodes[0].id,
+                 cl->conf.nodes[0].name, cl->conf.nodes[0].addr,
+                 repld_node_states[cl->state], cl->conf.heartbeat,
+                 cl->conf.lease_ttl,
+                 (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+
+    if (n < 0 || (size_t) n >= size) {
+        return -1;
+    }
+
+    return repld_cluster_lease_lag(cl, buf + n, size - n);
+}
+
+
+/*
+ * The most behind of this node's peers, then each peer:
+ * " lag_changes=C lag_ms=MS queue=Q fetch_bytes=0 peer.ID=C/MS/Q ...".
+ * Bytes to fetch stay 0 until objects' bytes replicate.
+ */
+
+static int
+repld_cluster_lease_lag(repld_cluster_t *cl, char *buf, size_t size)
+{
+    int                 i, n;
+    size_t              len;
+    repld_lag_t         max;
+    const repld_lag_t  *lag;
+
+    memset(&max, 0, sizeof(repld_lag_t));
+
+    for (i = 0; i < cl->conf.npeers; i++) {
+        lag = &cl->lag[i];
+
+        max.changes = (lag->changes > max.changes) ? lag->changes
+                                                   : max.changes;
+        max.ms = (lag->ms > max.ms) ? lag->ms : max.ms;
+        max.queue = (lag->queue > max.queue) ? lag->queue : max.queue;
+    }
+
+    n = snprintf(buf, size, " lag_changes=%" PRIu64 " lag_ms=%" PRIu64
+                 " queue=%" PRIu64 " fetch_bytes=0", max.changes, max.ms,
+                 max.queue);
+
+    for (i = 0, len = 0; i < cl->conf.npeers; i++) {
+        if (n < 0 || (size_t) n >= size - len) {
+            return -1;
+        }
+
+        len += n;
+        lag = &cl->lag[i];
+
+        n = snprintf(buf + len, size - len, " peer.%08x=%" PRIu64 "/%"
+                     PRIu64 "/%" PRIu64, lag->id, lag->changes, lag->ms,
+                     lag->queue);
+    }
+
+    return (n < 0 || (size_t) n >= size - len) ? -1 : 0;
 }
 
 
@@ -528,6 +630,14 @@ repld_lease_parse(const char *s, repld_lease_t *lease)
 
         klen = val++ - p;
 
+        if (klen == 13 && strncmp(p, "peer.", 5) == 0) {
+            if (repld_lease_lag(p + 5, val, lease) != 0) {
+                return -1;
+            }
+
+            continue;
+        }
+
         if (klen == 5 && strncmp(p, "state", 5) == 0) {
             for (i = 0; i <= REPLD_NODE_CONFLICT; i++) {
                 if (strncmp(val, repld_node_states[i],
@@ -565,4 +675,32 @@ repld_lease_parse(const char *s, repld_lease_t *lease)
     }
 
     return (found == 7 && lease->heartbeat > 0) ? 0 : -1;
+}
+
+
+/* "peer.ID=C/MS/Q", key at ID: 0 or -1 */
+
+static int
+repld_lease_lag(const char *key, const char *val, repld_lease_t *lease)
+{
+    int                 n;
+    unsigned int        id;
+    unsigned long long  changes, ms, queue;
+    repld_lag_t        *lag;
+
+    if (lease->nlag == REPLD_CLUSTER_NODES_MAX - 1
+        || sscanf(key, "%8x=", &id) != 1
+        || sscanf(val, "%llu/%llu/%llu%n", &changes, &ms, &queue, &n) != 3
+        || (val[n] != ' ' && val[n] != '\0'))
+    {
+        return -1;
+    }
+
+    lag = &lease->lag[lease->nlag++];
+    lag->id = id;
+    lag->changes = changes;
+    lag->ms = ms;
+    lag->queue = queue;
+
+    return 0;
 }

@@ -71,6 +71,16 @@ typedef struct {
 } repld_node_status_t;
 
 
+/* How far behind a peer is with one node's changes (docs/REPLICATION.md) */
+
+typedef struct {
+    uint32_t                  id;           /* the peer */
+    uint64_t                  changes;      /* logged, not acknowledged */
+    uint64_t                  ms;           /* age of the oldest of those */
+    uint64_t                  queue;        /* logged, not yet sent */
+} repld_lag_t;
+
+
 typedef struct repld_cluster_s  repld_cluster_t;
 
 
@@ -109,6 +119,12 @@ void repld_cluster_stop(repld_cluster_t *cl);
 
 /* From the timer: heartbeats, Redis retries, this node's state. */
 void repld_cluster_tick(repld_cluster_t *cl, int64_t now);
+
+/*
+ * This node's figures for its i-th peer, from the change stream: put in
+ * its lease from the next heartbeat on.
+ */
+void repld_cluster_lag(repld_cluster_t *cl, int i, const repld_lag_t *lag);
 
 /* 1 while Redis answers. */
 int repld_cluster_redis_up(const repld_cluster_t *cl);

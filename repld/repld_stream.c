@@ -52,6 +52,14 @@ typedef struct {
 } repld_batch_t;
 
 
+/* the oldest change a peer has not acknowledged, sought in the log */
+
+typedef struct {
+    uint64_t                seq;
+    uint64_t                ms;            /* its HLC's wall clock, 0 */
+} repld_oldest_t;
+
+
 struct repld_stream_s {
     repld_catalog_t        *cat;
     repld_apply_t          *apply;
@@ -90,6 +98,7 @@ static int repld_stream_encode(repld_stream_t *st, const s3_record_t *rec,
     s3_replproto_change_t *out);
 static int repld_stream_read(repld_stream_t *st, const repld_logged_t *c,
     s3_record_t *rec, int locked);
+static int repld_stream_oldest(const repld_logged_t *c, void *data);
 
 
 repld_stream_t *
@@ -408,6 +417,70 @@ repld_stream_flushed(repld_stream_t *st)
 
         repld_stream_ship(st, &st->peers[i], last, now);
     }
+}
+
+
+/*
+ * The figures of the lease (docs/REPLICATION.md): one seek to the oldest
+ * change the peer has not acknowledged, whose HLC holds when it was made.
+ */
+
+int
+repld_stream_lag(repld_stream_t *st, int i, repld_lag_t *lag)
+{
+    uint64_t         last, now;
+    repld_peer_t    *p;
+    repld_oldest_t   oldest;
+
+    if (i >= st->npeers || repld_catalog_log_last(st->cat, &last) != 0) {
+        return -1;
+    }
+
+    p = &st->peers[i];
+
+    memset(lag, 0, sizeof(repld_lag_t));
+    lag->id = p->id;
+    lag->changes = (last > p->acked) ? last - p->acked : 0;
+    lag->queue = (last > p->sent) ? last - p->sent : 0;
+
+    if (lag->changes == 0) {
+        return 0;
+    }
+
+    /* not found: logged, not yet flushed, so younger than a turn */
+
+    oldest.seq = p->acked + 1;
+    oldest.ms = 0;
+
+    if (repld_catalog_log_scan(st->cat, p->acked, repld_stream_oldest,
+                               &oldest)
+        == -1)
+    {
+        return -1;
+    }
+
+    now = s3_hlc_wall_ms();
+
+    if (oldest.ms != 0 && now > oldest.ms) {
+        lag->ms = now - oldest.ms;
+    }
+
+    return 0;
+}
+
+
+static int
+repld_stream_oldest(const repld_logged_t *c, void *data)
+{
+    repld_oldest_t  *oldest;
+
+    oldest = data;
+
+    if (c->seq == oldest->seq) {
+        oldest->ms = s3_hlc_ms(c->hlc);
+    }
+
+    return 1;
 }
 
 

@@ -57,6 +57,12 @@ void repld_stream_recv(repld_stream_t *st, const unsigned char *msg,
  */
 void repld_stream_flushed(repld_stream_t *st);
 
+/*
+ * How far behind the i-th peer of the configuration is with this node's
+ * changes, as of now: 0, or -1 (no such peer, a catalog error logged).
+ */
+int repld_stream_lag(repld_stream_t *st, int i, repld_lag_t *lag);
+
 void repld_stream_stats(const repld_stream_t *st, repld_stream_stats_t *s);
 
 

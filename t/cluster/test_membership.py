@@ -10,6 +10,13 @@ from lib.cluster import HEARTBEAT_MS, LEASE_TTL_MS
 from lib.server import s3ctl
 
 TTL = LEASE_TTL_MS / 1000
+CAUGHT_UP = 10     # seconds for a restarted peer's figures to reach 0
+
+
+def figures(cluster, i, name):
+    """(lag_changes, lag_ms, queue) of node name as node i shows it."""
+    n = {n['name']: n for n in cluster.status(i)['nodes']}[name]
+    return n['lag_changes'], n['lag_ms'], n['queue']
 
 
 def test_every_node_live_everywhere(cluster):
@@ -29,12 +36,19 @@ def test_every_node_live_everywhere(cluster):
             assert n['id'] == cluster.ids[j]
             assert n['address'] == f'tcp://{cluster.addr(j)}:7000'
             assert 0 <= n['heartbeat_age_ms'] < 3 * HEARTBEAT_MS + 500
-            # no change stream yet: nothing is invented
-            assert (n['lag_changes'], n['lag_ms'], n['queue'],
-                    n['fetch_bytes']) == (0, 0, 0, 0)
+            # bytes do not replicate yet: nothing is invented
+            assert n['fetch_bytes'] == 0
+    # idle, every change acknowledged: no node is behind, seen from any
+    cluster.wait(lambda: all(figures(cluster, i, n) == (0, 0, 0)
+                             for i in range(len(cluster.nodes))
+                             for n in cluster.names),
+                 'no lag anywhere', CAUGHT_UP)
 
 
 def test_text_form(cluster):
+    cluster.wait(lambda: all(figures(cluster, 0, n) == (0, 0, 0)
+                             for n in cluster.names),
+                 'no lag on a', CAUGHT_UP)
     out = s3ctl('cluster', 'status', data=cluster.nodes[0].data).stdout
     assert 'redis' in out and 'reachable' in out
     rows = [ln[2:].split() for ln in out.splitlines()
@@ -136,3 +150,44 @@ def test_lease_in_redis(cluster):
     pttl = int(subprocess.run(cli + ['PTTL', key], capture_output=True,
                               text=True, timeout=5).stdout)
     assert LEASE_TTL_MS - 3 * HEARTBEAT_MS - 500 < pttl <= LEASE_TTL_MS
+
+
+def test_lag_of_a_stopped_peer_grows_then_returns_to_zero(cluster):
+    """A counts what c has not acknowledged; every node shows it from
+    a's lease; c back, every figure is 0 again on every node."""
+    s3 = cluster.nodes[0].client(cluster.nodes[0].admin)
+    bucket = f'lag-{uuid.uuid4().hex[:8]}'
+    s3.create_bucket(Bucket=bucket)
+    victim = cluster.nodes[2].repld
+    victim.kill()
+    try:
+        cluster.wait(lambda: cluster.states(0)['c'] == 'gone', 'c gone on a',
+                     TTL + 3)
+        seen = []
+        for n in range(1, 4):
+            for k in range(5):
+                s3.put_object(Bucket=bucket, Key=f'k{n}-{k}', Body=b'x')
+            time.sleep(0.1)
+            seen.append(cluster.wait(
+                lambda n=n: (f := figures(cluster, 0, 'c'))[0] >= 5 * n
+                and f, f'{5 * n} changes waiting for c on a', 5))
+        changes = [f[0] for f in seen]
+        ms = [f[1] for f in seen]
+        assert changes[0] < changes[1] < changes[2], seen
+        assert 0 < ms[0] < ms[1] < ms[2], seen
+        # nothing can be sent to a repld that is not there
+        assert all(f[2] == f[0] for f in seen), seen
+        # b reads c's lag in a's lease; b itself has caught up
+        cluster.wait(lambda: figures(cluster, 1, 'c')[0] >= changes[2],
+                     "c's lag on b", 3 * HEARTBEAT_MS / 1000 + 3)
+        cluster.wait(lambda: figures(cluster, 0, 'b') == (0, 0, 0),
+                     'b up to date on a', 5)
+    finally:
+        victim.start()
+    cluster.wait(lambda: all(figures(cluster, i, n) == (0, 0, 0)
+                             for i in range(len(cluster.nodes))
+                             for n in cluster.names),
+                 'c caught up, as every node sees it', CAUGHT_UP)
+    for k in [o['Key'] for o in s3.list_objects_v2(Bucket=bucket)['Contents']]:
+        s3.delete_object(Bucket=bucket, Key=k)
+    s3.delete_bucket(Bucket=bucket)
