@@ -96,6 +96,7 @@ static const s3_op_name_t  s3_op_headers[] = {
     { s3_string("x-amz-tagging"), S3_HDR_TAGGING },
     { s3_string("x-amz-trailer"), S3_HDR_TRAILER },
     { s3_string("x-amz-grant-read"), S3_HDR_GRANT },
+    { s3_string("x-ngx-s3-proxied"), S3_HDR_PROXIED },
     { s3_string("x-amz-copy-source"), S3_HDR_COPY_SOURCE },
     { s3_string("x-amz-grant-write"), S3_HDR_GRANT },
     { s3_string("x-amz-checksum-mode"), S3_HDR_CHECKSUM_MODE },

@@ -103,6 +103,7 @@ typedef enum {
     S3_HDR_ORIGIN,
     S3_HDR_AC_REQUEST_METHOD,          /* access-control-request-method */
     S3_HDR_AC_REQUEST_HEADERS,
+    S3_HDR_PROXIED,                    /* x-ngx-s3-proxied: a peer's mark */
 
     /* S3_HDR_NOT_IMPLEMENTED */
     S3_HDR_SSE,                        /* x-amz-server-side-encryption* */

@@ -590,5 +590,7 @@ ngx_http_s3_set_request_id(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
     h->value.data = ctx->request_id;
     h->value.len = NGX_HTTP_S3_REQUEST_ID_LEN;
 
+    ctx->request_id_header = h;
+
     return NGX_OK;
 }

@@ -43,7 +43,7 @@
                                               /* and X-Amz-Signature */
 
 /* the mark ngx_http_s3_proxy() puts on a request it sends to a node */
-#define NGX_HTTP_S3_PROXIED          "x-ngx-s3-proxied"
+#define NGX_HTTP_S3_PROXIED          "x-ngx-s3-proxied"  /* S3_HDR_PROXIED */
 
 /* ngx_http_s3_start_op() flags */
 #define NGX_HTTP_S3_DISCARD_BODY     0x01     /* the body is not ours */
@@ -279,6 +279,7 @@ typedef struct {
     ngx_str_t                  error_extra;   /* XML elements an error
                                                  adds after its Message */
     u_char                     request_id[NGX_HTTP_S3_REQUEST_ID_LEN];
+    ngx_table_elt_t           *request_id_header; /* x-amz-request-id */
     ngx_http_s3_err_e          error;         /* the error answered */
 
     s3_store_t                 store;

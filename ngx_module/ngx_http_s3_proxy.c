@@ -21,7 +21,6 @@
 
 static ngx_http_s3_node_t *ngx_http_s3_node_find(
     ngx_http_s3_main_conf_t *smcf, uint32_t id, ngx_str_t *addr);
-static ngx_table_elt_t *ngx_http_s3_proxied_mark(ngx_http_request_t *r);
 static ngx_int_t ngx_http_s3_proxy_mark(ngx_http_request_t *r,
     uint32_t self);
 static ngx_int_t ngx_http_s3_peer_variable(ngx_http_request_t *r,
@@ -79,9 +78,7 @@ ngx_http_s3_proxy_upload(ngx_http_request_t *r, ngx_http_s3_ctx_t *ctx)
 ngx_int_t
 ngx_http_s3_proxy(ngx_http_request_t *r, ngx_http_s3_node_t *node)
 {
-    ngx_uint_t                  i;
-    ngx_list_part_t            *part;
-    ngx_table_elt_t            *h, *mark;
+    ngx_table_elt_t            *mark;
     ngx_http_s3_ctx_t          *ctx;
     ngx_http_s3_main_conf_t    *smcf;
     ngx_http_variable_value_t  *v;
@@ -89,7 +86,7 @@ ngx_http_s3_proxy(ngx_http_request_t *r, ngx_http_s3_node_t *node)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_module);
     ctx = ngx_http_get_module_ctx(r, ngx_http_s3_module);
 
-    mark = ngx_http_s3_proxied_mark(r);
+    mark = ctx->headers[S3_HDR_PROXIED];
 
     if (mark != NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -119,25 +116,7 @@ ngx_http_s3_proxy(ngx_http_request_t *r, ngx_http_s3_node_t *node)
 
     /* the node answers with its own request id */
 
-    part = &r->headers_out.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].value.data == ctx->request_id) {
-            h[i].hash = 0;
-        }
-    }
+    ctx->request_id_header->hash = 0;
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "s3 %s proxied to node %08xD (%V)",
@@ -167,39 +146,6 @@ ngx_http_s3_node_find(ngx_http_s3_main_conf_t *smcf, uint32_t id,
     }
 
     return NULL;
-}
-
-
-static ngx_table_elt_t *
-ngx_http_s3_proxied_mark(ngx_http_request_t *r)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof(NGX_HTTP_S3_PROXIED) - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) NGX_HTTP_S3_PROXIED,
-                               h[i].key.len)
-               == 0)
-        {
-            return &h[i];
-        }
-    }
 }
 
 
